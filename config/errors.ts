@@ -1,0 +1,92 @@
+/**
+ * The one catalogue of Pickline error codes. `config/` is the bottom layer, so
+ * every layer (api, controller, device-drivers, simulators) may import it.
+ *
+ * Codes are stable: integrators match on them. Never rename one; add new ones.
+ * `docs/errors.md` lists the same codes (a test keeps the two in step).
+ */
+export const ERRORS = {
+  // --- API / request level
+  UNAUTHORIZED: { status: 401, text: 'Missing or unknown bearer token.' },
+  FORBIDDEN: { status: 403, text: "The token's role may not use this endpoint." },
+  NOT_FOUND: { status: 404, text: 'No such resource.' },
+  BAD_REQUEST: { status: 400, text: 'The request is malformed (syntax, parameters).' },
+  PAYLOAD_TOO_LARGE: { status: 413, text: 'The body exceeds the configured limit.' },
+  INTERNAL: { status: 500, text: 'Unexpected failure; see the controller log.' },
+  NOT_READY: { status: 503, text: 'The controller is starting or a dependency is down.' },
+  // --- waves and orders
+  INVALID_WAVE: { status: 400, text: 'The wave breaks the schema; one detail per problem.' },
+  WAVE_CONFLICT: { status: 409, text: 'Same waveId already accepted with a different body.' },
+  ORDER_CONFLICT: { status: 409, text: 'An orderId or lineId already belongs to another wave.' },
+  UNKNOWN_LOCATION: { status: 422, text: 'A line names a location the site does not have.' },
+  UNKNOWN_PUT_WALL: { status: 422, text: 'An order names a put wall or cubby the site does not have.' },
+  WAVE_NOT_FOUND: { status: 404, text: 'No wave with that waveId.' },
+  ORDER_NOT_FOUND: { status: 404, text: 'No order with that orderId.' },
+  WAVE_CLOSED: { status: 409, text: 'The wave is completed or cancelled.' },
+  // --- floor operations
+  ZONE_NOT_FOUND: { status: 404, text: 'No zone with that id.' },
+  LINE_NOT_FOUND: { status: 404, text: 'No line with that lineId.' },
+  LINE_CLOSED: { status: 409, text: 'The line is already picked, shorted or cancelled.' },
+  SCAN_NOT_MATCHED: { status: 404, text: 'The scanned code matches nothing open in the zone.' },
+  ZONE_BUSY: { status: 409, text: 'The zone cannot take another order or picker now.' },
+  INVALID_REQUEST: { status: 400, text: 'The body breaks the schema; one detail per problem.' },
+  // --- configuration
+  CONFIG_INVALID: { status: 500, text: 'The site configuration breaks the schema or its references.' },
+  CONFIG_UNREADABLE: { status: 500, text: 'The configuration file cannot be read or parsed.' },
+  // --- devices and buses
+  BUS_NOT_FOUND: { status: 404, text: 'No bus with that id.' },
+  MODULE_NOT_FOUND: { status: 404, text: 'No module at that bus address.' },
+  DEVICE_TIMEOUT: { status: 504, text: 'A device did not answer within its timeout.' },
+  DEVICE_EXCEPTION: { status: 502, text: 'A device answered with a protocol exception.' },
+  DEVICE_CRC: { status: 502, text: 'A frame failed its checksum.' },
+  DEVICE_OFFLINE: { status: 503, text: 'The device is offline.' },
+  BUS_CLOSED: { status: 503, text: 'The bus is not started or was stopped.' },
+  BUS_IO: { status: 502, text: 'The transport (serial port, socket) failed.' },
+  PROFILE_INVALID: { status: 500, text: 'A device profile breaks the profile schema.' },
+  UNSUPPORTED: { status: 501, text: 'The device profile does not support this operation.' },
+  // --- store
+  STORE_FAILURE: { status: 500, text: 'The database failed; nothing was changed.' },
+} as const satisfies Record<string, { status: number; text: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export interface ErrorDetail {
+  /** JSON path of the offending value, e.g. `/orders/0/lines/2/quantity`. */
+  path: string;
+  message: string;
+}
+
+/** The only error type Pickline throws on purpose. Third-party errors are
+ *  converted to it where they enter (drivers, store, config loader). */
+export class PicklineError extends Error {
+  readonly code: ErrorCode;
+  readonly details: ErrorDetail[];
+  readonly status: number;
+
+  constructor(code: ErrorCode, message?: string, details: ErrorDetail[] = [], cause?: unknown) {
+    super(message ?? ERRORS[code].text, cause === undefined ? undefined : { cause });
+    this.name = 'PicklineError';
+    this.code = code;
+    this.details = details;
+    this.status = ERRORS[code].status;
+  }
+
+  toJSON(): { error: { code: ErrorCode; message: string; details: ErrorDetail[] } } {
+    return { error: { code: this.code, message: this.message, details: this.details } };
+  }
+}
+
+export function isPicklineError(e: unknown, code?: ErrorCode): e is PicklineError {
+  return e instanceof PicklineError && (code === undefined || e.code === code);
+}
+
+/** Wraps anything thrown (modbus-serial throws plain objects) in an `Error`. */
+export function toError(e: unknown): Error {
+  if (e instanceof Error) return e;
+  if (e && typeof e === 'object' && 'message' in e) {
+    const err = new Error(String((e as { message: unknown }).message));
+    Object.assign(err, e);
+    return err;
+  }
+  return new Error(String(e));
+}

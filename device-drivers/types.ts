@@ -1,0 +1,126 @@
+/**
+ * The narrow interfaces between the controller and light hardware. Every wire
+ * protocol (Modbus RTU/TCP, ABLEPick, MQTT) implements `LightBus`; the
+ * controller never sees function codes, frames or topics.
+ *
+ * Small capabilities (STYLE.md §2): a bus is a `LightOutput` + `KeySource` +
+ * `HealthSource`; technician operations are optional capabilities a transport
+ * may lack (`Identify`, `Readdress`, `IdentityReader`).
+ */
+import type { Color } from '../config/schema.ts';
+
+export type LightMode = 'off' | 'on' | 'blink' | 'fast';
+export type Key = 'confirm' | 'short' | 'plus' | 'minus' | 'fn';
+
+/** Whole state of one module; written in one transaction where the wire allows. */
+export interface LightState {
+  mode: LightMode;
+  color?: Color;
+  /** quantity shown; `null`/absent = blank display */
+  display?: number | null;
+  /** job token (1–65535): key events carrying another token are stale */
+  seq: number;
+}
+
+export interface KeyEvent {
+  bus: string;
+  address: number;
+  key: Key;
+  /** quantity on the display when the key was pressed (after +/-); null when the module has no display */
+  display: number | null;
+  /** job token of the lit job the press belongs to */
+  seq: number;
+  /** ms since epoch when the driver detected the press */
+  at: number;
+}
+
+export interface ModuleCounters {
+  transactions: number;
+  timeouts: number;
+  crcErrors: number;
+  exceptions: number;
+  /** key events dropped: stale job token, module not lit, malformed */
+  staleEvents: number;
+  keyEvents: number;
+  /** latency histogram of successful transactions: bucket upper bound ms → count */
+  latencyMs: Record<string, number>;
+}
+
+export interface ModuleInfo {
+  bus: string;
+  address: number;
+  online: boolean;
+  /** last light state written (mode off when dark) */
+  state: LightState | null;
+  lastSeenAt: number | null;
+  lastError: string | null;
+  identity?: ModuleIdentity;
+  counters: ModuleCounters;
+}
+
+export interface ModuleIdentity {
+  model?: number | string;
+  fw?: string;
+  serial?: number | string;
+}
+
+export interface BusInfo {
+  id: string;
+  transport: string;
+  profile?: string;
+  open: boolean;
+  queueDepth: number;
+  counters: ModuleCounters;
+  modules: number;
+  online: number;
+}
+
+export interface HealthChange {
+  bus: string;
+  address: number;
+  online: boolean;
+  reason?: string;
+}
+
+export type Unsubscribe = () => void;
+
+export interface LightOutput {
+  /** Resolves once the module acknowledged the state (Modbus: the write answered). Rejects with a PicklineError (DEVICE_TIMEOUT, DEVICE_OFFLINE, …). */
+  light(address: number, state: LightState): Promise<void>;
+  clear(address: number): Promise<void>;
+}
+
+export interface KeySource {
+  /** Only presses for the module's current lit job are delivered; others are counted in `staleEvents`. */
+  onKey(listener: (e: KeyEvent) => void): Unsubscribe;
+}
+
+export interface HealthSource {
+  onHealth(listener: (e: HealthChange) => void): Unsubscribe;
+  modules(): ModuleInfo[];
+  info(): BusInfo;
+}
+
+export interface Identify {
+  /** Blink the module fast for `ms`, then restore its previous state. */
+  identify(address: number, ms?: number): Promise<void>;
+}
+
+export interface Readdress {
+  /** Give the module at `from` the address `to` (profile decides whether a key press must accept it). */
+  setAddress(from: number, to: number): Promise<{ needsKeyPress: boolean }>;
+}
+
+export interface IdentityReader {
+  readIdentity(address: number): Promise<ModuleIdentity>;
+}
+
+/** What a transport must provide. */
+export interface LightBus extends LightOutput, KeySource, HealthSource {
+  readonly id: string;
+  start(): Promise<void>;
+  /** Idempotent; releases every port, socket and timer. */
+  stop(): Promise<void>;
+}
+
+export type TechnicianBus = LightBus & Partial<Identify & Readdress & IdentityReader>;
