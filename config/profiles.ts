@@ -30,7 +30,7 @@ function profileProblems(p: Profile): ErrorDetail[] {
     out.push({ path: '/events/fields', message: 'a counter event read must include "count"' });
   }
   for (const m of p.capabilities.modes) {
-    if (m !== 'on' && p.encoding.mode[m] === undefined) {
+    if (m !== 'on' && p.encoding.mode[m as 'blink' | 'fast'] === undefined) {
       out.push({ path: `/encoding/mode/${m}`, message: `is required: capability lists mode "${m}"` });
     }
   }
