@@ -1,0 +1,72 @@
+/**
+ * `build(deps)` returns the fastify app without listening (STYLE.md, fastify):
+ * tests use `app.inject()`, the composition root calls `listen()`.
+ * The API knows the controller's services, never SQL or bytes on a wire.
+ */
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import type { Logger } from 'pino';
+import type { Outbox } from '../controller/events/outbox.ts';
+import type { WaveService } from '../controller/waves/service.ts';
+import { makeAuthenticator, type Tokens } from './auth.ts';
+import { installErrorHandling } from './errors.ts';
+import { eventRoutes } from './routes/events.ts';
+import { healthRoutes, type ReadinessCheck } from './routes/health.ts';
+import { waveRoutes } from './routes/waves.ts';
+
+export interface ApiDeps {
+  waves: WaveService;
+  outbox: Outbox;
+  tokens: Tokens;
+  /** readiness checks for /readyz (store open, buses up) */
+  readiness?: () => ReadinessCheck[];
+  bodyLimit?: number;
+  logger?: Logger | false;
+  version?: string;
+  /** extra route plugins (zones, technician …) registered by the composition root */
+  plugins?: ((app: FastifyInstance) => Promise<void> | void)[];
+}
+
+export const DEFAULT_BODY_LIMIT = 8 * 1024 * 1024;
+
+export async function build(deps: ApiDeps): Promise<FastifyInstance> {
+  const app: FastifyInstance = Fastify({
+    ...(deps.logger ? { loggerInstance: deps.logger as FastifyBaseLogger } : { logger: false }),
+    bodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
+    // per-request lines off: at floor rates they drown the useful ones
+    logController: new LogController({ disableRequestLogging: true }),
+  });
+  installErrorHandling(app);
+  const authenticate = makeAuthenticator(deps.tokens);
+  app.addHook('onRequest', async (req) => authenticate(req));
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Pickline controller API',
+        version: deps.version ?? '1',
+        description: 'WMS, operator and technician interface of a Pickline edge controller (CONTRACTS.md).',
+      },
+      servers: [{ url: '/' }],
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+      tags: [
+        { name: 'waves', description: 'Pick waves from the WMS' },
+        { name: 'events', description: 'Events to the WMS (pull feed)' },
+        { name: 'zones', description: 'Zone scans and floor operations' },
+        { name: 'technician', description: 'Buses, modules and maintenance' },
+        { name: 'health', description: 'Liveness and readiness' },
+      ],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  await app.register(healthRoutes, { readiness: deps.readiness ?? (() => []) });
+  await app.register(waveRoutes, { prefix: '/api/v1', waves: deps.waves });
+  await app.register(eventRoutes, { prefix: '/api/v1', outbox: deps.outbox });
+  for (const p of deps.plugins ?? []) await app.register(async (scoped) => p(scoped), { prefix: '/api/v1' });
+  return app;
+}

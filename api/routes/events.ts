@@ -1,0 +1,41 @@
+/** Pull feed of events (CONTRACTS.md §1): `GET /events?after=<seq>&limit=<n>`. */
+import { Type as T } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { EVENT_TYPES, type Outbox } from '../../controller/events/outbox.ts';
+import { ErrorBody } from '../errors.ts';
+
+const Query = T.Object({
+  after: T.Integer({ minimum: 0, default: 0, description: 'Return events with seq greater than this' }),
+  limit: T.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+  type: T.Optional(T.String({ description: 'Comma-separated event types to include' })),
+});
+
+const Event = T.Object({
+  eventId: T.String(),
+  seq: T.Integer(),
+  type: T.Union(EVENT_TYPES.map((t) => T.Literal(t))),
+  occurredAt: T.String(),
+  data: T.Record(T.String(), T.Unknown()),
+});
+
+export async function eventRoutes(app: FastifyInstance, opts: { outbox: Outbox }): Promise<void> {
+  app.get<{ Querystring: { after: number; limit: number; type?: string } }>(
+    '/events',
+    {
+      config: { roles: ['wms', 'viewer'] },
+      schema: {
+        tags: ['events'],
+        summary: 'Events after a sequence number, oldest first',
+        description: '`next` is the seq to pass as `after` on the next call (unchanged when there is nothing new).',
+        querystring: Query,
+        response: { 200: T.Object({ events: T.Array(Event), next: T.Integer() }), 400: ErrorBody },
+      },
+    },
+    async (req) => {
+      const { after, limit, type } = req.query;
+      const types = type ? type.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+      const events = opts.outbox.read(after, limit, types);
+      return { events, next: events.length > 0 ? events[events.length - 1].seq : after };
+    },
+  );
+}

@@ -1,0 +1,71 @@
+/** Waves and orders for the WMS (CONTRACTS.md §1). */
+import { Type as T } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { WaveService } from '../../controller/waves/service.ts';
+import { OrderView, WaveInput, WaveView } from '../../controller/waves/schema.ts';
+import { ErrorBody } from '../errors.ts';
+
+const READERS = ['wms', 'operator', 'technician', 'viewer'] as const;
+const WaveParams = T.Object({ waveId: T.String({ minLength: 1, maxLength: 64 }) });
+const OrderParams = T.Object({ orderId: T.String({ minLength: 1, maxLength: 64 }) });
+
+export async function waveRoutes(app: FastifyInstance, opts: { waves: WaveService }): Promise<void> {
+  const { waves } = opts;
+
+  app.post<{ Body: unknown }>(
+    '/waves',
+    {
+      config: { roles: ['wms'], bodyErrorCode: 'INVALID_WAVE' },
+      schema: {
+        tags: ['waves'],
+        summary: 'Submit a pick wave',
+        description:
+          'Validated whole and stored in one transaction. 201 on first acceptance, 200 for an identical re-post, ' +
+          '400 INVALID_WAVE (one detail per problem), 409 WAVE_CONFLICT / ORDER_CONFLICT, 422 UNKNOWN_LOCATION / UNKNOWN_PUT_WALL. ' +
+          'A rejected wave stores nothing.',
+        body: WaveInput,
+        response: { 200: WaveView, 201: WaveView, 400: ErrorBody, 409: ErrorBody, 422: ErrorBody },
+      },
+      // The controller validates (all problems at once, plus duplicates and
+      // references); the schema above documents the body in OpenAPI.
+      validatorCompiler: () => () => true,
+    },
+    async (req, reply) => {
+      const r = waves.submit(req.body);
+      return reply.status(r.created ? 201 : 200).send(r.wave);
+    },
+  );
+
+  app.get<{ Params: { waveId: string } }>(
+    '/waves/:waveId',
+    {
+      config: { roles: READERS },
+      schema: { tags: ['waves'], summary: 'A wave with its orders and lines', params: WaveParams, response: { 200: WaveView, 404: ErrorBody } },
+    },
+    async (req) => waves.get(req.params.waveId),
+  );
+
+  app.delete<{ Params: { waveId: string } }>(
+    '/waves/:waveId',
+    {
+      config: { roles: ['wms'] },
+      schema: {
+        tags: ['waves'],
+        summary: 'Cancel a wave',
+        description: 'Cancels its open lines; their lights go off. Idempotent; 409 WAVE_CLOSED for a completed wave.',
+        params: WaveParams,
+        response: { 200: WaveView, 404: ErrorBody, 409: ErrorBody },
+      },
+    },
+    async (req) => waves.cancel(req.params.waveId),
+  );
+
+  app.get<{ Params: { orderId: string } }>(
+    '/orders/:orderId',
+    {
+      config: { roles: READERS },
+      schema: { tags: ['waves'], summary: 'One order with its lines', params: OrderParams, response: { 200: OrderView, 404: ErrorBody } },
+    },
+    async (req) => waves.getOrder(req.params.orderId),
+  );
+}

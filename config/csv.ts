@@ -1,0 +1,73 @@
+/**
+ * Location import from CSV (CONTRACTS.md §5): header
+ * `location,bus,address,checkDigits,zone` (any order, extra columns
+ * `aisle`,`slot` allowed). Sites keep slotting in spreadsheets, so quoted
+ * fields and CRLF line ends are accepted.
+ */
+export interface CsvLocation {
+  id: string;
+  bus?: string;
+  address?: number;
+  checkDigits?: string;
+  aisle?: string;
+  slot?: string;
+}
+
+export function parseLocationsCsv(text: string, zoneId?: string): { rows: CsvLocation[]; errors: string[] } {
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  const errors: string[] = [];
+  const rows: CsvLocation[] = [];
+  const header = splitCsvLine(lines[0] ?? '').map((h) => h.trim());
+  const col = (name: string) => header.indexOf(name);
+  if (col('location') < 0) return { rows, errors: ['1: header must name a "location" column'] };
+  for (let n = 1; n < lines.length; n++) {
+    const line = lines[n];
+    if (line.trim() === '' || line.trimStart().startsWith('#')) continue;
+    const f = splitCsvLine(line).map((x) => x.trim());
+    const get = (name: string) => (col(name) >= 0 && f[col(name)] !== '' ? f[col(name)] : undefined);
+    const zone = get('zone');
+    if (zoneId !== undefined && zone !== undefined && zone !== zoneId) continue; // row of another zone
+    const id = get('location');
+    if (!id) {
+      errors.push(`${n + 1}: location is empty`);
+      continue;
+    }
+    const row: CsvLocation = { id };
+    const bus = get('bus');
+    if (bus) row.bus = bus;
+    const address = get('address');
+    if (address !== undefined) {
+      const a = Number(address);
+      if (!Number.isInteger(a)) errors.push(`${n + 1}: address "${address}" is not an integer`);
+      else row.address = a;
+    }
+    for (const k of ['checkDigits', 'aisle', 'slot'] as const) {
+      const v = get(k);
+      if (v !== undefined) row[k] = v;
+    }
+    rows.push(row);
+  }
+  return { rows, errors };
+}
+
+function splitCsvLine(line: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i];
+    if (quoted) {
+      if (ch === '"' && line[i + 1] === '"') {
+        cur += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else cur += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') {
+      out.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  out.push(cur);
+  return out;
+}

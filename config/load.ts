@@ -1,0 +1,177 @@
+/**
+ * Loads and checks the site configuration (CONTRACTS.md §5): YAML from a file,
+ * environment overrides, locations imported from CSV, the schema, then the
+ * cross references. Every problem is collected; nothing starts unless the
+ * list is empty. Problems print as `path: message`.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { type ErrorDetail, PicklineError } from './errors.ts';
+import { loadProfiles } from './profiles.ts';
+import type { Profile } from './profile-schema.ts';
+import { SiteConfig } from './schema.ts';
+import { makeAjv, pointerToDotted, validateAll } from './validate.ts';
+import { parseLocationsCsv } from './csv.ts';
+
+const checkSchema = makeAjv({ useDefaults: true }).compile(SiteConfig);
+
+export interface LoadedConfig {
+  config: SiteConfig;
+  file: string;
+  profiles: Map<string, Profile>;
+}
+
+export type Env = Record<string, string | undefined>;
+
+/** Reads, overrides, validates. Throws CONFIG_UNREADABLE / CONFIG_INVALID with every problem as a detail. */
+export function loadConfig(file: string, env: Env = process.env, profiles = loadProfiles()): LoadedConfig {
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(file, 'utf8'), { prettyErrors: true });
+  } catch (e) {
+    throw new PicklineError('CONFIG_UNREADABLE', `${file}: ${(e as Error).message}`);
+  }
+  return checkConfig(raw, { file, env, profiles });
+}
+
+export function checkConfig(
+  raw: unknown,
+  opts: { file?: string; env?: Env; profiles?: Map<string, Profile> } = {},
+): LoadedConfig {
+  const file = opts.file ?? '(inline)';
+  const env = opts.env ?? {};
+  const profiles = opts.profiles ?? loadProfiles();
+  const problems: ErrorDetail[] = [];
+  const doc = structuredClone(raw) as Record<string, unknown>;
+  if (doc && typeof doc === 'object') applyEnv(doc, env, problems);
+  if (doc && typeof doc === 'object' && Array.isArray(doc.zones)) importCsv(doc.zones, dirname(resolve(file)), problems);
+  const r = validateAll<SiteConfig>(checkSchema, doc);
+  if (!r.ok) problems.push(...r.errors);
+  // Cross references are checked even when the schema failed, so a
+  // technician sees every problem in one run; malformed parts are skipped.
+  try {
+    if (doc && typeof doc === 'object') problems.push(...referenceProblems(doc as unknown as SiteConfig, profiles));
+  } catch {
+    // a shape the schema already reported
+  }
+  if (problems.length > 0) {
+    throw new PicklineError(
+      'CONFIG_INVALID',
+      `${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}`,
+      problems.map((p) => ({ path: pointerToDotted(p.path), message: p.message })),
+    );
+  }
+  if (file !== '(inline)') {
+    const storage = (r as { value: SiteConfig }).value.storage;
+    if (storage.path !== ':memory:') storage.path = resolve(dirname(resolve(file)), storage.path);
+  }
+  return { config: (r as { value: SiteConfig }).value, file, profiles };
+}
+
+function applyEnv(doc: Record<string, unknown>, env: Env, problems: ErrorDetail[]): void {
+  if (env.PICKLINE_API_PORT !== undefined) {
+    const port = Number(env.PICKLINE_API_PORT);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      problems.push({ path: '/api/port', message: `PICKLINE_API_PORT="${env.PICKLINE_API_PORT}" is not a port number` });
+    } else {
+      doc.api = { ...((doc.api as object) ?? {}), port };
+    }
+  }
+  if (env.PICKLINE_DB) doc.storage = { ...((doc.storage as object) ?? {}), path: env.PICKLINE_DB };
+}
+
+function importCsv(zones: unknown[], base: string, problems: ErrorDetail[]): void {
+  zones.forEach((z, i) => {
+    if (!z || typeof z !== 'object') return;
+    const zone = z as { id?: string; locationsCsv?: unknown; locations?: unknown[] };
+    if (typeof zone.locationsCsv !== 'string') return;
+    const path = resolve(base, zone.locationsCsv);
+    if (!existsSync(path)) {
+      problems.push({ path: `/zones/${i}/locationsCsv`, message: `file not found: ${path}` });
+      return;
+    }
+    const { rows, errors } = parseLocationsCsv(readFileSync(path, 'utf8'), zone.id);
+    for (const e of errors) problems.push({ path: `/zones/${i}/locationsCsv`, message: `${zone.locationsCsv}:${e}` });
+    zone.locations = [...(Array.isArray(zone.locations) ? zone.locations : []), ...rows];
+  });
+}
+
+/** References the schema cannot express. */
+function referenceProblems(c: SiteConfig, profiles: Map<string, Profile>): ErrorDetail[] {
+  const out: ErrorDetail[] = [];
+  const buses = new Map<string, number>();
+  (Array.isArray(c.buses) ? c.buses : []).forEach((b, i) => {
+    if (!b || typeof b !== 'object' || typeof b.id !== 'string') return;
+    const at = `/buses/${i}`;
+    if (buses.has(b.id)) out.push({ path: `${at}/id`, message: `duplicate bus id "${b.id}"` });
+    buses.set(b.id, i);
+    if (b.transport === 'modbus-rtu' && !b.path) out.push({ path: `${at}/path`, message: 'is required for transport modbus-rtu' });
+    if ((b.transport === 'modbus-tcp' || b.transport === 'ablepick') && !b.host) {
+      out.push({ path: `${at}/host`, message: `is required for transport ${b.transport}` });
+    }
+    if ((b.transport === 'modbus-tcp' || b.transport === 'ablepick') && b.port === undefined) {
+      out.push({ path: `${at}/port`, message: `is required for transport ${b.transport}` });
+    }
+    if (String(b.transport).startsWith('modbus')) {
+      if (!b.profile) out.push({ path: `${at}/profile`, message: 'is required for Modbus buses' });
+      else if (!profiles.has(b.profile)) {
+        out.push({ path: `${at}/profile`, message: `unknown profile "${b.profile}" (have: ${[...profiles.keys()].join(', ')})` });
+      }
+    }
+  });
+  const zoneIds = new Set<string>();
+  const locIds = new Map<string, string>();
+  const modules = new Map<string, string>();
+  const useModule = (bus: string, address: number, path: string, what: string) => {
+    if (!buses.has(bus)) {
+      out.push({ path: `${path}/bus`, message: `unknown bus "${bus}"` });
+      return;
+    }
+    const key = `${bus}/${address}`;
+    const prior = modules.get(key);
+    if (prior) out.push({ path: `${path}/address`, message: `bus "${bus}" address ${address} is already used by ${prior}` });
+    else modules.set(key, what);
+  };
+  (Array.isArray(c.zones) ? c.zones : []).forEach((z, i) => {
+    if (!z || typeof z !== 'object') return;
+    const at = `/zones/${i}`;
+    if (zoneIds.has(z.id)) out.push({ path: `${at}/id`, message: `duplicate zone id "${z.id}"` });
+    zoneIds.add(z.id);
+    if (z.doneIndicator && typeof z.doneIndicator.bus === 'string') useModule(z.doneIndicator.bus, z.doneIndicator.address, `${at}/doneIndicator`, `done indicator of zone ${z.id}`);
+    const locs = Array.isArray(z.locations) ? z.locations : [];
+    if (locs.length === 0) out.push({ path: `${at}/locations`, message: 'a zone needs at least one location' });
+    locs.forEach((l, j) => {
+      if (!l || typeof l !== 'object' || typeof l.id !== 'string') return;
+      const lat = `${at}/locations/${j}`;
+      const prior = locIds.get(l.id);
+      if (prior) out.push({ path: `${lat}/id`, message: `duplicate location id "${l.id}" (also ${pointerToDotted(prior)})` });
+      else locIds.set(l.id, lat);
+      const wired = l.bus !== undefined || l.address !== undefined;
+      if (z.mode !== 'voice' && (l.bus === undefined || l.address === undefined)) {
+        out.push({ path: lat, message: `a location of a ${z.mode} zone needs bus and address` });
+      } else if (wired && (l.bus === undefined || l.address === undefined)) {
+        out.push({ path: lat, message: 'bus and address go together' });
+      }
+      if (typeof l.bus === 'string' && typeof l.address === 'number') useModule(l.bus, l.address, lat, `location ${l.id}`);
+      if (z.mode === 'voice' && !l.checkDigits) out.push({ path: `${lat}/checkDigits`, message: 'is required in a voice zone' });
+    });
+  });
+  const opIds = new Set<string>();
+  (Array.isArray(c.operators) ? c.operators : []).forEach((o, i) => {
+    if (!o || typeof o !== 'object') return;
+    if (opIds.has(o.id)) out.push({ path: `/operators/${i}/id`, message: `duplicate operator id "${o.id}"` });
+    opIds.add(o.id);
+    if (!o.pin && !o.pinHash) out.push({ path: `/operators/${i}`, message: 'needs pin or pinHash' });
+  });
+  const tokens = new Map<string, string>();
+  for (const [role, list] of Object.entries(c.api?.tokens ?? {})) {
+    for (const t of Array.isArray(list) ? list : []) {
+      if (tokens.has(t) && tokens.get(t) !== role) {
+        out.push({ path: `/api/tokens/${role}`, message: `a token is also listed under role ${tokens.get(t)}` });
+      }
+      tokens.set(t, role);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,120 @@
+/**
+ * The durable outbox (CONTRACTS.md §1 "Events to the WMS"). Events are
+ * appended inside the same transaction as the state change they describe, so
+ * an event exists if and only if its change was committed. `seq` is gap-free
+ * in commit order; `eventId` is unique across stores (`e-<storeId>-<seq>`),
+ * so a receiver that dedupes by id never drops an event of a rebuilt store.
+ */
+import type { Store } from '../store/db.ts';
+
+export const EVENT_TYPES = [
+  'wave.accepted',
+  'line.picked',
+  'line.shorted',
+  'order.completed',
+  'wave.completed',
+  'wave.cancelled',
+  'device.offline',
+  'device.online',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+export interface PicklineEvent {
+  eventId: string;
+  seq: number;
+  type: EventType;
+  occurredAt: string;
+  data: Record<string, unknown>;
+}
+
+interface Row {
+  seq: number;
+  event_id: string;
+  type: EventType;
+  occurred_at: string;
+  data: string;
+}
+
+export class Outbox {
+  readonly #store: Store;
+  readonly #listeners = new Set<(e: PicklineEvent) => void>();
+  #pending: PicklineEvent[] = [];
+  #storeId = '';
+
+  constructor(store: Store) {
+    this.#store = store;
+  }
+
+  /** Must be called inside `store.tx()`: the event commits with the change. */
+  append(type: EventType, data: Record<string, unknown>, at = new Date()): PicklineEvent {
+    const db = this.#store.db;
+    if (!db.inTransaction) throw new Error('Outbox.append must run inside a transaction');
+    if (!this.#storeId) {
+      this.#storeId = (db.prepare("SELECT value FROM meta WHERE key = 'store_id'").get() as { value: string }).value;
+    }
+    const seq = (db.prepare('SELECT COALESCE(MAX(seq), 0) + 1 AS s FROM events').get() as { s: number }).s;
+    const e: PicklineEvent = {
+      eventId: `e-${this.#storeId}-${String(seq).padStart(6, '0')}`,
+      seq,
+      type,
+      occurredAt: at.toISOString(),
+      data,
+    };
+    db.prepare('INSERT INTO events (seq, event_id, type, occurred_at, data) VALUES (?, ?, ?, ?, ?)').run(
+      seq,
+      e.eventId,
+      type,
+      e.occurredAt,
+      JSON.stringify(data),
+    );
+    this.#schedule(e);
+    return e;
+  }
+
+  /** Events with seq > after, oldest first. */
+  read(after: number, limit: number, types?: readonly string[]): PicklineEvent[] {
+    const rows = this.#store.db
+      .prepare('SELECT seq, event_id, type, occurred_at, data FROM events WHERE seq > ? ORDER BY seq LIMIT ?')
+      .all(after, types ? limit * 4 : limit) as Row[];
+    const out = rows.map(toEvent);
+    return types ? out.filter((e) => types.includes(e.type)).slice(0, limit) : out;
+  }
+
+  lastSeq(): number {
+    return (this.#store.db.prepare('SELECT COALESCE(MAX(seq), 0) AS s FROM events').get() as { s: number }).s;
+  }
+
+  /** Called after the appending transaction committed (never for rolled-back ones). */
+  onEvent(listener: (e: PicklineEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #schedule(e: PicklineEvent): void {
+    this.#pending.push(e);
+    if (this.#pending.length > 1) return;
+    // better-sqlite3 is synchronous: a microtask runs after the transaction
+    // returned. Events of a rolled-back transaction are filtered by re-reading.
+    queueMicrotask(() => {
+      const batch = this.#pending;
+      this.#pending = [];
+      if (!this.#store.isOpen) return;
+      const db = this.#store.db;
+      const exists = db.prepare('SELECT 1 FROM events WHERE event_id = ?');
+      for (const ev of batch) {
+        if (!exists.get(ev.eventId)) continue;
+        for (const l of this.#listeners) {
+          try {
+            l(ev);
+          } catch {
+            // a listener's failure never stops delivery to the others
+          }
+        }
+      }
+    });
+  }
+}
+
+function toEvent(r: Row): PicklineEvent {
+  return { eventId: r.event_id, seq: r.seq, type: r.type, occurredAt: r.occurred_at, data: JSON.parse(r.data) };
+}

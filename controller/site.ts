@@ -1,0 +1,90 @@
+/**
+ * The floor as the controller sees it: zones and locations from the validated
+ * site config (CSV imports already merged), indexed for lookups.
+ */
+import type { Color, SiteConfig, ZoneConfig } from '../config/schema.ts';
+import { COLORS } from '../config/schema.ts';
+
+export interface Location {
+  id: string;
+  zone: string;
+  mode: ZoneConfig['mode'];
+  bus: string | null;
+  address: number | null;
+  checkDigits: string | null;
+  aisle: string | null;
+  slot: string | null;
+}
+
+export interface Zone {
+  id: string;
+  name: string;
+  mode: ZoneConfig['mode'];
+  colors: Color[];
+  doneIndicator: { bus: string; address: number } | null;
+  locations: Location[];
+}
+
+export class Site {
+  readonly name: string;
+  readonly zones = new Map<string, Zone>();
+  readonly locations = new Map<string, Location>();
+  /** `${bus}/${address}` → location (done indicators are not locations) */
+  readonly byModule = new Map<string, Location>();
+
+  constructor(cfg: SiteConfig) {
+    this.name = cfg.site;
+    for (const z of cfg.zones) {
+      const zone: Zone = {
+        id: z.id,
+        name: z.name ?? z.id,
+        mode: z.mode,
+        colors: z.colors ?? defaultColors(),
+        doneIndicator: z.doneIndicator ?? null,
+        locations: [],
+      };
+      for (const l of z.locations) {
+        const loc: Location = {
+          id: l.id,
+          zone: z.id,
+          mode: z.mode,
+          bus: l.bus ?? null,
+          address: l.address ?? null,
+          checkDigits: l.checkDigits ?? null,
+          aisle: l.aisle ?? null,
+          slot: l.slot ?? null,
+        };
+        zone.locations.push(loc);
+        this.locations.set(loc.id, loc);
+        if (loc.bus && loc.address !== null) this.byModule.set(moduleKey(loc.bus, loc.address), loc);
+      }
+      this.zones.set(zone.id, zone);
+    }
+  }
+
+  /** Addresses in use on each bus (locations and done indicators). */
+  addressesByBus(): Map<string, number[]> {
+    const out = new Map<string, Set<number>>();
+    const add = (bus: string | null, a: number | null) => {
+      if (!bus || a === null) return;
+      if (!out.has(bus)) out.set(bus, new Set());
+      out.get(bus)!.add(a);
+    };
+    for (const z of this.zones.values()) {
+      add(z.doneIndicator?.bus ?? null, z.doneIndicator?.address ?? null);
+      for (const l of z.locations) add(l.bus, l.address);
+    }
+    return new Map([...out].map(([k, v]) => [k, [...v].sort((a, b) => a - b)]));
+  }
+}
+
+export function moduleKey(bus: string, address: number): string {
+  return `${bus}/${address}`;
+}
+
+function defaultColors(): Color[] {
+  // green first: the colour pickers expect for "pick here"; red is kept for faults
+  return ['green', 'blue', 'yellow', 'magenta', 'cyan', 'white'].filter((c): c is Color =>
+    (COLORS as readonly string[]).includes(c),
+  ) as Color[];
+}

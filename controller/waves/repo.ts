@@ -1,0 +1,160 @@
+/**
+ * SQL for waves, orders and lines. Callers run writes inside `store.tx()`.
+ */
+import type { Db } from '../store/db.ts';
+import type { LineStatus, LineView, OrderStatus, OrderView, WaveInput, WaveStatus, WaveView } from './schema.ts';
+
+interface LineRow {
+  id: string;
+  order_id: string;
+  wave_id: string;
+  sku: string;
+  location: string | null;
+  quantity: number;
+  description: string | null;
+  status: LineStatus;
+  picked: number;
+  picker: string | null;
+  via: string | null;
+  reason: string | null;
+  updated_at: string;
+}
+interface OrderRow {
+  id: string;
+  wave_id: string;
+  container: string | null;
+  put_wall: string | null;
+  cubby: string | null;
+  status: OrderStatus;
+}
+interface WaveRow {
+  id: string;
+  priority: number;
+  status: WaveStatus;
+  body_hash: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export function insertWave(db: Db, w: WaveInput, hash: string, now: string): void {
+  db.prepare('INSERT INTO waves (id, priority, status, body_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)').run(
+    w.waveId,
+    w.priority ?? 0,
+    'accepted',
+    hash,
+    now,
+    now,
+  );
+  const order = db.prepare(
+    'INSERT INTO orders (id, wave_id, idx, container, put_wall, cubby, status, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  const line = db.prepare(
+    `INSERT INTO lines (id, order_id, wave_id, idx, sku, location, quantity, description, status, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'open', ?)`,
+  );
+  const hist = db.prepare("INSERT INTO line_history (line_id, status, at) VALUES (?, 'open', ?)");
+  w.orders.forEach((o, i) => {
+    order.run(o.orderId, w.waveId, i, o.container ?? null, o.putWall ?? null, o.cubby ?? null, 'open', now);
+    o.lines.forEach((l, j) => {
+      line.run(l.lineId, o.orderId, w.waveId, j, l.sku, l.location ?? null, l.quantity, l.description ?? null, now);
+      hist.run(l.lineId, now);
+    });
+  });
+}
+
+export function waveHash(db: Db, waveId: string): string | null {
+  const r = db.prepare('SELECT body_hash FROM waves WHERE id = ?').get(waveId) as { body_hash: string } | undefined;
+  return r?.body_hash ?? null;
+}
+
+/** Ids among `orderIds`/`lineIds` that already exist (in any wave). */
+export function existingIds(db: Db, table: 'orders' | 'lines', ids: string[]): Set<string> {
+  const out = new Set<string>();
+  const chunk = 500;
+  for (let i = 0; i < ids.length; i += chunk) {
+    const part = ids.slice(i, i + chunk);
+    const rows = db.prepare(`SELECT id FROM ${table} WHERE id IN (${part.map(() => '?').join(',')})`).all(...part) as {
+      id: string;
+    }[];
+    for (const r of rows) out.add(r.id);
+  }
+  return out;
+}
+
+function lineView(r: LineRow): LineView {
+  return {
+    lineId: r.id,
+    sku: r.sku,
+    location: r.location,
+    quantity: r.quantity,
+    description: r.description,
+    status: r.status,
+    picked: r.picked,
+    picker: r.picker,
+    via: r.via,
+    reason: r.reason,
+    updatedAt: r.updated_at,
+  };
+}
+
+function orderView(o: OrderRow, lines: LineRow[]): OrderView {
+  return {
+    orderId: o.id,
+    waveId: o.wave_id,
+    container: o.container,
+    putWall: o.put_wall,
+    cubby: o.cubby,
+    status: o.status,
+    lines: lines.map(lineView),
+  };
+}
+
+export function getWave(db: Db, waveId: string): WaveView | null {
+  const w = db.prepare('SELECT * FROM waves WHERE id = ?').get(waveId) as WaveRow | undefined;
+  if (!w) return null;
+  const orders = db.prepare('SELECT * FROM orders WHERE wave_id = ? ORDER BY idx').all(waveId) as OrderRow[];
+  const lines = db.prepare('SELECT * FROM lines WHERE wave_id = ? ORDER BY order_id, idx').all(waveId) as LineRow[];
+  const byOrder = new Map<string, LineRow[]>();
+  const counts = { lines: lines.length, open: 0, picked: 0, short: 0, cancelled: 0 };
+  for (const l of lines) {
+    if (!byOrder.has(l.order_id)) byOrder.set(l.order_id, []);
+    byOrder.get(l.order_id)!.push(l);
+    if (l.status === 'open' || l.status === 'lit') counts.open++;
+    else counts[l.status]++;
+  }
+  return {
+    waveId: w.id,
+    priority: w.priority,
+    status: w.status,
+    createdAt: w.created_at,
+    updatedAt: w.updated_at,
+    counts,
+    orders: orders.map((o) => orderView(o, byOrder.get(o.id) ?? [])),
+  };
+}
+
+export function getOrder(db: Db, orderId: string): OrderView | null {
+  const o = db.prepare('SELECT * FROM orders WHERE id = ?').get(orderId) as OrderRow | undefined;
+  if (!o) return null;
+  const lines = db.prepare('SELECT * FROM lines WHERE order_id = ? ORDER BY idx').all(orderId) as LineRow[];
+  return orderView(o, lines);
+}
+
+export function waveStatus(db: Db, waveId: string): WaveStatus | null {
+  const r = db.prepare('SELECT status FROM waves WHERE id = ?').get(waveId) as { status: WaveStatus } | undefined;
+  return r?.status ?? null;
+}
+
+/** Cancels every open or lit line of the wave; returns the lines that were lit. */
+export function cancelWaveRows(db: Db, waveId: string, now: string): { lit: LineRow[]; cancelled: number } {
+  const lit = db.prepare("SELECT * FROM lines WHERE wave_id = ? AND status = 'lit'").all(waveId) as LineRow[];
+  const ids = db.prepare("SELECT id FROM lines WHERE wave_id = ? AND status IN ('open','lit')").all(waveId) as { id: string }[];
+  const hist = db.prepare("INSERT INTO line_history (line_id, status, at) VALUES (?, 'cancelled', ?)");
+  for (const { id } of ids) hist.run(id, now);
+  db.prepare("UPDATE lines SET status = 'cancelled', updated_at = ? WHERE wave_id = ? AND status IN ('open','lit')").run(now, waveId);
+  db.prepare("UPDATE orders SET status = 'cancelled', updated_at = ? WHERE wave_id = ? AND status IN ('open','active')").run(now, waveId);
+  db.prepare("UPDATE waves SET status = 'cancelled', updated_at = ? WHERE id = ?").run(now, waveId);
+  return { lit, cancelled: ids.length };
+}
+
+export type { LineRow, OrderRow, WaveRow };

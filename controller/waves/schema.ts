@@ -1,0 +1,87 @@
+/**
+ * The wave a WMS posts (CONTRACTS.md §1). One TypeBox schema: the API
+ * publishes it in OpenAPI, the controller validates with it, types derive from it.
+ */
+import { type Static, Type as T } from '@sinclair/typebox';
+
+const Ref = (description: string) =>
+  T.String({ minLength: 1, maxLength: 64, pattern: '^[^\\u0000-\\u001f]*$', description });
+
+export const LineInput = T.Object(
+  {
+    lineId: Ref('Unique line id (unique across all waves)'),
+    sku: Ref('Article code; at a put wall the scanned code'),
+    location: T.Optional(Ref('Location id of the site (pick lines); omitted for put-wall orders')),
+    quantity: T.Integer({ minimum: 1, maximum: 99999, description: 'Requested quantity, positive integer' }),
+    description: T.Optional(T.String({ maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+
+export const OrderInput = T.Object(
+  {
+    orderId: Ref('Unique order id (unique across all waves)'),
+    container: T.Optional(Ref('Tote / carton label scanned at the zone to start the order')),
+    putWall: T.Optional(Ref('Put-wall zone id: the order is sorted into a cubby there')),
+    cubby: T.Optional(Ref('Cubby (location) of the put wall; assigned when omitted')),
+    lines: T.Array(LineInput, { minItems: 1, maxItems: 10000 }),
+  },
+  { additionalProperties: false },
+);
+
+export const WaveInput = T.Object(
+  {
+    waveId: Ref('Unique wave id; re-posting the same body is idempotent'),
+    priority: T.Optional(T.Integer({ minimum: -1000, maximum: 1000, default: 0 })),
+    orders: T.Array(OrderInput, { minItems: 1, maxItems: 10000 }),
+  },
+  { additionalProperties: false },
+);
+
+export type WaveInput = Static<typeof WaveInput>;
+export type OrderInput = Static<typeof OrderInput>;
+export type LineInput = Static<typeof LineInput>;
+
+export const WAVE_STATUSES = ['accepted', 'active', 'completed', 'cancelled'] as const;
+export const LINE_STATUSES = ['open', 'lit', 'picked', 'short', 'cancelled'] as const;
+export const ORDER_STATUSES = ['open', 'active', 'completed', 'cancelled'] as const;
+export type WaveStatus = (typeof WAVE_STATUSES)[number];
+export type LineStatus = (typeof LINE_STATUSES)[number];
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+const Str = T.String();
+const NStr = T.Union([T.String(), T.Null()]);
+export const LineView = T.Object({
+  lineId: Str,
+  sku: Str,
+  location: NStr,
+  quantity: T.Integer(),
+  description: NStr,
+  status: T.Union(LINE_STATUSES.map((s) => T.Literal(s))),
+  picked: T.Integer(),
+  picker: NStr,
+  via: T.Union([T.String({ description: 'light | voice | api' }), T.Null()]),
+  reason: NStr,
+  updatedAt: Str,
+});
+export const OrderView = T.Object({
+  orderId: Str,
+  waveId: Str,
+  container: NStr,
+  putWall: NStr,
+  cubby: NStr,
+  status: T.Union(ORDER_STATUSES.map((s) => T.Literal(s))),
+  lines: T.Array(LineView),
+});
+export const WaveView = T.Object({
+  waveId: Str,
+  priority: T.Integer(),
+  status: T.Union(WAVE_STATUSES.map((s) => T.Literal(s))),
+  createdAt: Str,
+  updatedAt: Str,
+  counts: T.Object({ lines: T.Integer(), open: T.Integer(), picked: T.Integer(), short: T.Integer(), cancelled: T.Integer() }),
+  orders: T.Array(OrderView),
+});
+export type LineView = Static<typeof LineView>;
+export type OrderView = Static<typeof OrderView>;
+export type WaveView = Static<typeof WaveView>;

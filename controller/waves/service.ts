@@ -1,0 +1,123 @@
+/**
+ * Wave intake for the WMS (CONTRACTS.md §1): validate whole, store atomically,
+ * idempotent re-post, conflicts. A rejected wave stores nothing.
+ */
+import { createHash } from 'node:crypto';
+import { PicklineError } from '../../config/errors.ts';
+import type { Outbox } from '../events/outbox.ts';
+import type { Site } from '../site.ts';
+import type { Store } from '../store/db.ts';
+import { cancelWaveRows, existingIds, getOrder, getWave, insertWave, type LineRow, waveHash, waveStatus } from './repo.ts';
+import type { OrderView, WaveInput, WaveView } from './schema.ts';
+import { checkWave } from './validate.ts';
+
+export interface WaveServiceDeps {
+  store: Store;
+  outbox: Outbox;
+  site: Site;
+  maxLines?: number;
+  /** told about lines that were lit when their wave was cancelled (lights go off) */
+  onCancelled?: (waveId: string, litLines: LineRow[]) => void;
+}
+
+export class WaveService {
+  readonly #d: WaveServiceDeps;
+
+  constructor(deps: WaveServiceDeps) {
+    this.#d = deps;
+  }
+
+  /** Returns `created: true` on first acceptance, false for an identical re-post. */
+  submit(body: unknown): { created: boolean; wave: WaveView } {
+    const r = checkWave(body, this.#d.site, this.#d.maxLines);
+    if (!r.ok) {
+      const n = r.details.length;
+      throw new PicklineError(r.code, `wave rejected: ${n} problem${n === 1 ? '' : 's'}`, r.details);
+    }
+    const wave = r.wave;
+    const hash = canonicalHash(wave);
+    const { store, outbox } = this.#d;
+    const created = store.tx(() => {
+      const db = store.db;
+      const existing = waveHash(db, wave.waveId);
+      if (existing !== null) {
+        if (existing === hash) return false;
+        throw new PicklineError('WAVE_CONFLICT', `wave ${wave.waveId} was accepted with a different body`, [
+          { path: '/waveId', message: 'already accepted with a different body' },
+        ]);
+      }
+      const orderIds = wave.orders.map((o) => o.orderId);
+      const lineIds = wave.orders.flatMap((o) => o.lines.map((l) => l.lineId));
+      const takenOrders = existingIds(db, 'orders', orderIds);
+      const takenLines = existingIds(db, 'lines', lineIds);
+      if (takenOrders.size + takenLines.size > 0) {
+        const details = [
+          ...wave.orders.flatMap((o, i) =>
+            takenOrders.has(o.orderId) ? [{ path: `/orders/${i}/orderId`, message: `order "${o.orderId}" belongs to another wave` }] : [],
+          ),
+          ...wave.orders.flatMap((o, i) =>
+            o.lines.flatMap((l, j) =>
+              takenLines.has(l.lineId)
+                ? [{ path: `/orders/${i}/lines/${j}/lineId`, message: `line "${l.lineId}" belongs to another wave` }]
+                : [],
+            ),
+          ),
+        ];
+        throw new PicklineError('ORDER_CONFLICT', 'orders or lines of this wave belong to another wave', details);
+      }
+      const now = new Date().toISOString();
+      insertWave(db, wave, hash, now);
+      outbox.append('wave.accepted', {
+        waveId: wave.waveId,
+        priority: wave.priority ?? 0,
+        orders: wave.orders.length,
+        lines: lineIds.length,
+      });
+      return true;
+    });
+    return { created, wave: this.get(wave.waveId) };
+  }
+
+  get(waveId: string): WaveView {
+    const w = getWave(this.#d.store.db, waveId);
+    if (!w) throw new PicklineError('WAVE_NOT_FOUND', `no wave ${waveId}`);
+    return w;
+  }
+
+  getOrder(orderId: string): OrderView {
+    const o = getOrder(this.#d.store.db, orderId);
+    if (!o) throw new PicklineError('ORDER_NOT_FOUND', `no order ${orderId}`);
+    return o;
+  }
+
+  /** Cancels the wave's open lines; idempotent for an already cancelled wave. */
+  cancel(waveId: string): WaveView {
+    const { store, outbox } = this.#d;
+    let lit: LineRow[] = [];
+    store.tx(() => {
+      const status = waveStatus(store.db, waveId);
+      if (status === null) throw new PicklineError('WAVE_NOT_FOUND', `no wave ${waveId}`);
+      if (status === 'cancelled') return;
+      if (status === 'completed') throw new PicklineError('WAVE_CLOSED', `wave ${waveId} is completed`);
+      const r = cancelWaveRows(store.db, waveId, new Date().toISOString());
+      lit = r.lit;
+      outbox.append('wave.cancelled', { waveId, cancelledLines: r.cancelled });
+    });
+    if (lit.length > 0) this.#d.onCancelled?.(waveId, lit);
+    return this.get(waveId);
+  }
+}
+
+/** sha256 of the wave with object keys sorted, so key order does not matter. */
+export function canonicalHash(v: unknown): string {
+  return createHash('sha256').update(canonical(v)).digest('hex');
+}
+
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const keys = Object.keys(v as object).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}

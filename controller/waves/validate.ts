@@ -1,0 +1,85 @@
+/**
+ * Whole-wave validation: every problem is reported (one detail each, JSON
+ * pointer paths), in three tiers that map to the API's status codes
+ * (CONTRACTS.md §1): schema and duplicates → INVALID_WAVE (400); names the
+ * site does not have → UNKNOWN_LOCATION / UNKNOWN_PUT_WALL (422).
+ */
+import type { ErrorDetail } from '../../config/errors.ts';
+import { makeAjv, validateAll } from '../../config/validate.ts';
+import type { Site } from '../site.ts';
+import { WaveInput } from './schema.ts';
+
+const checkSchema = makeAjv({ useDefaults: true }).compile(WaveInput);
+
+export type WaveCheck =
+  | { ok: true; wave: WaveInput }
+  | { ok: false; code: 'INVALID_WAVE' | 'UNKNOWN_LOCATION' | 'UNKNOWN_PUT_WALL'; details: ErrorDetail[] };
+
+export function checkWave(body: unknown, site: Site, maxLines = 50000): WaveCheck {
+  const schema = validateAll<WaveInput>(checkSchema, body);
+  const details: ErrorDetail[] = schema.ok ? [] : [...schema.errors];
+  const wave = body as Partial<WaveInput> | null;
+  // Duplicate and shape rules need a usable skeleton; check what is there.
+  const orders = wave && typeof wave === 'object' && Array.isArray(wave.orders) ? wave.orders : [];
+  const orderIds = new Map<string, number>();
+  const lineIds = new Map<string, string>();
+  let lineCount = 0;
+  orders.forEach((o, i) => {
+    if (!o || typeof o !== 'object') return;
+    if (typeof o.orderId === 'string') {
+      if (orderIds.has(o.orderId)) {
+        details.push({ path: `/orders/${i}/orderId`, message: `duplicate orderId "${o.orderId}" (also /orders/${orderIds.get(o.orderId)})` });
+      } else orderIds.set(o.orderId, i);
+    }
+    if (o.cubby !== undefined && o.putWall === undefined) {
+      details.push({ path: `/orders/${i}/cubby`, message: 'is only allowed together with putWall' });
+    }
+    const lines = Array.isArray(o.lines) ? o.lines : [];
+    lineCount += lines.length;
+    lines.forEach((l, j) => {
+      if (!l || typeof l !== 'object') return;
+      const here = `/orders/${i}/lines/${j}`;
+      if (typeof l.lineId === 'string') {
+        if (lineIds.has(l.lineId)) {
+          details.push({ path: `${here}/lineId`, message: `duplicate lineId "${l.lineId}" (also ${lineIds.get(l.lineId)})` });
+        } else lineIds.set(l.lineId, here);
+      }
+      if (o.putWall === undefined && l.location === undefined) {
+        details.push({ path: `${here}/location`, message: 'is required (or give the order a putWall)' });
+      }
+      if (o.putWall !== undefined && l.location !== undefined) {
+        details.push({ path: `${here}/location`, message: 'must be omitted in a put-wall order (the cubby is the location)' });
+      }
+    });
+  });
+  if (lineCount > maxLines) {
+    details.push({ path: '/orders', message: `a wave may have at most ${maxLines} lines (has ${lineCount})` });
+  }
+  if (details.length > 0) return { ok: false, code: 'INVALID_WAVE', details };
+
+  const w = body as WaveInput;
+  const unknownLoc: ErrorDetail[] = [];
+  const unknownWall: ErrorDetail[] = [];
+  w.orders.forEach((o, i) => {
+    if (o.putWall !== undefined) {
+      const zone = site.zones.get(o.putWall);
+      if (!zone || zone.mode !== 'put') {
+        unknownWall.push({ path: `/orders/${i}/putWall`, message: `no put wall "${o.putWall}" at this site` });
+      } else if (o.cubby !== undefined && !zone.locations.some((l) => l.id === o.cubby)) {
+        unknownWall.push({ path: `/orders/${i}/cubby`, message: `put wall "${o.putWall}" has no cubby "${o.cubby}"` });
+      }
+      return;
+    }
+    o.lines.forEach((l, j) => {
+      const loc = site.locations.get(l.location!);
+      if (!loc) {
+        unknownLoc.push({ path: `/orders/${i}/lines/${j}/location`, message: `no location "${l.location}" at this site` });
+      } else if (loc.mode === 'put') {
+        unknownLoc.push({ path: `/orders/${i}/lines/${j}/location`, message: `"${l.location}" is a put-wall cubby, not a pick location` });
+      }
+    });
+  });
+  if (unknownLoc.length > 0) return { ok: false, code: 'UNKNOWN_LOCATION', details: [...unknownLoc, ...unknownWall] };
+  if (unknownWall.length > 0) return { ok: false, code: 'UNKNOWN_PUT_WALL', details: unknownWall };
+  return { ok: true, wave: w };
+}
