@@ -55,6 +55,8 @@ export interface ModuleInfo {
   lastSeenAt: number | null;
   lastError: string | null;
   identity?: ModuleIdentity;
+  /** status bits the module reports as set (profile `status`), e.g. `lampFault`; absent when unknown */
+  faults?: string[];
   counters: ModuleCounters;
 }
 

@@ -1,0 +1,193 @@
+/**
+ * Profile codec: turns `LightState`s into the profile's one light write and the
+ * words read back into key events, identity and status. Pure functions of a
+ * `Profile` (config/profile-schema.ts; map of pickline-ptl-v1 in CONTRACTS.md §4).
+ */
+import { PicklineError } from '../../config/errors.ts';
+import type { Profile } from '../../config/profile-schema.ts';
+import type { Key, LightMode, LightState, ModuleIdentity } from '../types.ts';
+import type { ModbusRequest } from './pdu.ts';
+
+const MODE_FALLBACK: Record<LightMode, LightMode[]> = {
+  off: ['off'],
+  on: ['on'],
+  blink: ['blink', 'on'],
+  fast: ['fast', 'blink', 'on'],
+};
+
+/** A mode the profile can show: `fast` degrades to `blink`, then `on`. */
+export function supportedMode(p: Profile, mode: LightMode): LightMode {
+  return MODE_FALLBACK[mode].find((m) => p.encoding.mode[m] !== undefined) ?? 'on';
+}
+
+function fieldValue(p: Profile, field: string, s: LightState): number {
+  const lit = s.mode !== 'off';
+  switch (field) {
+    case 'mode':
+      return p.encoding.mode[supportedMode(p, s.mode)] ?? 0;
+    case 'lamp':
+      return lit ? 1 : 0;
+    case 'zero':
+      return 0;
+    case 'seq':
+      if (!Number.isInteger(s.seq) || s.seq < 0 || s.seq > 0xffff) {
+        throw new PicklineError('UNSUPPORTED', `job token ${s.seq} is not 0..65535`);
+      }
+      return s.seq;
+    case 'color': {
+      const table = p.encoding.color ?? {};
+      if (!lit) return table.none ?? 0;
+      const color = s.color ?? p.capabilities.colors[0];
+      if (p.capabilities.colors.length === 0 || color === undefined) return table.none ?? 0;
+      const v = table[color];
+      if (v === undefined) throw new PicklineError('UNSUPPORTED', `${p.name} cannot show ${color}`);
+      return v;
+    }
+    case 'display': {
+      const blank = p.encoding.displayBlank ?? 0;
+      if (!lit || s.display === null || s.display === undefined) return blank;
+      const max = p.encoding.displayMax ?? 0xffff;
+      if (!Number.isInteger(s.display) || s.display < 0 || s.display > max) {
+        throw new PicklineError('UNSUPPORTED', `${p.name} cannot display ${s.display} (0..${max})`);
+      }
+      return s.display;
+    }
+  }
+  throw new PicklineError('PROFILE_INVALID', `${p.name}: unknown light field ${field}`);
+}
+
+/** The single write that sets the whole state (HARDWARE.md: one FC16 per light). */
+export function encodeLight(p: Profile, s: LightState): ModbusRequest {
+  const w = p.light;
+  const values = w.fields.map((f) => fieldValue(p, f, s));
+  if (w.kind === 'coils') {
+    const bits = values.map((v) => v !== 0);
+    return w.fc === 5
+      ? { fc: 5, address: w.address, value: bits[0] }
+      : { fc: 15, address: w.address, values: bits };
+  }
+  return w.fc === 6
+    ? { fc: 6, address: w.address, value: values[0] }
+    : { fc: 16, address: w.address, values };
+}
+
+/** The key-poll read (CONTRACTS.md §4: input registers 0–3 for pickline-ptl-v1). */
+export function eventRead(p: Profile): ModbusRequest {
+  const e = p.events;
+  return e.kind === 'counter'
+    ? { fc: e.fc, address: e.address, count: e.fields.length }
+    : { fc: e.fc, address: e.address, count: e.keys.length };
+}
+
+/** Health read: the event block, widened to cover the status word when both are adjacent words of one table. */
+export interface HealthRead {
+  request: ModbusRequest & { count: number };
+  eventsAt: number;
+  statusAt: number | null;
+}
+
+export function healthRead(p: Profile): HealthRead {
+  const ev = eventRead(p) as ModbusRequest & { count: number };
+  const st = p.status;
+  if (!st || st.fc !== ev.fc) return { request: ev, eventsAt: 0, statusAt: null };
+  const start = Math.min(ev.address, st.address);
+  const end = Math.max(ev.address + ev.count, st.address + 1);
+  if (end - start > 16) return { request: ev, eventsAt: 0, statusAt: null };
+  return {
+    request: { fc: ev.fc, address: start, count: end - start } as HealthRead['request'],
+    eventsAt: ev.address - start,
+    statusAt: st.address - start,
+  };
+}
+
+/** What the driver remembers between polls; `null` = no read since start/reconnect. */
+export type EventBaseline = { count: number } | { bits: number[] } | null;
+
+export interface RawPress {
+  key: Key;
+  /** displayed quantity; null when the profile has no display or it was blank */
+  display: number | null;
+  /** job token the module reported; null when the profile has none */
+  seq: number | null;
+}
+
+export interface DecodedEvents {
+  baseline: EventBaseline;
+  presses: RawPress[];
+  /** events that happened between two polls and were overwritten (counter style) */
+  missed: number;
+  /** events with an unknown key code */
+  malformed: number;
+}
+
+/**
+ * Compares a poll with the previous one. The first read after start or a
+ * reconnect (baseline null) only sets the baseline: it never yields an event.
+ * Counter style: EVENT_COUNT wraps at 65535, so the change is taken mod 2^16.
+ * Input style: a press is a 0→1 edge between two polls.
+ */
+export function decodeEvents(p: Profile, words: number[], baseline: EventBaseline): DecodedEvents {
+  const e = p.events;
+  const out: DecodedEvents = { baseline, presses: [], missed: 0, malformed: 0 };
+  if (e.kind === 'inputs') {
+    const bits = e.keys.map((_, i) => (words[i] ? 1 : 0));
+    const prev = baseline && 'bits' in baseline ? baseline.bits : null;
+    out.baseline = { bits };
+    if (!prev) return out;
+    e.keys.forEach((key, i) => {
+      if (key !== 'none' && prev[i] === 0 && bits[i] === 1) {
+        out.presses.push({ key: key as Key, display: null, seq: null });
+      }
+    });
+    return out;
+  }
+  const at = (f: string) => (e.fields as string[]).indexOf(f);
+  const count = words[at('count')] & 0xffff;
+  const prev = baseline && 'count' in baseline ? baseline.count : null;
+  out.baseline = { count };
+  if (prev === null) return out;
+  const delta = (count - prev) & 0xffff;
+  if (delta === 0) return out;
+  out.missed = delta - 1;
+  // without a key field every event is the first listed key (usually confirm)
+  const key = at('key') >= 0 ? e.keys[String(words[at('key')])] : Object.values(e.keys)[0];
+  if (!key) {
+    out.malformed = 1;
+    return out;
+  }
+  let display: number | null = null;
+  if (at('display') >= 0) {
+    const d = words[at('display')];
+    display = d === (p.encoding.displayBlank ?? -1) ? null : d;
+  }
+  out.presses.push({ key: key as Key, display, seq: at('seq') >= 0 ? words[at('seq')] : null });
+  return out;
+}
+
+export function identityRead(p: Profile): ModbusRequest | null {
+  const id = p.identity;
+  return id ? { fc: id.fc, address: id.address, count: id.fields.length } : null;
+}
+
+export function decodeIdentity(p: Profile, words: number[]): ModuleIdentity {
+  const fields = p.identity?.fields ?? [];
+  const w = (f: string) =>
+    fields.includes(f as never) ? words[fields.indexOf(f as never)] : undefined;
+  const out: ModuleIdentity = {};
+  if (w('model') !== undefined) out.model = w('model');
+  if (w('serial') !== undefined) out.serial = w('serial');
+  if (w('fwMajor') !== undefined) out.fw = `${w('fwMajor')}.${w('fwMinor') ?? 0}`;
+  return out;
+}
+
+/** Names of the status bits that are set, e.g. ['lampFault']. */
+export function decodeStatus(p: Profile, word: number): string[] {
+  const bits = p.status?.bits ?? {};
+  return Object.entries(bits)
+    .filter(([bit]) => (word >> Number(bit)) & 1)
+    .map(([, name]) => name);
+}
+
+export function setAddressWrite(p: Profile, to: number): ModbusRequest | null {
+  return p.setAddress ? { fc: 6, address: p.setAddress.address, value: to } : null;
+}

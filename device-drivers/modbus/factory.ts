@@ -1,0 +1,107 @@
+/**
+ * BusConfig → a ready-to-start Modbus bus. The transport is chosen once, here
+ * (STYLE.md: no serial-vs-TCP branching anywhere else):
+ *   modbus-rtu                 serial port, RTU framing, t3.5 silence
+ *   modbus-tcp                 socket, MBAP framing
+ *   modbus-tcp + rtuOverTcp    socket to a transparent gateway, RTU framing
+ */
+import { PicklineError } from '../../config/errors.ts';
+import type { Profile } from '../../config/profile-schema.ts';
+import type { BusConfig } from '../../config/schema.ts';
+import { MbapFraming, RtuFraming } from './framing.ts';
+import { SerialLink, type SerialOptions, TcpLink } from './links.ts';
+import { ModbusLightBus } from './modbus-bus.ts';
+import type { DriverLogger } from './module-record.ts';
+import { lineTiming, type ModbusTransport, StreamTransport } from './transport.ts';
+
+/** Defaults when BusConfig leaves a field out. */
+export const MODBUS_DEFAULTS = {
+  baudRate: 19200,
+  /** Modbus serial line spec §2.5.1: even parity is the required default */
+  parity: 'even' as const,
+  dataBits: 8 as const,
+  rtuTimeoutMs: 100,
+  tcpTimeoutMs: 500,
+  tcpPort: 502,
+  retries: 1,
+  pollIntervalMs: 0,
+  healthIntervalMs: 2000,
+  offlineAfter: 3,
+  defaultProfile: 'pickline-ptl-v1',
+};
+
+export interface ModbusFactoryOptions {
+  profiles: Map<string, Profile>;
+  addresses: number[];
+  logger?: DriverLogger;
+  /** testing hook: use this transport instead of the one BusConfig names */
+  transport?: ModbusTransport;
+  /** naive all-module polling (benchmark comparison) */
+  pollAll?: boolean;
+  identifyMs?: number;
+}
+
+const bad = (cfg: BusConfig, msg: string) =>
+  new PicklineError('CONFIG_INVALID', `bus ${cfg.id}: ${msg}`, [
+    { path: `/buses/${cfg.id}`, message: msg },
+  ]);
+
+export function serialOptions(cfg: BusConfig): SerialOptions {
+  if (!cfg.path) throw bad(cfg, 'modbus-rtu needs a serial "path"');
+  const parity = cfg.parity ?? MODBUS_DEFAULTS.parity;
+  return {
+    path: cfg.path,
+    baudRate: cfg.baudRate ?? MODBUS_DEFAULTS.baudRate,
+    parity,
+    dataBits: cfg.dataBits ?? MODBUS_DEFAULTS.dataBits,
+    // serial line spec §2.5.1: no parity → 2 stop bits, keeping 11 bits a character
+    stopBits: cfg.stopBits ?? (parity === 'none' ? 2 : 1),
+  };
+}
+
+export function createTransport(cfg: BusConfig): ModbusTransport {
+  if (cfg.transport === 'modbus-rtu') {
+    const s = serialOptions(cfg);
+    const bits = 1 + s.dataBits + (s.parity === 'none' ? 0 : 1) + s.stopBits;
+    return new StreamTransport(new SerialLink(s), new RtuFraming(), {
+      timing: lineTiming(s.baudRate, bits),
+    });
+  }
+  if (cfg.transport === 'modbus-tcp') {
+    if (!cfg.host) throw bad(cfg, 'modbus-tcp needs a "host"');
+    const timeout = cfg.timeoutMs ?? MODBUS_DEFAULTS.tcpTimeoutMs;
+    const link = new TcpLink(
+      cfg.host,
+      cfg.port ?? MODBUS_DEFAULTS.tcpPort,
+      Math.max(1000, timeout),
+    );
+    return new StreamTransport(link, cfg.rtuOverTcp ? new RtuFraming() : new MbapFraming(), {
+      persistent: true,
+    });
+  }
+  throw new PicklineError('UNSUPPORTED', `bus ${cfg.id}: transport ${cfg.transport} is not Modbus`);
+}
+
+export function createModbusBus(cfg: BusConfig, opts: ModbusFactoryOptions): ModbusLightBus {
+  const name = cfg.profile ?? MODBUS_DEFAULTS.defaultProfile;
+  const profile = opts.profiles.get(name);
+  if (!profile) throw bad(cfg, `unknown profile "${name}"`);
+  const bad247 = opts.addresses.find((a) => !Number.isInteger(a) || a < 1 || a > 247);
+  if (bad247 !== undefined) throw bad(cfg, `address ${bad247} is not a Modbus unit 1..247`);
+  const rtu = cfg.transport === 'modbus-rtu';
+  return new ModbusLightBus({
+    id: cfg.id,
+    transportName: cfg.transport,
+    profile,
+    addresses: opts.addresses,
+    transport: opts.transport ?? createTransport(cfg),
+    timeoutMs: cfg.timeoutMs ?? (rtu ? MODBUS_DEFAULTS.rtuTimeoutMs : MODBUS_DEFAULTS.tcpTimeoutMs),
+    retries: cfg.retries ?? MODBUS_DEFAULTS.retries,
+    pollIntervalMs: cfg.pollIntervalMs ?? MODBUS_DEFAULTS.pollIntervalMs,
+    healthIntervalMs: cfg.healthIntervalMs ?? MODBUS_DEFAULTS.healthIntervalMs,
+    offlineAfter: cfg.offlineAfter ?? MODBUS_DEFAULTS.offlineAfter,
+    pollAll: opts.pollAll,
+    identifyMs: opts.identifyMs,
+    logger: opts.logger,
+  });
+}

@@ -1,0 +1,52 @@
+/** What a Modbus bus remembers about one module (one unit address). */
+import type { LightState, ModuleCounters, ModuleIdentity, ModuleInfo } from '../types.ts';
+import type { EventBaseline } from './codec.ts';
+import { copyCounters, emptyCounters } from './counters.ts';
+import type { PlannedModule } from './planner.ts';
+
+/** The part of a pino logger the drivers use. */
+export interface DriverLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+const nop = () => {};
+export const silentLogger: DriverLogger = { debug: nop, info: nop, warn: nop, error: nop };
+
+export class ModuleRecord implements PlannedModule {
+  /** the state the controller last asked for; its seq is the current job token */
+  wanted: LightState | null = null;
+  online: boolean | null = null;
+  failures = 0;
+  baseline: EventBaseline = null;
+  lastPollAt = Number.NEGATIVE_INFINITY;
+  /** 0: the first sweep runs right after start */
+  nextHealthAt = 0;
+  lastSeenAt: number | null = null;
+  lastError: string | null = null;
+  identity: ModuleIdentity | undefined;
+  faults: string[] = [];
+  readonly counters: ModuleCounters = emptyCounters();
+
+  constructor(readonly address: number) {}
+
+  get lit(): boolean {
+    return this.wanted !== null && this.wanted.mode !== 'off';
+  }
+
+  info(bus: string): ModuleInfo {
+    return {
+      bus,
+      address: this.address,
+      online: this.online === true,
+      state: this.wanted ? { ...this.wanted } : null,
+      lastSeenAt: this.lastSeenAt,
+      lastError: this.lastError,
+      ...(this.identity ? { identity: { ...this.identity } } : {}),
+      faults: [...this.faults],
+      counters: copyCounters(this.counters),
+    };
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * Chooses the idle work of a bus (HARDWARE.md: only lit modules can be
+ * confirmed, so only lit modules are polled for keys):
+ * - lit, not-offline modules are polled round-robin, back to back when
+ *   `pollIntervalMs` is 0, else each at most once per `pollIntervalMs`;
+ * - every other module (dark, or offline) gets a health check every
+ *   `healthIntervalMs`, a suspect one (failed, not yet offline) after
+ *   `suspectRecheckMs`; at most one health check is slipped in per poll round,
+ *   so health traffic never starves key polling;
+ * - `pollAll` is the naive master (every module polled back to back), kept for
+ *   benchmarks.
+ */
+export interface PlannedModule {
+  address: number;
+  /** a lit state is wanted (the controller lit it) */
+  lit: boolean;
+  /** null = not heard from since start */
+  online: boolean | null;
+  lastPollAt: number;
+  nextHealthAt: number;
+}
+
+export interface PlannerOptions {
+  pollIntervalMs: number;
+  pollAll: boolean;
+}
+
+export type Plan = { address: number; kind: 'poll' | 'health' } | { wakeAt: number } | null;
+
+export class PollPlanner {
+  private lastPolled = 0;
+  private pollsSinceHealth = 0;
+
+  constructor(private readonly opts: PlannerOptions) {}
+
+  /** `mods` sorted by address. */
+  next(mods: readonly PlannedModule[], now: number): Plan {
+    const pollable = (m: PlannedModule) => m.online !== false && (m.lit || this.opts.pollAll);
+    let firstDue: PlannedModule | undefined;
+    let nextDue: PlannedModule | undefined;
+    let health: PlannedModule | undefined;
+    let wakeAt = Number.POSITIVE_INFINITY;
+    let nPollable = 0;
+    for (const m of mods) {
+      if (pollable(m)) {
+        nPollable++;
+        const due = m.lastPollAt + this.opts.pollIntervalMs;
+        if (due > now) wakeAt = Math.min(wakeAt, due);
+        else {
+          firstDue ??= m;
+          if (!nextDue && m.address > this.lastPolled) nextDue = m;
+        }
+      } else if (m.nextHealthAt > now) wakeAt = Math.min(wakeAt, m.nextHealthAt);
+      else if (!health || m.nextHealthAt < health.nextHealthAt) health = m;
+    }
+    // round-robin: the first due module after the one polled last, wrapping
+    const poll = nextDue ?? firstDue;
+    if (health && (!poll || this.pollsSinceHealth >= nPollable)) {
+      this.pollsSinceHealth = 0;
+      return { address: health.address, kind: 'health' };
+    }
+    if (poll) {
+      this.pollsSinceHealth++;
+      this.lastPolled = poll.address;
+      return { address: poll.address, kind: 'poll' };
+    }
+    return Number.isFinite(wakeAt) ? { wakeAt } : null;
+  }
+}
