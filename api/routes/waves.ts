@@ -2,7 +2,7 @@
 import { Type as T } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { WaveService } from '../../controller/waves/service.ts';
-import { OrderView, WaveInput, WaveView } from '../../controller/waves/schema.ts';
+import { OrderView, WaveInput, WaveSummary, WaveView } from '../../controller/waves/schema.ts';
 import { ErrorBody } from '../errors.ts';
 
 const READERS = ['wms', 'operator', 'technician', 'viewer'] as const;
@@ -22,9 +22,10 @@ export async function waveRoutes(app: FastifyInstance, opts: { waves: WaveServic
         description:
           'Validated whole and stored in one transaction. 201 on first acceptance, 200 for an identical re-post, ' +
           '400 INVALID_WAVE (one detail per problem), 409 WAVE_CONFLICT / ORDER_CONFLICT, 422 UNKNOWN_LOCATION / UNKNOWN_PUT_WALL. ' +
-          'A rejected wave stores nothing.',
+          'A rejected wave stores nothing. The answer summarises the wave (counts, no lines); ' +
+          'the Location header points to GET /waves/{waveId} for the full wave.',
         body: WaveInput,
-        response: { 200: WaveView, 201: WaveView, 400: ErrorBody, 409: ErrorBody, 422: ErrorBody },
+        response: { 200: WaveSummary, 201: WaveSummary, 400: ErrorBody, 409: ErrorBody, 422: ErrorBody },
       },
       // The controller validates (all problems at once, plus duplicates and
       // references); the schema above documents the body in OpenAPI.
@@ -32,7 +33,10 @@ export async function waveRoutes(app: FastifyInstance, opts: { waves: WaveServic
     },
     async (req, reply) => {
       const r = waves.submit(req.body);
-      return reply.status(r.created ? 201 : 200).send(r.wave);
+      return reply
+        .status(r.created ? 201 : 200)
+        .header('location', `/api/v1/waves/${encodeURIComponent(r.wave.waveId)}`)
+        .send(r.wave);
     },
   );
 

@@ -2,7 +2,7 @@
  * SQL for waves, orders and lines. Callers run writes inside `store.tx()`.
  */
 import type { Db } from '../store/db.ts';
-import type { LineStatus, LineView, OrderStatus, OrderView, WaveInput, WaveStatus, WaveView } from './schema.ts';
+import type { LineStatus, LineView, OrderStatus, OrderView, WaveInput, WaveStatus, WaveSummary, WaveView } from './schema.ts';
 
 interface LineRow {
   id: string;
@@ -131,6 +131,22 @@ export function getWave(db: Db, waveId: string): WaveView | null {
     counts,
     orders: orders.map((o) => orderView(o, byOrder.get(o.id) ?? [])),
   };
+}
+
+export function waveSummary(db: Db, waveId: string): WaveSummary | null {
+  const w = db.prepare('SELECT * FROM waves WHERE id = ?').get(waveId) as WaveRow | undefined;
+  if (!w) return null;
+  const counts = { lines: 0, open: 0, picked: 0, short: 0, cancelled: 0 };
+  for (const r of db.prepare('SELECT status, COUNT(*) AS n FROM lines WHERE wave_id = ? GROUP BY status').all(waveId) as {
+    status: LineStatus;
+    n: number;
+  }[]) {
+    counts.lines += r.n;
+    if (r.status === 'open' || r.status === 'lit') counts.open += r.n;
+    else counts[r.status] += r.n;
+  }
+  const orders = (db.prepare('SELECT COUNT(*) AS n FROM orders WHERE wave_id = ?').get(waveId) as { n: number }).n;
+  return { waveId: w.id, priority: w.priority, status: w.status, createdAt: w.created_at, updatedAt: w.updated_at, counts, orders };
 }
 
 export function getOrder(db: Db, orderId: string): OrderView | null {

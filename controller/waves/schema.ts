@@ -82,6 +82,16 @@ export const WaveView = T.Object({
   counts: T.Object({ lines: T.Integer(), open: T.Integer(), picked: T.Integer(), short: T.Integer(), cancelled: T.Integer() }),
   orders: T.Array(OrderView),
 });
+export const WaveSummary = T.Object({
+  waveId: Str,
+  priority: T.Integer(),
+  status: T.Union(WAVE_STATUSES.map((s) => T.Literal(s))),
+  createdAt: Str,
+  updatedAt: Str,
+  counts: WaveView.properties.counts,
+  orders: T.Integer({ description: 'number of orders' }),
+});
+export type WaveSummary = Static<typeof WaveSummary>;
 export type LineView = Static<typeof LineView>;
 export type OrderView = Static<typeof OrderView>;
 export type WaveView = Static<typeof WaveView>;

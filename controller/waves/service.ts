@@ -7,8 +7,8 @@ import { PicklineError } from '../../config/errors.ts';
 import type { Outbox } from '../events/outbox.ts';
 import type { Site } from '../site.ts';
 import type { Store } from '../store/db.ts';
-import { cancelWaveRows, existingIds, getOrder, getWave, insertWave, type LineRow, waveHash, waveStatus } from './repo.ts';
-import type { OrderView, WaveInput, WaveView } from './schema.ts';
+import { cancelWaveRows, existingIds, getOrder, getWave, insertWave, type LineRow, waveHash, waveStatus, waveSummary } from './repo.ts';
+import type { OrderView, WaveInput, WaveSummary, WaveView } from './schema.ts';
 import { checkWave } from './validate.ts';
 
 export interface WaveServiceDeps {
@@ -28,7 +28,7 @@ export class WaveService {
   }
 
   /** Returns `created: true` on first acceptance, false for an identical re-post. */
-  submit(body: unknown): { created: boolean; wave: WaveView } {
+  submit(body: unknown): { created: boolean; wave: WaveSummary } {
     const r = checkWave(body, this.#d.site, this.#d.maxLines);
     if (!r.ok) {
       const n = r.details.length;
@@ -75,7 +75,14 @@ export class WaveService {
       });
       return true;
     });
-    return { created, wave: this.get(wave.waveId) };
+    return { created, wave: this.summary(wave.waveId) };
+  }
+
+  /** The wave without its lines: what the WMS gets back on submit. */
+  summary(waveId: string): WaveSummary {
+    const w = waveSummary(this.#d.store.db, waveId);
+    if (!w) throw new PicklineError('WAVE_NOT_FOUND', `no wave ${waveId}`);
+    return w;
   }
 
   get(waveId: string): WaveView {
@@ -114,10 +121,10 @@ export function canonicalHash(v: unknown): string {
 }
 
 function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v && typeof v === 'object') {
-    const keys = Object.keys(v as object).sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(v);
+  return JSON.stringify(v, (_k, val: unknown) => {
+    if (!val || typeof val !== 'object' || Array.isArray(val)) return val;
+    const sorted: Record<string, unknown> = {};
+    for (const k of Object.keys(val).sort()) sorted[k] = (val as Record<string, unknown>)[k];
+    return sorted;
+  });
 }
