@@ -21,5 +21,6 @@ export {
 } from './module.ts';
 export { EXCEPTION, FC } from './pdu.ts';
 export { ModbusRtuSimulator, type ModbusRtuSimulatorOptions, type RtuCounters } from './rtu.ts';
+export { type FramerEvent, RtuFramer } from './rtu-framer.ts';
 export { ModbusTcpSimulator, type ModbusTcpSimulatorOptions, type TcpCounters } from './tcp.ts';
-export { BITS_PER_CHAR, charTimeMs, t35Ms, transactionMs } from './wire-time.ts';
+export { BITS_PER_CHAR, BusClock, charTimeMs, t35Ms, transactionMs } from './wire-time.ts';
