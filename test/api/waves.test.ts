@@ -24,8 +24,11 @@ describe('POST /api/v1/waves', () => {
     expect(w.waveId).toBe('W-1');
     expect(w.status).toBe('accepted');
     expect(w.counts).toEqual({ lines: 6, open: 6, picked: 0, short: 0, cancelled: 0 });
-    expect(w.orders.map((o: { orderId: string }) => o.orderId)).toEqual(['W-1-O1', 'W-1-O2']);
-    expect(w.orders[0].lines[2]).toMatchObject({ lineId: 'W-1-O1-L3', quantity: 3, status: 'open', picked: 0 });
+    expect(w.orders).toBe(2);
+    expect(res.headers.location).toBe('/api/v1/waves/W-1');
+    const full = (await h.app.inject({ url: '/api/v1/waves/W-1', headers: auth('wms') })).json();
+    expect(full.orders.map((o: { orderId: string }) => o.orderId)).toEqual(['W-1-O1', 'W-1-O2']);
+    expect(full.orders[0].lines[2]).toMatchObject({ lineId: 'W-1-O1-L3', sku: 'SKU-3', location: 'A-01-03', quantity: 3, status: 'open', picked: 0 });
   });
 
   it('answers an identical re-post with 200 and stores nothing new, whatever the key order', async () => {
@@ -155,8 +158,10 @@ describe('POST /api/v1/waves', () => {
     };
     const res = await post(put);
     expect(res.statusCode).toBe(201);
-    expect(res.json().orders[0]).toMatchObject({ putWall: 'P', cubby: 'P-2' });
-    expect(res.json().orders[1]).toMatchObject({ putWall: 'P', cubby: null });
+    const full = h.waves.get('W-PUT');
+    expect(full.orders[0]).toMatchObject({ putWall: 'P', cubby: 'P-2' });
+    expect(full.orders[1]).toMatchObject({ putWall: 'P', cubby: null });
+    expect(full.orders[1].lines[0]).toMatchObject({ location: null, sku: 'SKU-9' });
     const bad = await post({
       waveId: 'W-PUT-2',
       orders: [

@@ -9,8 +9,8 @@ import type { FastifyInstance } from 'fastify';
 import { build } from '../../api/app.ts';
 import { loadConfig } from '../../config/load.ts';
 import type { SiteConfig } from '../../config/schema.ts';
-import { DEFAULT_CONFIG } from '../../controller/paths.ts';
 import { Outbox } from '../../controller/events/outbox.ts';
+import { DEFAULT_CONFIG } from '../../controller/paths.ts';
 import { Site } from '../../controller/site.ts';
 import { Store } from '../../controller/store/db.ts';
 import { syncLocations } from '../../controller/store/locations.ts';
@@ -75,11 +75,16 @@ export const auth = (role: keyof typeof TOKENS) => ({ authorization: `Bearer ${T
 
 /** Row counts of every table: a rejected request must leave them unchanged. */
 export function tableCounts(store: Store): Record<string, number> {
-  const tables = store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as {
+  const tables = store.db
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+    .all() as {
     name: string;
   }[];
   return Object.fromEntries(
-    tables.map(({ name }) => [name, (store.db.prepare(`SELECT COUNT(*) AS n FROM "${name}"`).get() as { n: number }).n]),
+    tables.map(({ name }) => [
+      name,
+      (store.db.prepare(`SELECT COUNT(*) AS n FROM "${name}"`).get() as { n: number }).n,
+    ]),
   );
 }
 
