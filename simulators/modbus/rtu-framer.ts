@@ -74,7 +74,8 @@ export class RtuFramer {
     const sized = rtuRequestLength(frame);
     const wasResyncing = this.resyncing;
     this.reset();
-    if (sized !== 'unknown' || wasResyncing || frame.length < 4) {
+    if (wasResyncing) return []; // the tail of a frame already counted as a CRC error
+    if (sized !== 'unknown' || frame.length < 4) {
       return [{ kind: 'dropped', bytes: frame.length, reason: 'incomplete' }];
     }
     if (!crcOk(frame)) return [{ kind: 'crc-error', bytes: frame.length }];

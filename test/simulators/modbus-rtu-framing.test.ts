@@ -44,6 +44,15 @@ describe('RtuFramer', () => {
     expect(evs[1]).toMatchObject({ unit: 3 });
   });
 
+  it('the tail of a CRC-failed frame is not counted again at silence', () => {
+    const f = new RtuFramer();
+    const bad = read(1);
+    bad[7] ^= 1;
+    expect(kinds(f.push(bad, 0))).toEqual(['crc-error']);
+    expect(f.idle()).toEqual([]);
+    expect(kinds(f.push(read(1), 1))).toEqual(['frame']);
+  });
+
   it('ends a frame of an unknown function code at silence, so it can get exception 01', () => {
     const f = new RtuFramer();
     expect(f.push(rtuFrame(1, Buffer.from([0x2b, 0x0e, 1, 0])), 0)).toEqual([]);
