@@ -4,7 +4,8 @@
  */
 import { isPicklineError } from '../../config/errors.ts';
 import type { ModuleBank } from './bank.ts';
-import type { SimFault, SimKey, SimModule, SimModuleState } from './module.ts';
+import type { SimModule } from './module.ts';
+import type { SimFault, SimKey, SimModuleState } from './types.ts';
 
 export interface CommandContext {
   bank: ModuleBank;
