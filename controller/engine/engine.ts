@@ -1,0 +1,212 @@
+/**
+ * The pick-to-light / put-to-light engine (ARCHITECTURE.md "The core loop").
+ * Key presses become committed picks: the commit happens before the light
+ * goes off; a press with a stale job token or for a closed line is ignored
+ * and counted. On start the floor is made to match the `lights` table.
+ */
+import type { Logger } from 'pino';
+import { PicklineError } from '../../config/errors.ts';
+import type { HealthChange, KeyEvent, LightBus, Unsubscribe } from '../../device-drivers/types.ts';
+import type { Outbox } from '../events/outbox.ts';
+import type { Site } from '../site.ts';
+import type { Store } from '../store/db.ts';
+import type { LineRow } from '../waves/repo.ts';
+import { nextForModule } from './decide.ts';
+import { type LightOutcome, Lighting } from './lighting.ts';
+import { commitPick, type PickResult, type Via } from './picks.ts';
+import { allLights, deleteSession, type LightRow, lightAt, line as getLine, openLinesInZone, setFlag } from './repo.ts';
+import { decidePickScan, decidePutScan, type ScanDecision } from './scan.ts';
+
+export interface EngineDeps {
+  store: Store;
+  outbox: Outbox;
+  site: Site;
+  buses: Map<string, LightBus>;
+  logger: Logger;
+  /** how long a zone's done indicator blinks after an order is done there */
+  doneFlashMs?: number;
+}
+
+export interface ScanResult extends ScanDecision {
+  failed: LightOutcome[];
+}
+
+export interface EngineStats {
+  keyPresses: number;
+  picks: number;
+  ignoredPresses: number;
+  lightFailures: number;
+}
+
+export class PickEngine {
+  readonly #d: EngineDeps;
+  readonly #lighting: Lighting;
+  #subs: Unsubscribe[] = [];
+  readonly #stats = { keyPresses: 0, picks: 0, ignoredPresses: 0 };
+
+  constructor(deps: EngineDeps) {
+    this.#d = deps;
+    this.#lighting = new Lighting(deps.buses, deps.logger);
+  }
+
+  /** Subscribes to the buses (already started) and restores the floor. */
+  async start(): Promise<void> {
+    for (const bus of this.#d.buses.values()) {
+      this.#subs.push(bus.onKey((e) => void this.#onKey(e)));
+      this.#subs.push(bus.onHealth((h) => this.#onHealth(h)));
+    }
+    await this.recover();
+  }
+
+  async stop(): Promise<void> {
+    for (const u of this.#subs) u();
+    this.#subs = [];
+    this.#lighting.stop();
+    await this.#lighting.idle();
+  }
+
+  /** Re-lights exactly the modules of the `lights` table; every other module goes dark. */
+  async recover(): Promise<void> {
+    const { store, site } = this.#d;
+    const rows = store.tx(() => {
+      const db = store.db;
+      for (const r of allLights(db)) {
+        const l = getLine(db, r.line_id);
+        if (l?.status !== 'lit') db.prepare('DELETE FROM lights WHERE bus = ? AND address = ?').run(r.bus, r.address);
+      }
+      return allLights(db);
+    });
+    const lit = new Set(rows.map((r) => `${r.bus}/${r.address}`));
+    const ops: Promise<LightOutcome>[] = rows.map((r) => this.#lighting.apply(r));
+    for (const [bus, addresses] of site.addressesByBus()) {
+      for (const a of addresses) if (!lit.has(`${bus}/${a}`)) ops.push(this.#lighting.clear(bus, a));
+    }
+    const out = await Promise.all(ops);
+    this.#d.logger.info({ relit: rows.length, failed: out.filter((o) => !o.ok).length }, 'floor restored');
+  }
+
+  async scan(zoneId: string, code: string, picker: string): Promise<ScanResult> {
+    const { store, site } = this.#d;
+    const zone = site.zones.get(zoneId);
+    if (!zone) throw new PicklineError('ZONE_NOT_FOUND', `no zone ${zoneId}`);
+    if (zone.mode === 'voice') throw new PicklineError('BAD_REQUEST', `zone ${zoneId} is a voice zone: it has no lights to scan at`);
+    const now = new Date().toISOString();
+    const d = store.tx(() =>
+      zone.mode === 'put' ? decidePutScan(store.db, site, zone, code, picker, now) : decidePickScan(store.db, site, zone, code, picker, now),
+    );
+    const outcomes = await Promise.all(d.lit.map((r) => this.#lighting.apply(r)));
+    if (d.done) this.#flashDone(zoneId, d.color ?? 'green');
+    return { ...d, failed: outcomes.filter((o) => !o.ok) };
+  }
+
+  /** Operator fallback (dead module, no light): confirm or short a line from the API. */
+  async closeLine(lineId: string, p: { quantity?: number; picker?: string; short?: boolean; reason?: string; via?: Via }): Promise<PickResult> {
+    const { store } = this.#d;
+    const l = store.tx(() => getLine(store.db, lineId));
+    if (!l) throw new PicklineError('LINE_NOT_FOUND', `no line ${lineId}`);
+    const quantity = p.quantity ?? (p.short ? 0 : l.quantity);
+    return this.#commit(l, { quantity, picker: p.picker ?? null, via: p.via ?? 'api', short: p.short, reason: p.reason });
+  }
+
+  /** WaveService hook: lines of a cancelled wave go dark; their modules serve waiting lines. */
+  onCancelled(_waveId: string, litLines: LineRow[]): void {
+    const { store, site } = this.#d;
+    const now = new Date().toISOString();
+    const freed = store.tx(() =>
+      litLines.flatMap((l) => {
+        const row = store.db.prepare('SELECT * FROM lights WHERE line_id = ?').get(l.id) as LightRow | undefined;
+        if (!row) return [];
+        store.db.prepare('DELETE FROM lights WHERE line_id = ?').run(l.id);
+        return [{ row, next: nextForModule(store.db, site, row.bus, row.address, now) }];
+      }),
+    );
+    for (const f of freed) void (f.next ? this.#lighting.apply(f.next) : this.#lighting.clear(f.row.bus, f.row.address));
+  }
+
+  stats(): EngineStats {
+    return { ...this.#stats, lightFailures: this.#lighting.failures };
+  }
+
+  /** Resolves when all light commands decided so far were executed (tests, benchmarks). */
+  idle(): Promise<void> {
+    return this.#lighting.idle();
+  }
+
+  async #onKey(e: KeyEvent): Promise<void> {
+    this.#stats.keyPresses++;
+    if (e.key !== 'confirm' && e.key !== 'short') return; // +/- act on the module's display locally
+    const { store } = this.#d;
+    const found = store.tx(() => {
+      const row = lightAt(store.db, e.bus, e.address);
+      if (!row || row.seq !== e.seq) return null;
+      const l = getLine(store.db, row.line_id);
+      return l && l.status === 'lit' ? { row, l } : null;
+    });
+    if (!found) {
+      this.#stats.ignoredPresses++;
+      this.#d.logger.info({ bus: e.bus, address: e.address, seq: e.seq }, 'key press ignored: no lit job with that token');
+      return;
+    }
+    const { row, l } = found;
+    const shown = e.display ?? row.display ?? l.quantity;
+    // Short key: the display holds what was taken; an unchanged display means none.
+    const quantity = e.key === 'short' ? (shown < l.quantity ? shown : 0) : shown;
+    try {
+      await this.#commit(l, { quantity, picker: row.picker, via: 'light', short: e.key === 'short', reason: e.key === 'short' ? 'short-key' : undefined });
+    } catch (err) {
+      this.#stats.ignoredPresses++;
+      this.#d.logger.warn({ err: (err as Error).message, line: l.id }, 'key press not committed');
+    }
+  }
+
+  async #commit(l: LineRow, p: { quantity: number; picker: string | null; via: Via; short?: boolean; reason?: string }): Promise<PickResult> {
+    const { store, site, outbox } = this.#d;
+    const now = new Date();
+    let zoneDone: { zone: string; color: string } | null = null;
+    let next: LightRow | null = null;
+    const r = store.tx(() => {
+      const res = commitPick(store.db, outbox, { lineId: l.id, ...p }, now);
+      if (res.light) {
+        next = nextForModule(store.db, site, res.light.bus, res.light.address, now.toISOString());
+        const zone = site.zones.get(res.light.zone);
+        if (zone?.mode === 'pick' && openLinesInZone(store.db, l.order_id, zone.id).length === 0) {
+          deleteSession(store.db, zone.id, l.order_id);
+          zoneDone = { zone: zone.id, color: res.light.color ?? 'green' };
+        }
+      }
+      return res;
+    });
+    this.#stats.picks++;
+    // committed: now the light may change
+    if (r.light) await (next ? this.#lighting.apply(next) : this.#lighting.clear(r.light.bus, r.light.address));
+    if (zoneDone) this.#flashDone((zoneDone as { zone: string }).zone, (zoneDone as { color: string }).color);
+    return r;
+  }
+
+  #flashDone(zoneId: string, color: string): void {
+    const di = this.#d.site.zones.get(zoneId)?.doneIndicator;
+    if (!di) return;
+    void this.#lighting.flash(di.bus, di.address, { mode: 'blink', color: color as never, display: null, seq: 0 }, this.#d.doneFlashMs ?? 3000);
+  }
+
+  #onHealth(h: HealthChange): void {
+    const { store, outbox, site } = this.#d;
+    const now = new Date().toISOString();
+    const loc = site.byModule.get(`${h.bus}/${h.address}`);
+    const row = store.tx(() => {
+      const r = lightAt(store.db, h.bus, h.address);
+      if (r) setFlag(store.db, [r.line_id], h.online ? null : 'device-offline', now);
+      outbox.append(h.online ? 'device.online' : 'device.offline', {
+        bus: h.bus,
+        address: h.address,
+        location: loc?.id ?? null,
+        zone: loc?.zone ?? null,
+        litLine: r?.line_id ?? null,
+        reason: h.reason ?? null,
+      });
+      return r;
+    });
+    // a module that comes back may have lost its state (power cycle): show it again
+    if (h.online && row) void this.#lighting.apply(row);
+  }
+}

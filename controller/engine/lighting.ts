@@ -1,0 +1,88 @@
+/**
+ * Applies light decisions to the buses. Decisions are made in SQLite (the
+ * `lights` table); this class only executes them, one operation at a time per
+ * module, in the order they were decided, so a late `clear` can never switch
+ * off a light that a later decision turned on.
+ */
+import type { Logger } from 'pino';
+import type { Color } from '../../config/schema.ts';
+import type { LightBus, LightState } from '../../device-drivers/types.ts';
+import { moduleKey } from '../site.ts';
+import type { LightRow } from './repo.ts';
+
+export interface LightOutcome {
+  bus: string;
+  address: number;
+  ok: boolean;
+  error?: string;
+}
+
+export class Lighting {
+  readonly #buses: Map<string, LightBus>;
+  readonly #log: Logger;
+  readonly #chains = new Map<string, Promise<unknown>>();
+  readonly #timers = new Set<NodeJS.Timeout>();
+  failures = 0;
+
+  constructor(buses: Map<string, LightBus>, log: Logger) {
+    this.#buses = buses;
+    this.#log = log;
+  }
+
+  apply(row: LightRow): Promise<LightOutcome> {
+    const state: LightState = {
+      mode: row.mode as LightState['mode'],
+      color: (row.color ?? undefined) as Color | undefined,
+      display: row.display,
+      seq: row.seq,
+    };
+    return this.#run(row.bus, row.address, (b) => b.light(row.address, state));
+  }
+
+  clear(bus: string, address: number): Promise<LightOutcome> {
+    return this.#run(bus, address, (b) => b.clear(address));
+  }
+
+  /** Lights a module for `ms`, then clears it (done indicators). */
+  flash(bus: string, address: number, state: LightState, ms: number): Promise<LightOutcome> {
+    const p = this.#run(bus, address, (b) => b.light(address, state));
+    const t = setTimeout(() => {
+      this.#timers.delete(t);
+      void this.clear(bus, address);
+    }, ms);
+    this.#timers.add(t);
+    return p;
+  }
+
+  /** Resolves when every queued operation finished. */
+  async idle(): Promise<void> {
+    while (this.#chains.size > 0) await Promise.allSettled([...this.#chains.values()]);
+  }
+
+  stop(): void {
+    for (const t of this.#timers) clearTimeout(t);
+    this.#timers.clear();
+  }
+
+  #run(bus: string, address: number, op: (b: LightBus) => Promise<void>): Promise<LightOutcome> {
+    const key = moduleKey(bus, address);
+    const prev = this.#chains.get(key) ?? Promise.resolve();
+    const next = prev.then(async (): Promise<LightOutcome> => {
+      const b = this.#buses.get(bus);
+      if (!b) return { bus, address, ok: false, error: `no bus ${bus}` };
+      try {
+        await op(b);
+        return { bus, address, ok: true };
+      } catch (e) {
+        this.failures++;
+        this.#log.warn({ bus, address, err: (e as Error).message }, 'light command failed');
+        return { bus, address, ok: false, error: (e as Error).message };
+      }
+    });
+    this.#chains.set(key, next);
+    void next.then(() => {
+      if (this.#chains.get(key) === next) this.#chains.delete(key);
+    });
+    return next;
+  }
+}

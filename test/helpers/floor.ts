@@ -1,0 +1,65 @@
+/** A controller core (store, waves, engine) over fake buses, for engine tests. */
+import pino from 'pino';
+import { Outbox } from '../../controller/events/outbox.ts';
+import { PickEngine } from '../../controller/engine/engine.ts';
+import { Site } from '../../controller/site.ts';
+import { Store } from '../../controller/store/db.ts';
+import { syncLocations } from '../../controller/store/locations.ts';
+import { WaveService } from '../../controller/waves/service.ts';
+import { FakeBus } from './fake-bus.ts';
+import { demoConfig } from './harness.ts';
+
+export interface FakeFloor {
+  store: Store;
+  outbox: Outbox;
+  site: Site;
+  waves: WaveService;
+  engine: PickEngine;
+  a: FakeBus;
+  b: FakeBus;
+  stop(): Promise<void>;
+}
+
+export async function fakeFloor(dbPath: string, opts: { doneFlashMs?: number; buses?: [FakeBus, FakeBus] } = {}): Promise<FakeFloor> {
+  const site = new Site(demoConfig(dbPath));
+  const store = new Store(dbPath);
+  store.start();
+  syncLocations(store, site);
+  const outbox = new Outbox(store);
+  const [a, b] = opts.buses ?? [new FakeBus('bus-a'), new FakeBus('bus-b')];
+  const engine = new PickEngine({
+    store,
+    outbox,
+    site,
+    buses: new Map([
+      ['bus-a', a],
+      ['bus-b', b],
+    ]),
+    logger: pino({ level: 'silent' }),
+    doneFlashMs: opts.doneFlashMs ?? 50,
+  });
+  const waves = new WaveService({ store, outbox, site, onCancelled: (w, l) => engine.onCancelled(w, l) });
+  await engine.start();
+  return {
+    store,
+    outbox,
+    site,
+    waves,
+    engine,
+    a,
+    b,
+    stop: async () => {
+      await engine.stop();
+      store.stop();
+    },
+  };
+}
+
+/** Waits until `pred` holds (polling), failing with `what` after `ms`. */
+export async function until(pred: () => boolean, what: string, ms = 3000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
