@@ -128,7 +128,6 @@ export class ModbusLightBus implements LightBus, Identify, Readdress, IdentityRe
       return Promise.reject(e);
     }
     m.wanted = { ...state };
-    if (!this.o.profile.capabilities.jobToken) m.baseline = null; // a press before this job must not be stamped with its seq
     if (m.online === false) {
       return Promise.reject(
         new PicklineError(
@@ -137,6 +136,7 @@ export class ModbusLightBus implements LightBus, Identify, Readdress, IdentityRe
         ),
       );
     }
+    if (state.mode !== 'off') this.readBaseline(m);
     return this.write(address, request).then(() => undefined);
   }
 
@@ -261,6 +261,29 @@ export class ModbusLightBus implements LightBus, Identify, Readdress, IdentityRe
     });
     this.scheduler.wake();
     return p;
+  }
+
+  /**
+   * Reads the event words just before a light write when the baseline is
+   * unknown (start, reconnect), so a press right after lighting is not taken
+   * for the baseline. Profiles without a job token read it before every light:
+   * a press before the write must not be stamped with the new job's seq.
+   */
+  private readBaseline(m: ModuleRecord): void {
+    const tokenless = !this.o.profile.capabilities.jobToken;
+    if (m.baseline !== null && !tokenless) return;
+    this.submit({
+      unit: m.address,
+      request: this.poll,
+      priority: PRIORITY.command,
+      retries: 0,
+    }).then(
+      (words) => {
+        if (m.baseline === null || tokenless)
+          m.baseline = codec.decodeEvents(this.o.profile, words, null).baseline;
+      },
+      () => {}, // the light write that follows reports the failure
+    );
   }
 
   private idleWork(now: number): IdleWork | { wakeAt: number } | null {

@@ -1,0 +1,60 @@
+/** pymodbus (an independent Modbus stack) as a contract-suite peer, over TCP and RTU on a socat pty. */
+import { openPtyPair } from '../../helpers/socat.ts';
+import { PymodbusPeer } from '../../peers/pymodbus.ts';
+import type { LightPeer } from './peer.ts';
+
+function hands(py: PymodbusPeer): Omit<LightPeer, 'bus' | 'close'> {
+  return {
+    press: async (unit, key) => {
+      await py.command({ cmd: 'press', unit, key });
+    },
+    plus: async (unit, n) => {
+      await py.command({ cmd: 'plus', unit, n });
+    },
+    minus: async (unit, n) => {
+      await py.command({ cmd: 'minus', unit, n });
+    },
+    holding: async (unit, address, count) =>
+      (await py.command({ cmd: 'regs', unit, table: 'h', address, count })).values ?? [],
+    input: async (unit, address, count) =>
+      (await py.command({ cmd: 'regs', unit, table: 'i', address, count })).values ?? [],
+  };
+}
+
+export const pymodbusTcpPeer = async (addresses: number[]): Promise<LightPeer> => {
+  const py = PymodbusPeer.tcp(addresses);
+  const r = await py.start();
+  if (r.transport !== 'tcp') throw new Error('expected a TCP peer');
+  return {
+    bus: { transport: 'modbus-tcp', host: r.host, port: r.port, timeoutMs: 300 },
+    ...hands(py),
+    close: () => py.stop(),
+  };
+};
+
+export const pymodbusRtuPeer = async (addresses: number[]): Promise<LightPeer> => {
+  const baudRate = 115200;
+  const pty = await openPtyPair();
+  const py = PymodbusPeer.rtu(addresses, pty.b, baudRate);
+  try {
+    await py.start();
+  } catch (e) {
+    await pty.close();
+    throw e;
+  }
+  return {
+    bus: {
+      transport: 'modbus-rtu',
+      path: pty.a,
+      baudRate,
+      parity: 'none',
+      stopBits: 1,
+      timeoutMs: 300,
+    },
+    ...hands(py),
+    close: async () => {
+      await py.stop();
+      await pty.close();
+    },
+  };
+};
