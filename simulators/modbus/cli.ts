@@ -82,6 +82,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     rl.close();
+    process.stdin.destroy(); // a paused stdin pipe would keep the process alive
     await Promise.all([tcp?.stop(), rtu?.stop()]);
   };
   rl.on('line', (line) => {
