@@ -6,6 +6,8 @@
 import { Command } from 'commander';
 import { isPicklineError } from '../config/errors.ts';
 import { type LoadedConfig, loadConfig } from '../config/load.ts';
+import { createInterface } from 'node:readline';
+import { SimulatedFloor } from '../simulators/floor.ts';
 import { Controller, VERSION } from './main.ts';
 import { DEFAULT_CONFIG } from './paths.ts';
 
@@ -23,6 +25,18 @@ function load(file: string | undefined): LoadedConfig {
   }
 }
 
+/** Simulator console on stdin: press keys on the simulated floor (see FLOOR_HELP). */
+function startConsole(floor: SimulatedFloor, quit: () => void): void {
+  if (!process.stdin.readable) return;
+  console.log('[floor] simulated floor ready: type "help" for commands (press A-01-01, show, …)');
+  const rl = createInterface({ input: process.stdin, terminal: false });
+  rl.on('line', (line) => {
+    const r = floor.command(line);
+    for (const l of r.lines) console.log(`[floor] ${l}`);
+    if (r.quit) quit();
+  });
+}
+
 const program = new Command('pickline')
   .description('Pickline edge controller for pick-to-light and voice picking')
   .version(VERSION);
@@ -31,18 +45,30 @@ program
   .command('start')
   .description('run the controller')
   .option('-c, --config <file>', 'site configuration (YAML); default $PICKLINE_CONFIG or the demo site')
-  .action(async (opts: { config?: string }) => {
+  .option('--no-simulate', 'do not start simulators for buses marked simulate: true')
+  .option('--no-console', 'no simulator console on stdin')
+  .action(async (opts: { config?: string; simulate: boolean; console: boolean }) => {
     const loaded = load(opts.config);
+    // The simulated floor is started before the controller and beside it, as
+    // real modules would be; the controller reaches it over Modbus TCP only.
+    const floor = opts.simulate && loaded.config.buses.some((b) => b.simulate) ? new SimulatedFloor(loaded.config, loaded.profiles) : null;
     const controller = new Controller(loaded);
     const shutdown = async (signal: string) => {
       controller.log.info({ signal }, 'shutting down');
       await controller.stop();
+      await floor?.stop();
       process.exit(0);
     };
     process.once('SIGINT', () => void shutdown('SIGINT'));
     process.once('SIGTERM', () => void shutdown('SIGTERM'));
     try {
+      if (floor) {
+        const where = await floor.start();
+        floor.onChange((c) => console.log(`[floor] ${c.text}`));
+        controller.log.info({ buses: Object.fromEntries(where) }, 'simulated floor started');
+      }
       await controller.start();
+      if (floor && opts.console) startConsole(floor, () => void shutdown('console'));
     } catch (e) {
       controller.log.fatal({ err: e }, 'start failed');
       await controller.stop().catch(() => {});

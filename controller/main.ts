@@ -1,12 +1,17 @@
 /**
- * The composition root: builds the store, the site, the services and the
- * API from a loaded config, and owns start()/stop(). Constructors assign;
- * start() opens ports and files; stop() is idempotent and releases all.
+ * The composition root: builds the store, the site, the buses, the engine,
+ * the services and the API from a loaded config, and owns start()/stop().
+ * Constructors assign; start() opens ports and files; stop() is idempotent
+ * and releases everything.
  */
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { build } from '../api/app.ts';
+import { floorRoutes } from '../api/routes/floor.ts';
 import type { LoadedConfig } from '../config/load.ts';
+import { createBus } from '../device-drivers/index.ts';
+import type { TechnicianBus } from '../device-drivers/types.ts';
+import { PickEngine } from './engine/engine.ts';
 import { Outbox } from './events/outbox.ts';
 import { Site } from './site.ts';
 import { Store } from './store/db.ts';
@@ -21,28 +26,38 @@ export interface ControllerOptions {
 
 export class Controller {
   readonly config: LoadedConfig['config'];
-  readonly loaded: LoadedConfig;
   readonly log: Logger;
   readonly site: Site;
   readonly store: Store;
   readonly outbox: Outbox;
+  readonly buses = new Map<string, TechnicianBus>();
+  readonly engine: PickEngine;
   readonly waves: WaveService;
+  readonly #busErrors = new Map<string, string>();
   #app: FastifyInstance | null = null;
   #address: { host: string; port: number } | null = null;
   #stopping: Promise<void> | null = null;
 
   constructor(loaded: LoadedConfig, opts: ControllerOptions = {}) {
-    this.loaded = loaded;
     this.config = loaded.config;
     this.log = opts.logger ?? pino({ level: this.config.log?.level ?? 'info', base: { site: this.config.site } });
     this.site = new Site(this.config);
     this.store = new Store(this.config.storage.path);
     this.outbox = new Outbox(this.store);
+    const addresses = this.site.addressesByBus();
+    for (const b of this.config.buses) {
+      this.buses.set(
+        b.id,
+        createBus(b, { profiles: loaded.profiles, addresses: addresses.get(b.id) ?? [], logger: this.log.child({ bus: b.id }) }),
+      );
+    }
+    this.engine = new PickEngine({ store: this.store, outbox: this.outbox, site: this.site, buses: this.buses, logger: this.log.child({ component: 'engine' }) });
     this.waves = new WaveService({
       store: this.store,
       outbox: this.outbox,
       site: this.site,
       maxLines: this.config.api.maxWaveLines,
+      onCancelled: (w, lines) => this.engine.onCancelled(w, lines),
     });
   }
 
@@ -60,6 +75,18 @@ export class Controller {
   async start(): Promise<void> {
     this.store.start();
     syncLocations(this.store, this.site);
+    await Promise.all(
+      [...this.buses].map(async ([id, bus]) => {
+        try {
+          await bus.start();
+        } catch (e) {
+          // a bus that cannot open is reported by /readyz; the rest of the floor runs
+          this.#busErrors.set(id, (e as Error).message);
+          this.log.error({ bus: id, err: (e as Error).message }, 'bus failed to start');
+        }
+      }),
+    );
+    await this.engine.start();
     this.#app = await build({
       waves: this.waves,
       outbox: this.outbox,
@@ -67,7 +94,8 @@ export class Controller {
       bodyLimit: this.config.api.bodyLimit,
       logger: this.log.child({ component: 'api' }),
       version: VERSION,
-      readiness: () => [{ name: 'store', ok: this.store.isOpen }],
+      readiness: () => this.#readiness(),
+      plugins: [(app) => floorRoutes(app, { engine: this.engine, waves: this.waves, site: this.site })],
     });
     await this.#app.listen({ host: this.config.api.host, port: this.config.api.port });
     const addr = this.#app.server.address();
@@ -80,9 +108,22 @@ export class Controller {
     this.#stopping ??= (async () => {
       await this.#app?.close();
       this.#app = null;
+      await this.engine.stop();
+      await Promise.all([...this.buses.values()].map((b) => b.stop().catch(() => {})));
       this.store.stop();
       this.log.info('Pickline controller stopped');
     })();
     return this.#stopping;
+  }
+
+  #readiness() {
+    return [
+      { name: 'store', ok: this.store.isOpen },
+      ...[...this.buses].map(([id, b]) => {
+        const info = b.info();
+        const err = this.#busErrors.get(id);
+        return { name: `bus:${id}`, ok: !err && info.open, detail: err ?? `${info.online}/${info.modules} modules online` };
+      }),
+    ];
   }
 }

@@ -14,7 +14,7 @@ import type { LineRow } from '../waves/repo.ts';
 import { nextForModule } from './decide.ts';
 import { type LightOutcome, Lighting } from './lighting.ts';
 import { commitPick, type PickResult, type Via } from './picks.ts';
-import { allLights, deleteSession, type LightRow, lightAt, line as getLine, openLinesInZone, setFlag } from './repo.ts';
+import { allLights, deleteSession, type LightRow, lightAt, line as getLine, openLinesInZone, sessions, setFlag } from './repo.ts';
 import { decidePickScan, decidePutScan, type ScanDecision } from './scan.ts';
 
 export interface EngineDeps {
@@ -31,6 +31,15 @@ export interface ScanResult extends ScanDecision {
   failed: LightOutcome[];
 }
 
+export interface ZoneStatus {
+  zone: string;
+  name: string;
+  mode: string;
+  locations: number;
+  sessions: { orderId: string; picker: string; color: string; startedAt: string }[];
+  lit: { lineId: string; location: string | null; bus: string; address: number; quantity: number | null; color: string | null; picker: string | null }[];
+}
+
 export interface EngineStats {
   keyPresses: number;
   picks: number;
@@ -43,6 +52,7 @@ export class PickEngine {
   readonly #lighting: Lighting;
   #subs: Unsubscribe[] = [];
   readonly #stats = { keyPresses: 0, picks: 0, ignoredPresses: 0 };
+  readonly #health = new Map<string, boolean>();
 
   constructor(deps: EngineDeps) {
     this.#d = deps;
@@ -102,10 +112,14 @@ export class PickEngine {
   /** Operator fallback (dead module, no light): confirm or short a line from the API. */
   async closeLine(lineId: string, p: { quantity?: number; picker?: string; short?: boolean; reason?: string; via?: Via }): Promise<PickResult> {
     const { store } = this.#d;
-    const l = store.tx(() => getLine(store.db, lineId));
+    const { l, picker } = store.tx(() => {
+      const l = getLine(store.db, lineId);
+      const lit = store.db.prepare('SELECT picker FROM lights WHERE line_id = ?').get(lineId) as { picker: string | null } | undefined;
+      return { l, picker: lit?.picker ?? null };
+    });
     if (!l) throw new PicklineError('LINE_NOT_FOUND', `no line ${lineId}`);
     const quantity = p.quantity ?? (p.short ? 0 : l.quantity);
-    return this.#commit(l, { quantity, picker: p.picker ?? null, via: p.via ?? 'api', short: p.short, reason: p.reason });
+    return this.#commit(l, { quantity, picker: p.picker ?? picker, via: p.via ?? 'api', short: p.short, reason: p.reason });
   }
 
   /** WaveService hook: lines of a cancelled wave go dark; their modules serve waiting lines. */
@@ -121,6 +135,29 @@ export class PickEngine {
       }),
     );
     for (const f of freed) void (f.next ? this.#lighting.apply(f.next) : this.#lighting.clear(f.row.bus, f.row.address));
+  }
+
+  /** Live state of a zone: active orders with their pickers, lit modules. */
+  zoneStatus(zoneId: string): ZoneStatus {
+    const zone = this.#d.site.zones.get(zoneId);
+    if (!zone) throw new PicklineError('ZONE_NOT_FOUND', `no zone ${zoneId}`);
+    const db = this.#d.store.db;
+    return {
+      zone: zone.id,
+      name: zone.name,
+      mode: zone.mode,
+      locations: zone.locations.length,
+      sessions: sessions(db, zone.id).map((s) => ({ orderId: s.order_id, picker: s.picker, color: s.color, startedAt: s.started_at })),
+      lit: (db.prepare('SELECT * FROM lights WHERE zone = ? ORDER BY bus, address').all(zone.id) as LightRow[]).map((r) => ({
+        lineId: r.line_id,
+        location: this.#d.site.byModule.get(`${r.bus}/${r.address}`)?.id ?? null,
+        bus: r.bus,
+        address: r.address,
+        quantity: r.display,
+        color: r.color,
+        picker: r.picker,
+      })),
+    };
   }
 
   stats(): EngineStats {
@@ -189,7 +226,16 @@ export class PickEngine {
     void this.#lighting.flash(di.bus, di.address, { mode: 'blink', color: color as never, display: null, seq: 0 }, this.#d.doneFlashMs ?? 3000);
   }
 
+  /**
+   * device.offline when a module stops answering (also one never seen at
+   * start); device.online only when one that was offline comes back, not for
+   * every module discovered at start.
+   */
   #onHealth(h: HealthChange): void {
+    const key = `${h.bus}/${h.address}`;
+    const before = this.#health.get(key);
+    this.#health.set(key, h.online);
+    if (h.online ? before !== false : before === false) return;
     const { store, outbox, site } = this.#d;
     const now = new Date().toISOString();
     const loc = site.byModule.get(`${h.bus}/${h.address}`);

@@ -139,10 +139,10 @@ describe('pick zone', () => {
     const r = await f.engine.scan('A', 'T8', 'jdoe');
     expect(r.failed).toMatchObject([{ bus: 'bus-a', address: 7, ok: false }]);
     await f.engine.closeLine('L2', { short: true, quantity: 1, reason: 'damaged', picker: 'sup' });
-    await f.engine.closeLine('L1', { picker: 'sup' });
-    expect(f.waves.getOrder('O8').lines.map((l) => [l.status, l.picked, l.via, l.reason])).toEqual([
-      ['picked', 2, 'api', null],
-      ['short', 1, 'api', 'damaged'],
+    await f.engine.closeLine('L1', {});
+    expect(f.waves.getOrder('O8').lines.map((l) => [l.status, l.picked, l.via, l.reason, l.picker])).toEqual([
+      ['picked', 2, 'api', null, 'jdoe'], // the picker whose light it was
+      ['short', 1, 'api', 'damaged', 'sup'],
     ]);
     await expect(f.engine.closeLine('L1', {})).rejects.toMatchObject({ code: 'LINE_CLOSED' });
   });
@@ -150,6 +150,8 @@ describe('pick zone', () => {
   it('raises device.offline for a module that stops answering and marks its lit line', async () => {
     f.waves.submit({ waveId: 'W9', orders: [{ orderId: 'O9', container: 'T9', lines: [line('L1', 'A-01-08', 2)] }] });
     await f.engine.scan('A', 'T9', 'jdoe');
+    f.a.setOnline(8, true); // first report at start: not news
+    expect(events().map((e) => e.type)).toEqual(['wave.accepted']);
     f.a.setOnline(8, false);
     const offline = events().find((e) => e.type === 'device.offline')!;
     expect(offline.data).toMatchObject({ bus: 'bus-a', address: 8, location: 'A-01-08', litLine: 'L1' });

@@ -1,0 +1,108 @@
+/**
+ * Floor operations (CONTRACTS.md §1 "Zone scans"): scans at zones and put
+ * walls, zone status, and the operator fallback to confirm or short a line
+ * when its module is dead.
+ */
+import { Type as T } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { PickEngine, ScanResult } from '../../controller/engine/engine.ts';
+import type { Site } from '../../controller/site.ts';
+import type { WaveService } from '../../controller/waves/service.ts';
+import { LineView } from '../../controller/waves/schema.ts';
+import { ErrorBody } from '../errors.ts';
+
+const Picker = T.String({ minLength: 1, maxLength: 64, description: 'Operator id of the picker' });
+const ScanBody = T.Object({ code: T.String({ minLength: 1, maxLength: 128 }), picker: Picker }, { additionalProperties: false });
+const LightInfo = T.Object({ lineId: T.String(), location: T.Union([T.String(), T.Null()]), bus: T.String(), address: T.Integer(), quantity: T.Union([T.Integer(), T.Null()]), color: T.Union([T.String(), T.Null()]) });
+const ScanAnswer = T.Object({
+  zone: T.String(),
+  mode: T.String({ description: 'pick | put' }),
+  picker: T.String(),
+  color: T.Union([T.String(), T.Null()]),
+  orders: T.Array(T.Object({ orderId: T.String(), container: T.Union([T.String(), T.Null()]), cubby: T.Union([T.String(), T.Null()]) })),
+  lit: T.Array(LightInfo),
+  waiting: T.Array(T.Object({ lineId: T.String(), location: T.Union([T.String(), T.Null()]) })),
+  failed: T.Array(T.Object({ bus: T.String(), address: T.Integer(), error: T.String() })),
+  done: T.Boolean({ description: 'pick zone: nothing (left) to pick here; the done indicator flashes' }),
+});
+const CloseBody = T.Object(
+  {
+    quantity: T.Optional(T.Integer({ minimum: 0, maximum: 99999 })),
+    picker: T.Optional(Picker),
+    reason: T.Optional(T.String({ minLength: 1, maxLength: 64 })),
+  },
+  { additionalProperties: false },
+);
+const LineParams = T.Object({ lineId: T.String({ minLength: 1, maxLength: 64 }) });
+const ZoneParams = T.Object({ zoneId: T.String({ minLength: 1, maxLength: 64 }) });
+
+export async function floorRoutes(app: FastifyInstance, opts: { engine: PickEngine; waves: WaveService; site: Site }): Promise<void> {
+  const { engine, waves, site } = opts;
+  const locationOf = (bus: string, address: number) => site.byModule.get(`${bus}/${address}`)?.id ?? null;
+  const view = (r: ScanResult) => ({
+    ...r,
+    lit: r.lit.map((l) => ({ lineId: l.line_id, location: locationOf(l.bus, l.address), bus: l.bus, address: l.address, quantity: l.display, color: l.color })),
+    failed: r.failed.map((f) => ({ bus: f.bus, address: f.address, error: f.error ?? 'failed' })),
+  });
+
+  app.post<{ Params: { zoneId: string }; Body: { code: string; picker: string } }>(
+    '/zones/:zoneId/scan',
+    {
+      config: { roles: ['operator'] },
+      schema: {
+        tags: ['zones'],
+        summary: 'Scan a container / order at a pick zone, or a SKU at a put wall',
+        description: 'Answers once the lights were written; `failed` lists modules that did not answer (use the line fallback).',
+        params: ZoneParams,
+        body: ScanBody,
+        response: { 200: ScanAnswer, 404: ErrorBody, 409: ErrorBody },
+      },
+    },
+    async (req) => view(await engine.scan(req.params.zoneId, req.body.code, req.body.picker)),
+  );
+
+  app.get(
+    '/zones',
+    { config: { roles: ['wms', 'operator', 'technician', 'viewer'] }, schema: { tags: ['zones'], summary: 'Zones with their live state' } },
+    async () => ({ zones: [...site.zones.keys()].map((z) => engine.zoneStatus(z)) }),
+  );
+
+  app.get<{ Params: { zoneId: string } }>(
+    '/zones/:zoneId',
+    {
+      config: { roles: ['wms', 'operator', 'technician', 'viewer'] },
+      schema: { tags: ['zones'], summary: 'One zone: active orders and pickers, lit modules', params: ZoneParams, response: { 404: ErrorBody } },
+    },
+    async (req) => engine.zoneStatus(req.params.zoneId),
+  );
+
+  for (const action of ['confirm', 'short'] as const) {
+    app.post<{ Params: { lineId: string }; Body: { quantity?: number; picker?: string; reason?: string } }>(
+      `/lines/:lineId/${action}`,
+      {
+        config: { roles: ['operator'] },
+        schema: {
+          tags: ['zones'],
+          summary: action === 'confirm' ? 'Confirm a line without its module (operator fallback)' : 'Short a line (operator fallback)',
+          description:
+            action === 'confirm'
+              ? 'quantity defaults to the requested one; a lower quantity is recorded as a short.'
+              : 'quantity defaults to 0; reason defaults to "operator".',
+          params: LineParams,
+          body: CloseBody,
+          response: { 200: LineView, 404: ErrorBody, 409: ErrorBody },
+        },
+      },
+      async (req) => {
+        const b = req.body ?? {};
+        const r = await engine.closeLine(req.params.lineId, {
+          quantity: b.quantity,
+          picker: b.picker,
+          short: action === 'short',
+          reason: action === 'short' ? (b.reason ?? 'operator') : b.reason,
+        });
+        return waves.getOrder(r.line.order_id).lines.find((l) => l.lineId === r.line.id);
+      },
+    );
+  }
+}
