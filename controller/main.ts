@@ -13,6 +13,7 @@ import { createBus } from '../device-drivers/index.ts';
 import type { TechnicianBus } from '../device-drivers/types.ts';
 import { PickEngine } from './engine/engine.ts';
 import { Outbox } from './events/outbox.ts';
+import { WebhookDispatcher } from './events/webhooks.ts';
 import { Site } from './site.ts';
 import { Store } from './store/db.ts';
 import { syncLocations } from './store/locations.ts';
@@ -33,6 +34,7 @@ export class Controller {
   readonly buses = new Map<string, TechnicianBus>();
   readonly engine: PickEngine;
   readonly waves: WaveService;
+  readonly webhooks: WebhookDispatcher;
   readonly #busErrors = new Map<string, string>();
   #app: FastifyInstance | null = null;
   #address: { host: string; port: number } | null = null;
@@ -52,6 +54,13 @@ export class Controller {
       );
     }
     this.engine = new PickEngine({ store: this.store, outbox: this.outbox, site: this.site, buses: this.buses, logger: this.log.child({ component: 'engine' }) });
+    this.webhooks = new WebhookDispatcher({
+      store: this.store,
+      outbox: this.outbox,
+      webhooks: this.config.webhooks ?? [],
+      logger: this.log,
+      version: VERSION,
+    });
     this.waves = new WaveService({
       store: this.store,
       outbox: this.outbox,
@@ -75,6 +84,7 @@ export class Controller {
   async start(): Promise<void> {
     this.store.start();
     syncLocations(this.store, this.site);
+    this.webhooks.start();
     await Promise.all(
       [...this.buses].map(async ([id, bus]) => {
         try {
@@ -109,6 +119,7 @@ export class Controller {
       await this.#app?.close();
       this.#app = null;
       await this.engine.stop();
+      await this.webhooks.stop();
       await Promise.all([...this.buses.values()].map((b) => b.stop().catch(() => {})));
       this.store.stop();
       this.log.info('Pickline controller stopped');

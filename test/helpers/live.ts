@@ -1,0 +1,62 @@
+/**
+ * A live floor for integration tests: the simulated Modbus modules (in the
+ * test process, as real modules would outlive a controller), a simulated WMS
+ * receiving webhooks, and a site config pointing the controller at both,
+ * all on ephemeral ports of 127.0.0.1.
+ */
+import { writeFileSync } from 'node:fs';
+import { stringify } from 'yaml';
+import { loadConfig, type LoadedConfig } from '../../config/load.ts';
+import { DEFAULT_CONFIG } from '../../controller/paths.ts';
+import { SimulatedFloor } from '../../simulators/floor.ts';
+import { WmsSimulator } from '../../simulators/wms/index.ts';
+import { TOKENS } from './harness.ts';
+
+export const WEBHOOK_SECRET = 'integration-hmac-secret';
+
+export interface LiveSite {
+  floor: SimulatedFloor;
+  wms: WmsSimulator;
+  loaded: LoadedConfig;
+  /** the config written as YAML, for a controller in a child process */
+  configFile: string;
+  stop(): Promise<void>;
+}
+
+export async function liveSite(dir: string): Promise<LiveSite> {
+  const base = loadConfig(DEFAULT_CONFIG, {});
+  const floor = new SimulatedFloor(base.config, base.profiles, { ephemeral: true });
+  const wms = new WmsSimulator({ secret: WEBHOOK_SECRET });
+  const ports = await floor.start();
+  const { url } = await wms.start();
+  const raw = structuredClone(base.config) as Record<string, unknown> & typeof base.config;
+  raw.api.port = 0;
+  raw.api.tokens = Object.fromEntries(Object.entries(TOKENS).map(([k, v]) => [k, [v]]));
+  raw.storage.path = `${dir}/pickline.db`;
+  raw.log = { level: 'warn' };
+  raw.webhooks = [{ url: `${url}/events`, secret: WEBHOOK_SECRET, maxBackoffMs: 500 }];
+  for (const z of raw.zones) delete z.locationsCsv; // rows already merged into locations
+  for (const b of raw.buses) {
+    b.port = ports.get(b.id)!.port;
+    b.simulate = false; // the floor runs here, not in the controller
+    b.healthIntervalMs = 500;
+  }
+  const configFile = `${dir}/site.yaml`;
+  writeFileSync(configFile, stringify(raw));
+  const loaded = loadConfig(configFile, {});
+  return {
+    floor,
+    wms,
+    loaded,
+    configFile,
+    stop: async () => {
+      await wms.stop();
+      await floor.stop();
+    },
+  };
+}
+
+/** [MODE, COLOR, DISPLAY, JOB_SEQ] of a pickline-ptl-v1 module (CONTRACTS.md §4). */
+export function registers(site: LiveSite, location: string): number[] {
+  return [...site.floor.module(location).readHolding(0, 4)];
+}
