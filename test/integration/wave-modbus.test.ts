@@ -118,4 +118,49 @@ describe('a wave through the simulated floor over Modbus TCP', () => {
     await until(() => stale() > before, 'stale press counted', 5000);
     expect(c.waves.getOrder('IO-2').lines[0].status).toBe('lit');
   });
+
+  it('gives two pickers in one zone distinct colours on the modules', async () => {
+    const wave = {
+      waveId: 'IW-3',
+      orders: [
+        { orderId: 'IO-31', container: 'TOTE-31', lines: [{ lineId: 'IL-31', sku: 'A', location: 'A-01-10', quantity: 2 }] },
+        { orderId: 'IO-32', container: 'TOTE-32', lines: [{ lineId: 'IL-32', sku: 'B', location: 'A-01-11', quantity: 4 }] },
+      ],
+    };
+    expect((await api('POST', '/waves', 'wms', wave)).status).toBe(201);
+    const a = (await api('POST', '/zones/A/scan', 'operator', { code: 'TOTE-31', picker: 'p-one' })).json;
+    const b = (await api('POST', '/zones/A/scan', 'operator', { code: 'TOTE-32', picker: 'p-two' })).json;
+    expect(a.color).not.toBe(b.color);
+    const colorA = registers(site, 'A-01-10')[1];
+    const colorB = registers(site, 'A-01-11')[1];
+    expect(colorA).not.toBe(colorB);
+    expect([colorA, colorB].every((x) => x > 0)).toBe(true);
+    site.floor.module('A-01-10').press('confirm');
+    site.floor.module('A-01-11').press('confirm');
+    await until(() => c.waves.get('IW-3').status === 'completed', 'both pickers done', 10_000);
+    expect(c.waves.getOrder('IO-31').lines[0].picker).toBe('p-one');
+    expect(c.waves.getOrder('IO-32').lines[0].picker).toBe('p-two');
+  });
+
+  it('lights put-wall cubbies for a scanned SKU and completes the orders', async () => {
+    const wave = {
+      waveId: 'IW-4',
+      orders: [
+        { orderId: 'IO-41', putWall: 'P', lines: [{ lineId: 'IL-41', sku: 'BOOK', quantity: 2 }] },
+        { orderId: 'IO-42', putWall: 'P', cubby: 'P-8', lines: [{ lineId: 'IL-42', sku: 'BOOK', quantity: 1 }] },
+      ],
+    };
+    expect((await api('POST', '/waves', 'wms', wave)).status).toBe(201);
+    const r = (await api('POST', '/zones/P/scan', 'operator', { code: 'BOOK', picker: 'putter' })).json;
+    expect(r.lit.map((l: any) => [l.location, l.quantity])).toEqual([
+      ['P-1', 2],
+      ['P-8', 1],
+    ]);
+    expect(registers(site, 'P-1').slice(0, 3)).toEqual([1, 2, 2]);
+    expect(registers(site, 'P-8')[2]).toBe(1);
+    site.floor.module('P-1').press('confirm');
+    site.floor.module('P-8').press('confirm');
+    await until(() => c.waves.get('IW-4').status === 'completed', 'put wave completed', 10_000);
+    await until(() => registers(site, 'P-1')[0] === 0 && registers(site, 'P-8')[0] === 0, 'cubbies dark', 5000);
+  });
 });
