@@ -101,7 +101,7 @@ export function healthRead(p: Profile): HealthRead {
 }
 
 /** What the driver remembers between polls; `null` = no read since start/reconnect. */
-export type EventBaseline = { count: number } | { bits: number[] } | null;
+export type EventBaseline = { count: number; behind?: number } | { bits: number[] } | null;
 
 export interface RawPress {
   key: Key;
@@ -148,6 +148,14 @@ export function decodeEvents(p: Profile, words: number[], baseline: EventBaselin
   if (prev === null) return out;
   const delta = (count - prev) & 0xffff;
   if (delta === 0) return out;
+  if (delta >= 0x8000) {
+    // The count went backwards. A single such read is a late reply to an
+    // earlier, timed-out request (RTU has no transaction id): ignore it. The
+    // same backwards count twice in a row is a module that restarted: resync.
+    const behind = baseline && 'behind' in baseline ? baseline.behind : undefined;
+    out.baseline = behind === count ? { count } : { count: prev, behind: count };
+    return out;
+  }
   out.missed = delta - 1;
   // without a key field every event is the first listed key (usually confirm)
   const key = at('key') >= 0 ? e.keys[String(words[at('key')])] : Object.values(e.keys)[0];
