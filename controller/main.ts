@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { build } from '../api/app.ts';
 import { floorRoutes } from '../api/routes/floor.ts';
+import { technicianRoutes } from '../api/routes/technician.ts';
 import type { LoadedConfig } from '../config/load.ts';
 import { createBus } from '../device-drivers/index.ts';
 import type { TechnicianBus } from '../device-drivers/types.ts';
@@ -17,6 +18,7 @@ import { WebhookDispatcher } from './events/webhooks.ts';
 import { Site } from './site.ts';
 import { Store } from './store/db.ts';
 import { syncLocations } from './store/locations.ts';
+import { Technician } from './technician.ts';
 import { WaveService } from './waves/service.ts';
 
 export const VERSION = '0.1.0';
@@ -35,6 +37,7 @@ export class Controller {
   readonly engine: PickEngine;
   readonly waves: WaveService;
   readonly webhooks: WebhookDispatcher;
+  readonly technician: Technician;
   readonly #busErrors = new Map<string, string>();
   #app: FastifyInstance | null = null;
   #address: { host: string; port: number } | null = null;
@@ -54,6 +57,7 @@ export class Controller {
       );
     }
     this.engine = new PickEngine({ store: this.store, outbox: this.outbox, site: this.site, buses: this.buses, logger: this.log.child({ component: 'engine' }) });
+    this.technician = new Technician({ buses: this.buses, site: this.site, store: this.store });
     this.webhooks = new WebhookDispatcher({
       store: this.store,
       outbox: this.outbox,
@@ -105,7 +109,10 @@ export class Controller {
       logger: this.log.child({ component: 'api' }),
       version: VERSION,
       readiness: () => this.#readiness(),
-      plugins: [(app) => floorRoutes(app, { engine: this.engine, waves: this.waves, site: this.site })],
+      plugins: [
+        (app) => floorRoutes(app, { engine: this.engine, waves: this.waves, site: this.site }),
+        (app) => technicianRoutes(app, { technician: this.technician }),
+      ],
     });
     await this.#app.listen({ host: this.config.api.host, port: this.config.api.port });
     const addr = this.#app.server.address();

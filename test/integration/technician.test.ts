@@ -1,0 +1,83 @@
+/** Technician operations over the API against the simulated floor (Modbus TCP). */
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Controller } from '../../controller/main.ts';
+import { until } from '../helpers/floor.ts';
+import { auth, tempDir } from '../helpers/harness.ts';
+import { type LiveSite, liveSite, registers } from '../helpers/live.ts';
+
+let tmp: ReturnType<typeof tempDir>;
+let site: LiveSite;
+let c: Controller;
+
+beforeAll(async () => {
+  tmp = tempDir();
+  site = await liveSite(tmp.dir);
+  c = new Controller(site.loaded, { logger: pino({ level: 'silent' }) });
+  await c.start();
+});
+afterAll(async () => {
+  await c?.stop();
+  await site?.stop();
+  tmp?.remove();
+});
+
+const api = async (method: string, url: string, body?: object, role: Parameters<typeof auth>[0] = 'technician') => {
+  const r = await c.app.inject({ method: method as 'GET', url: `/api/v1${url}`, headers: auth(role), payload: body });
+  return { status: r.statusCode, json: r.json() as any };
+};
+
+describe('technician API', () => {
+  it('is for the technician role only', async () => {
+    expect((await api('GET', '/technician/buses', undefined, 'wms')).status).toBe(403);
+    expect((await api('GET', '/technician/buses', undefined, 'operator')).status).toBe(403);
+  });
+
+  it('lists buses and modules with health, counters and locations', async () => {
+    await until(() => c.buses.get('bus-a')!.modules().every((m) => m.online), 'bus-a modules online', 10_000);
+    const buses = (await api('GET', '/technician/buses')).json.buses;
+    expect(buses.map((b: any) => b.id)).toEqual(['bus-a', 'bus-b']);
+    expect(buses[0]).toMatchObject({ transport: 'modbus-tcp', open: true, modules: 17, online: 17 });
+    const mods = (await api('GET', '/technician/buses/bus-a/modules')).json.modules;
+    expect(mods.find((m: any) => m.address === 3)).toMatchObject({ location: 'A-01-03', zone: 'A', online: true, inUse: false });
+    expect(mods.find((m: any) => m.address === 100)).toMatchObject({ location: 'A-DONE' });
+    expect(mods[0].counters.transactions).toBeGreaterThan(0);
+    expect((await api('GET', '/technician/buses/nope/modules')).status).toBe(404);
+  });
+
+  it('identifies a module by blinking it fast, then restores it', async () => {
+    const res = api('POST', '/technician/buses/bus-a/modules/9/identify', { ms: 300 });
+    await until(() => registers(site, 'A-01-09')[0] === 3, 'fast blink', 5000);
+    expect((await res).status).toBe(200);
+    await until(() => registers(site, 'A-01-09')[0] === 0, 'restored to dark', 5000);
+  });
+
+  it('reads a module identity', async () => {
+    const r = await api('GET', '/technician/buses/bus-a/modules/2/identity');
+    expect(r.status).toBe(200);
+    expect(Object.keys(r.json)).toEqual(expect.arrayContaining(['model', 'fw', 'serial']));
+  });
+
+  it('walk-tests a zone and reports the module that never answered', async () => {
+    site.floor.module('B-02-05').setFault({ kind: 'silence' });
+    try {
+      const r = await api('POST', '/technician/walk-test', { zone: 'B', dwellMs: 10 });
+      expect(r.status).toBe(200);
+      expect(r.json.tested).toBe(13); // 12 locations + the done indicator
+      expect(r.json.failed.map((f: any) => f.location)).toEqual(['B-02-05']);
+      expect(r.json.answered).toHaveLength(12);
+    } finally {
+      site.floor.module('B-02-05').setFault(null);
+    }
+  });
+
+  it('re-addresses a module; it takes the address when its confirm key is pressed', async () => {
+    const r = await api('POST', '/technician/buses/bus-a/modules/16/address', { to: 200 });
+    expect(r.status).toBe(200);
+    expect(r.json).toEqual({ needsKeyPress: true });
+    const m = site.floor.module('bus-a:16');
+    m.press('confirm');
+    expect(m.address).toBe(200);
+    expect((await api('POST', '/technician/buses/bus-a/modules/15/address', { to: 14 })).status).toBe(400); // 14 answers already
+  });
+});
