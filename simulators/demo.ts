@@ -1,0 +1,104 @@
+/**
+ * `npm run demo`: a whole shift in a minute. Starts the simulated floor and a
+ * simulated WMS here, runs the controller as its own process (as in
+ * production, reached only over HTTP and Modbus TCP), then plays the WMS
+ * (posts a wave) and two pickers (scan, '-' correction, short, put wall),
+ * printing what the floor shows and what the WMS receives.
+ *   npm run demo [-- --fast]
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { stringify } from 'yaml';
+import { loadConfig } from '../config/load.ts';
+import { SimulatedFloor } from './floor.ts';
+import { postWave, WmsSimulator } from './wms/index.ts';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const { values } = parseArgs({ options: { fast: { type: 'boolean', default: false }, port: { type: 'string', default: '8090' } } });
+const pause = (ms: number) => new Promise((r) => setTimeout(r, values.fast ? ms / 10 : ms));
+const say = (s: string) => console.log(`\n== ${s}`);
+
+const base = loadConfig(resolve(ROOT, 'config/default.yaml'), {});
+const floor = new SimulatedFloor(base.config, base.profiles, { ephemeral: true });
+const secret = 'demo-webhook-secret';
+const wms = new WmsSimulator({ secret });
+const ports = await floor.start();
+const { url } = await wms.start();
+floor.onChange((c) => console.log(`  [floor] ${c.text}`));
+wms.onEvent((e) => console.log(`  [wms]   ${e.type} ${JSON.stringify(e.data)}`));
+
+const cfg = structuredClone(base.config);
+cfg.api.port = Number(values.port);
+cfg.storage.path = resolve(ROOT, `data/demo-${Date.now()}.db`);
+cfg.webhooks = [{ url: `${url}/events`, secret }];
+cfg.log = { level: 'warn' };
+for (const z of cfg.zones) delete z.locationsCsv;
+for (const b of cfg.buses) {
+  b.port = ports.get(b.id)!.port;
+  b.simulate = false;
+}
+mkdirSync(resolve(ROOT, 'data'), { recursive: true });
+const file = resolve(ROOT, 'data/demo-site.yaml');
+writeFileSync(file, stringify(cfg));
+
+const child = spawn(process.execPath, [resolve(ROOT, 'bin/pickline.js'), 'start', '--config', file, '--no-simulate', '--no-console'], {
+  stdio: ['ignore', 'inherit', 'inherit'],
+});
+const api = `http://127.0.0.1:${cfg.api.port}/api/v1`;
+const op = { authorization: 'Bearer demo-operator-token', 'content-type': 'application/json' };
+const scan = async (zone: string, code: string, picker: string) => {
+  const r = await fetch(`${api}/zones/${zone}/scan`, { method: 'POST', headers: op, body: JSON.stringify({ code, picker }) });
+  const j = (await r.json()) as { color?: string; lit?: { location: string; quantity: number }[] };
+  console.log(`  [scan]  ${picker} scans ${code} at ${zone}: ${r.status} colour ${j.color} lights ${j.lit?.map((l) => `${l.location}×${l.quantity}`).join(', ')}`);
+};
+
+try {
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${cfg.api.port}/readyz`)).ok) break;
+    } catch {}
+    if (i > 150) throw new Error('controller did not start');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  say('the WMS posts wave DEMO-1: two totes for zone A, one put-wall order');
+  const r = await postWave(`http://127.0.0.1:${cfg.api.port}`, 'demo-wms-token', {
+    waveId: 'DEMO-1',
+    orders: [
+      { orderId: 'D-1', container: 'TOTE-1', lines: [{ lineId: 'D-1-1', sku: 'MUG', location: 'A-01-01', quantity: 3 }, { lineId: 'D-1-2', sku: 'PEN', location: 'A-01-02', quantity: 4 }] },
+      { orderId: 'D-2', container: 'TOTE-2', lines: [{ lineId: 'D-2-1', sku: 'CUP', location: 'A-01-02', quantity: 1 }, { lineId: 'D-2-2', sku: 'INK', location: 'A-01-05', quantity: 2 }] },
+      { orderId: 'D-3', putWall: 'P', lines: [{ lineId: 'D-3-1', sku: 'BOOK', quantity: 2 }] },
+    ],
+  });
+  console.log(`  [wms]   POST /waves → ${r.status}`);
+  await pause(1000);
+  say('Jane scans TOTE-1 at zone A; Alex scans TOTE-2 (A-01-02 is shared: Alex waits for it)');
+  await scan('A', 'TOTE-1', 'jdoe');
+  await scan('A', 'TOTE-2', 'asmith');
+  await pause(1500);
+  say('Jane takes 3 mugs and presses confirm on A-01-01');
+  floor.module('A-01-01').press('confirm');
+  await pause(1500);
+  say('Jane finds only 2 pens: presses - twice, then confirm (a short of 2)');
+  floor.module('A-01-02').minus(2);
+  floor.module('A-01-02').press('confirm');
+  await pause(1500);
+  say('A-01-02 now shows Alex his cup; he confirms, then shorts the ink');
+  floor.module('A-01-02').press('confirm');
+  await pause(800);
+  floor.module('A-01-05').press('short');
+  await pause(1500);
+  say('at the put wall, Jane scans BOOK: a free cubby lights; she puts 2 and confirms');
+  await scan('P', 'BOOK', 'jdoe');
+  await pause(1000);
+  floor.module('P-1').press('confirm');
+  await pause(2000);
+  say(`done: the WMS received ${wms.events.length} events, ${wms.counters.badSignatures} bad signatures, ${wms.counters.duplicates} duplicates`);
+} finally {
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+  await wms.stop();
+  await floor.stop();
+}
