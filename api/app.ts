@@ -48,7 +48,8 @@ export async function build(deps: ApiDeps): Promise<FastifyInstance> {
       info: {
         title: 'Pickline controller API',
         version: deps.version ?? '1',
-        description: 'WMS, operator and technician interface of a Pickline edge controller (CONTRACTS.md).',
+        description:
+          'WMS, operator and technician interface of a Pickline edge controller (CONTRACTS.md).',
       },
       servers: [{ url: '/' }],
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
@@ -67,6 +68,7 @@ export async function build(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, { readiness: deps.readiness ?? (() => []) });
   await app.register(waveRoutes, { prefix: '/api/v1', waves: deps.waves });
   await app.register(eventRoutes, { prefix: '/api/v1', outbox: deps.outbox });
-  for (const p of deps.plugins ?? []) await app.register(async (scoped) => p(scoped), { prefix: '/api/v1' });
+  for (const p of deps.plugins ?? [])
+    await app.register(async (scoped) => p(scoped), { prefix: '/api/v1' });
   return app;
 }

@@ -5,8 +5,8 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import type { Role } from '../config/schema.ts';
 import { PicklineError } from '../config/errors.ts';
+import type { Role } from '../config/schema.ts';
 
 export type Tokens = Partial<Record<Role, string[]>>;
 
@@ -37,7 +37,10 @@ export function makeAuthenticator(tokens: Tokens): (req: FastifyRequest) => void
     const hit = known.find((k) => timingSafeEqual(k.hash, h));
     if (!hit) throw new PicklineError('UNAUTHORIZED', 'unknown token');
     if (!roles.includes(hit.role)) {
-      throw new PicklineError('FORBIDDEN', `role ${hit.role} may not use this endpoint (allowed: ${roles.join(', ')})`);
+      throw new PicklineError(
+        'FORBIDDEN',
+        `role ${hit.role} may not use this endpoint (allowed: ${roles.join(', ')})`,
+      );
     }
     req.role = hit.role;
   };

@@ -23,7 +23,10 @@ export const ErrorBody = {
         message: { type: 'string' },
         details: {
           type: 'array',
-          items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } },
+          items: {
+            type: 'object',
+            properties: { path: { type: 'string' }, message: { type: 'string' } },
+          },
         },
       },
       required: ['code', 'message', 'details'],
@@ -45,7 +48,10 @@ export function installErrorHandling(app: FastifyInstance): void {
   });
 }
 
-function toPicklineError(err: FastifyError | PicklineError, bodyCode: ErrorCode = 'BAD_REQUEST'): PicklineError {
+function toPicklineError(
+  err: FastifyError | PicklineError,
+  bodyCode: ErrorCode = 'BAD_REQUEST',
+): PicklineError {
   if (err instanceof PicklineError) return err;
   const f = err as FastifyError;
   if (f.validation) {
@@ -53,7 +59,11 @@ function toPicklineError(err: FastifyError | PicklineError, bodyCode: ErrorCode 
       path: `${f.validationContext ? `${f.validationContext}:` : ''}${v.instancePath || '/'}`,
       message: v.message ?? 'is invalid',
     }));
-    return new PicklineError('INVALID_REQUEST', `request breaks the schema: ${details.length} problem(s)`, details);
+    return new PicklineError(
+      'INVALID_REQUEST',
+      `request breaks the schema: ${details.length} problem(s)`,
+      details,
+    );
   }
   switch (f.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
@@ -67,7 +77,9 @@ function toPicklineError(err: FastifyError | PicklineError, bodyCode: ErrorCode 
   }
   if (f.statusCode === 400) {
     // JSON syntax errors from the body parser
-    return new PicklineError(bodyCode, `malformed body: ${f.message}`, [{ path: '/', message: f.message }]);
+    return new PicklineError(bodyCode, `malformed body: ${f.message}`, [
+      { path: '/', message: f.message },
+    ]);
   }
   if (f.statusCode && f.statusCode < 500) return new PicklineError('BAD_REQUEST', f.message);
   return new PicklineError('INTERNAL', 'internal error');

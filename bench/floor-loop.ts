@@ -22,14 +22,23 @@ const c = new Controller(site.loaded, { logger: pino({ level: 'silent' }) });
 await c.start();
 const base = `http://127.0.0.1:${c.address.port}/api/v1`;
 const post = async (path: string, role: Parameters<typeof auth>[0], body: unknown) => {
-  const r = await fetch(`${base}${path}`, { method: 'POST', headers: { ...auth(role), 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const r = await fetch(`${base}${path}`, {
+    method: 'POST',
+    headers: { ...auth(role), 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   if (r.status >= 300) throw new Error(`${path}: HTTP ${r.status} ${await r.text()}`);
   return r.json();
 };
 const waitFor = (pred: () => boolean, what: string, ms = 5000) =>
   new Promise<void>((resolve, reject) => {
     const end = Date.now() + ms;
-    const tick = () => (pred() ? resolve() : Date.now() > end ? reject(new Error(`timeout: ${what}`)) : setImmediate(tick));
+    const tick = () =>
+      pred()
+        ? resolve()
+        : Date.now() > end
+          ? reject(new Error(`timeout: ${what}`))
+          : setImmediate(tick);
     tick();
   });
 
@@ -49,8 +58,16 @@ try {
     await post('/waves', 'wms', {
       waveId: `BW-${i}`,
       orders: [
-        { orderId: `BO-${i}-1`, container: `BT-${i}-1`, lines: [{ lineId: `BL-${i}-1`, sku: 'S', location: loc, quantity: 2 }] },
-        { orderId: `BO-${i}-2`, container: `BT-${i}-2`, lines: [{ lineId: `BL-${i}-2`, sku: 'S', location: loc, quantity: 5 }] },
+        {
+          orderId: `BO-${i}-1`,
+          container: `BT-${i}-1`,
+          lines: [{ lineId: `BL-${i}-1`, sku: 'S', location: loc, quantity: 2 }],
+        },
+        {
+          orderId: `BO-${i}-2`,
+          container: `BT-${i}-2`,
+          lines: [{ lineId: `BL-${i}-2`, sku: 'S', location: loc, quantity: 5 }],
+        },
       ],
     });
     const tScan = performance.now();

@@ -7,7 +7,9 @@
 import { parseArgs } from 'node:util';
 import { auth, harness, tempDir } from '../test/helpers/harness.ts';
 
-const { values } = parseArgs({ options: { lines: { type: 'string', default: '10000' }, runs: { type: 'string', default: '5' } } });
+const { values } = parseArgs({
+  options: { lines: { type: 'string', default: '10000' }, runs: { type: 'string', default: '5' } },
+});
 const LINES = Number(values.lines);
 const RUNS = Number(values.runs);
 const PER_ORDER = 10;
@@ -47,7 +49,8 @@ try {
     });
     const json = (await res.json()) as { counts?: { lines: number } };
     const ms = performance.now() - t0;
-    if (res.status !== 201 || json.counts?.lines !== LINES) throw new Error(`run ${r}: HTTP ${res.status}`);
+    if (res.status !== 201 || json.counts?.lines !== LINES)
+      throw new Error(`run ${r}: HTTP ${res.status}`);
     if (r > 0) times.push(ms); // run 0 warms up the JIT and the prepared statements
   }
 } finally {

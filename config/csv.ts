@@ -13,7 +13,10 @@ export interface CsvLocation {
   slot?: string;
 }
 
-export function parseLocationsCsv(text: string, zoneId?: string): { rows: CsvLocation[]; errors: string[] } {
+export function parseLocationsCsv(
+  text: string,
+  zoneId?: string,
+): { rows: CsvLocation[]; errors: string[] } {
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   const errors: string[] = [];
   const rows: CsvLocation[] = [];
@@ -24,7 +27,8 @@ export function parseLocationsCsv(text: string, zoneId?: string): { rows: CsvLoc
     const line = lines[n];
     if (line.trim() === '' || line.trimStart().startsWith('#')) continue;
     const f = splitCsvLine(line).map((x) => x.trim());
-    const get = (name: string) => (col(name) >= 0 && f[col(name)] !== '' ? f[col(name)] : undefined);
+    const get = (name: string) =>
+      col(name) >= 0 && f[col(name)] !== '' ? f[col(name)] : undefined;
     const zone = get('zone');
     if (zoneId !== undefined && zone !== undefined && zone !== zoneId) continue; // row of another zone
     const id = get('location');

@@ -19,7 +19,10 @@ export const ERRORS = {
   WAVE_CONFLICT: { status: 409, text: 'Same waveId already accepted with a different body.' },
   ORDER_CONFLICT: { status: 409, text: 'An orderId or lineId already belongs to another wave.' },
   UNKNOWN_LOCATION: { status: 422, text: 'A line names a location the site does not have.' },
-  UNKNOWN_PUT_WALL: { status: 422, text: 'An order names a put wall or cubby the site does not have.' },
+  UNKNOWN_PUT_WALL: {
+    status: 422,
+    text: 'An order names a put wall or cubby the site does not have.',
+  },
   WAVE_NOT_FOUND: { status: 404, text: 'No wave with that waveId.' },
   ORDER_NOT_FOUND: { status: 404, text: 'No order with that orderId.' },
   WAVE_CLOSED: { status: 409, text: 'The wave is completed or cancelled.' },
@@ -31,7 +34,10 @@ export const ERRORS = {
   ZONE_BUSY: { status: 409, text: 'The zone cannot take another order or picker now.' },
   INVALID_REQUEST: { status: 400, text: 'The body breaks the schema; one detail per problem.' },
   // --- configuration
-  CONFIG_INVALID: { status: 500, text: 'The site configuration breaks the schema or its references.' },
+  CONFIG_INVALID: {
+    status: 500,
+    text: 'The site configuration breaks the schema or its references.',
+  },
   CONFIG_UNREADABLE: { status: 500, text: 'The configuration file cannot be read or parsed.' },
   // --- devices and buses
   BUS_NOT_FOUND: { status: 404, text: 'No bus with that id.' },

@@ -7,12 +7,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { parseLocationsCsv } from './csv.ts';
 import { type ErrorDetail, PicklineError } from './errors.ts';
-import { loadProfiles } from './profiles.ts';
 import type { Profile } from './profile-schema.ts';
+import { loadProfiles } from './profiles.ts';
 import { SiteConfig } from './schema.ts';
 import { makeAjv, pointerToDotted, validateAll } from './validate.ts';
-import { parseLocationsCsv } from './csv.ts';
 
 const checkSchema = makeAjv({ useDefaults: true }).compile(SiteConfig);
 
@@ -25,7 +25,11 @@ export interface LoadedConfig {
 export type Env = Record<string, string | undefined>;
 
 /** Reads, overrides, validates. Throws CONFIG_UNREADABLE / CONFIG_INVALID with every problem as a detail. */
-export function loadConfig(file: string, env: Env = process.env, profiles = loadProfiles()): LoadedConfig {
+export function loadConfig(
+  file: string,
+  env: Env = process.env,
+  profiles = loadProfiles(),
+): LoadedConfig {
   let raw: unknown;
   try {
     raw = parseYaml(readFileSync(file, 'utf8'), { prettyErrors: true });
@@ -45,13 +49,15 @@ export function checkConfig(
   const problems: ErrorDetail[] = [];
   const doc = structuredClone(raw) as Record<string, unknown>;
   if (doc && typeof doc === 'object') applyEnv(doc, env, problems);
-  if (doc && typeof doc === 'object' && Array.isArray(doc.zones)) importCsv(doc.zones, dirname(resolve(file)), problems);
+  if (doc && typeof doc === 'object' && Array.isArray(doc.zones))
+    importCsv(doc.zones, dirname(resolve(file)), problems);
   const r = validateAll<SiteConfig>(checkSchema, doc);
   if (!r.ok) problems.push(...r.errors);
   // Cross references are checked even when the schema failed, so a
   // technician sees every problem in one run; malformed parts are skipped.
   try {
-    if (doc && typeof doc === 'object') problems.push(...referenceProblems(doc as unknown as SiteConfig, profiles));
+    if (doc && typeof doc === 'object')
+      problems.push(...referenceProblems(doc as unknown as SiteConfig, profiles));
   } catch {
     // a shape the schema already reported
   }
@@ -73,7 +79,10 @@ function applyEnv(doc: Record<string, unknown>, env: Env, problems: ErrorDetail[
   if (env.PICKLINE_API_PORT !== undefined) {
     const port = Number(env.PICKLINE_API_PORT);
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
-      problems.push({ path: '/api/port', message: `PICKLINE_API_PORT="${env.PICKLINE_API_PORT}" is not a port number` });
+      problems.push({
+        path: '/api/port',
+        message: `PICKLINE_API_PORT="${env.PICKLINE_API_PORT}" is not a port number`,
+      });
     } else {
       doc.api = { ...((doc.api as object) ?? {}), port };
     }
@@ -92,7 +101,8 @@ function importCsv(zones: unknown[], base: string, problems: ErrorDetail[]): voi
       return;
     }
     const { rows, errors } = parseLocationsCsv(readFileSync(path, 'utf8'), zone.id);
-    for (const e of errors) problems.push({ path: `/zones/${i}/locationsCsv`, message: `${zone.locationsCsv}:${e}` });
+    for (const e of errors)
+      problems.push({ path: `/zones/${i}/locationsCsv`, message: `${zone.locationsCsv}:${e}` });
     zone.locations = [...(Array.isArray(zone.locations) ? zone.locations : []), ...rows];
   });
 }
@@ -106,7 +116,8 @@ function referenceProblems(c: SiteConfig, profiles: Map<string, Profile>): Error
     const at = `/buses/${i}`;
     if (buses.has(b.id)) out.push({ path: `${at}/id`, message: `duplicate bus id "${b.id}"` });
     buses.set(b.id, i);
-    if (b.transport === 'modbus-rtu' && !b.path) out.push({ path: `${at}/path`, message: 'is required for transport modbus-rtu' });
+    if (b.transport === 'modbus-rtu' && !b.path)
+      out.push({ path: `${at}/path`, message: 'is required for transport modbus-rtu' });
     if ((b.transport === 'modbus-tcp' || b.transport === 'ablepick') && !b.host) {
       out.push({ path: `${at}/host`, message: `is required for transport ${b.transport}` });
     }
@@ -116,7 +127,10 @@ function referenceProblems(c: SiteConfig, profiles: Map<string, Profile>): Error
     if (String(b.transport).startsWith('modbus')) {
       if (!b.profile) out.push({ path: `${at}/profile`, message: 'is required for Modbus buses' });
       else if (!profiles.has(b.profile)) {
-        out.push({ path: `${at}/profile`, message: `unknown profile "${b.profile}" (have: ${[...profiles.keys()].join(', ')})` });
+        out.push({
+          path: `${at}/profile`,
+          message: `unknown profile "${b.profile}" (have: ${[...profiles.keys()].join(', ')})`,
+        });
       }
     }
   });
@@ -130,7 +144,11 @@ function referenceProblems(c: SiteConfig, profiles: Map<string, Profile>): Error
     }
     const key = `${bus}/${address}`;
     const prior = modules.get(key);
-    if (prior) out.push({ path: `${path}/address`, message: `bus "${bus}" address ${address} is already used by ${prior}` });
+    if (prior)
+      out.push({
+        path: `${path}/address`,
+        message: `bus "${bus}" address ${address} is already used by ${prior}`,
+      });
     else modules.set(key, what);
   };
   (Array.isArray(c.zones) ? c.zones : []).forEach((z, i) => {
@@ -138,14 +156,25 @@ function referenceProblems(c: SiteConfig, profiles: Map<string, Profile>): Error
     const at = `/zones/${i}`;
     if (zoneIds.has(z.id)) out.push({ path: `${at}/id`, message: `duplicate zone id "${z.id}"` });
     zoneIds.add(z.id);
-    if (z.doneIndicator && typeof z.doneIndicator.bus === 'string') useModule(z.doneIndicator.bus, z.doneIndicator.address, `${at}/doneIndicator`, `done indicator of zone ${z.id}`);
+    if (z.doneIndicator && typeof z.doneIndicator.bus === 'string')
+      useModule(
+        z.doneIndicator.bus,
+        z.doneIndicator.address,
+        `${at}/doneIndicator`,
+        `done indicator of zone ${z.id}`,
+      );
     const locs = Array.isArray(z.locations) ? z.locations : [];
-    if (locs.length === 0) out.push({ path: `${at}/locations`, message: 'a zone needs at least one location' });
+    if (locs.length === 0)
+      out.push({ path: `${at}/locations`, message: 'a zone needs at least one location' });
     locs.forEach((l, j) => {
       if (!l || typeof l !== 'object' || typeof l.id !== 'string') return;
       const lat = `${at}/locations/${j}`;
       const prior = locIds.get(l.id);
-      if (prior) out.push({ path: `${lat}/id`, message: `duplicate location id "${l.id}" (also ${pointerToDotted(prior)})` });
+      if (prior)
+        out.push({
+          path: `${lat}/id`,
+          message: `duplicate location id "${l.id}" (also ${pointerToDotted(prior)})`,
+        });
       else locIds.set(l.id, lat);
       const wired = l.bus !== undefined || l.address !== undefined;
       if (z.mode !== 'voice' && (l.bus === undefined || l.address === undefined)) {
@@ -153,22 +182,29 @@ function referenceProblems(c: SiteConfig, profiles: Map<string, Profile>): Error
       } else if (wired && (l.bus === undefined || l.address === undefined)) {
         out.push({ path: lat, message: 'bus and address go together' });
       }
-      if (typeof l.bus === 'string' && typeof l.address === 'number') useModule(l.bus, l.address, lat, `location ${l.id}`);
-      if (z.mode === 'voice' && !l.checkDigits) out.push({ path: `${lat}/checkDigits`, message: 'is required in a voice zone' });
+      if (typeof l.bus === 'string' && typeof l.address === 'number')
+        useModule(l.bus, l.address, lat, `location ${l.id}`);
+      if (z.mode === 'voice' && !l.checkDigits)
+        out.push({ path: `${lat}/checkDigits`, message: 'is required in a voice zone' });
     });
   });
   const opIds = new Set<string>();
   (Array.isArray(c.operators) ? c.operators : []).forEach((o, i) => {
     if (!o || typeof o !== 'object') return;
-    if (opIds.has(o.id)) out.push({ path: `/operators/${i}/id`, message: `duplicate operator id "${o.id}"` });
+    if (opIds.has(o.id))
+      out.push({ path: `/operators/${i}/id`, message: `duplicate operator id "${o.id}"` });
     opIds.add(o.id);
-    if (!o.pin && !o.pinHash) out.push({ path: `/operators/${i}`, message: 'needs pin or pinHash' });
+    if (!o.pin && !o.pinHash)
+      out.push({ path: `/operators/${i}`, message: 'needs pin or pinHash' });
   });
   const tokens = new Map<string, string>();
   for (const [role, list] of Object.entries(c.api?.tokens ?? {})) {
     for (const t of Array.isArray(list) ? list : []) {
       if (tokens.has(t) && tokens.get(t) !== role) {
-        out.push({ path: `/api/tokens/${role}`, message: `a token is also listed under role ${tokens.get(t)}` });
+        out.push({
+          path: `/api/tokens/${role}`,
+          message: `a token is also listed under role ${tokens.get(t)}`,
+        });
       }
       tokens.set(t, role);
     }

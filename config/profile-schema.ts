@@ -30,7 +30,11 @@ export const LightWrite = T.Union([
       kind: T.Literal('coils'),
       fc: T.Union([T.Literal(5), T.Literal(15)]),
       address: Reg,
-      fields: T.Array(Field, { minItems: 1, maxItems: 16, description: 'lamp → on unless mode off' }),
+      fields: T.Array(Field, {
+        minItems: 1,
+        maxItems: 16,
+        description: 'lamp → on unless mode off',
+      }),
     },
     { additionalProperties: false },
   ),
@@ -45,11 +49,17 @@ export const EventRead = T.Union([
       fc: T.Union([T.Literal(3), T.Literal(4)]),
       address: Reg,
       /** order of the words read from `address`; `count` changes on every key event */
-      fields: T.Array(T.Union(['count', 'key', 'display', 'seq', 'skip'].map((f) => T.Literal(f))), {
-        minItems: 1,
-        maxItems: 16,
-      }),
-      keys: T.Record(T.String({ pattern: '^[0-9]+$' }), T.Union(['confirm', 'short', 'plus', 'minus', 'fn'].map((k) => T.Literal(k)))),
+      fields: T.Array(
+        T.Union(['count', 'key', 'display', 'seq', 'skip'].map((f) => T.Literal(f))),
+        {
+          minItems: 1,
+          maxItems: 16,
+        },
+      ),
+      keys: T.Record(
+        T.String({ pattern: '^[0-9]+$' }),
+        T.Union(['confirm', 'short', 'plus', 'minus', 'fn'].map((k) => T.Literal(k))),
+      ),
     },
     { additionalProperties: false },
   ),
@@ -60,7 +70,10 @@ export const EventRead = T.Union([
       fc: T.Union([T.Literal(1), T.Literal(2)]),
       address: Reg,
       /** key of each consecutive input bit; a press is a 0→1 edge seen by polling */
-      keys: T.Array(T.Union(['confirm', 'short', 'fn', 'none'].map((k) => T.Literal(k))), { minItems: 1, maxItems: 16 }),
+      keys: T.Array(T.Union(['confirm', 'short', 'fn', 'none'].map((k) => T.Literal(k))), {
+        minItems: 1,
+        maxItems: 16,
+      }),
     },
     { additionalProperties: false },
   ),
@@ -75,17 +88,24 @@ export const Profile = T.Object(
     capabilities: T.Object(
       {
         display: T.Boolean(),
-        colors: T.Array(T.String(), { description: 'Colours the lamp can show; [] = one fixed colour' }),
+        colors: T.Array(T.String(), {
+          description: 'Colours the lamp can show; [] = one fixed colour',
+        }),
         modes: T.Array(T.Union(['on', 'blink', 'fast'].map((m) => T.Literal(m))), { minItems: 1 }),
         jobToken: T.Boolean({ description: 'Module echoes the job token (seq) with key events' }),
         keys: T.Array(T.String()),
-        localAdjust: T.Boolean({ description: '+/- keys change the displayed quantity on the module' }),
+        localAdjust: T.Boolean({
+          description: '+/- keys change the displayed quantity on the module',
+        }),
       },
       { additionalProperties: false },
     ),
     encoding: T.Object(
       {
-        mode: T.Object({ off: Word, on: Word, blink: T.Optional(Word), fast: T.Optional(Word) }, { additionalProperties: false }),
+        mode: T.Object(
+          { off: Word, on: Word, blink: T.Optional(Word), fast: T.Optional(Word) },
+          { additionalProperties: false },
+        ),
         color: T.Optional(T.Record(T.String(), Word)),
         displayBlank: T.Optional(Word),
         displayMax: T.Optional(Word),
@@ -99,7 +119,9 @@ export const Profile = T.Object(
         {
           fc: T.Union([T.Literal(3), T.Literal(4)]),
           address: Reg,
-          fields: T.Array(T.Union(['model', 'fwMajor', 'fwMinor', 'serial', 'skip'].map((f) => T.Literal(f)))),
+          fields: T.Array(
+            T.Union(['model', 'fwMajor', 'fwMinor', 'serial', 'skip'].map((f) => T.Literal(f))),
+          ),
         },
         { additionalProperties: false },
       ),
@@ -114,7 +136,9 @@ export const Profile = T.Object(
         { additionalProperties: false },
       ),
     ),
-    buzzer: T.Optional(T.Object({ fc: T.Literal(6), address: Reg, on: Word }, { additionalProperties: false })),
+    buzzer: T.Optional(
+      T.Object({ fc: T.Literal(6), address: Reg, on: Word }, { additionalProperties: false }),
+    ),
     setAddress: T.Optional(
       T.Object(
         {

@@ -15,7 +15,11 @@ export const Color = T.Union(
   { description: 'Lamp colour' },
 );
 
-export const Address = T.Integer({ minimum: 1, maximum: 247, description: 'Modbus unit / tag address' });
+export const Address = T.Integer({
+  minimum: 1,
+  maximum: 247,
+  description: 'Modbus unit / tag address',
+});
 
 export const BusRef = T.Object(
   { bus: Id('Bus id'), address: Address },
@@ -29,7 +33,9 @@ export const BusConfig = T.Object(
       [T.Literal('modbus-rtu'), T.Literal('modbus-tcp'), T.Literal('ablepick'), T.Literal('mqtt')],
       { description: 'Wire protocol of the bus' },
     ),
-    profile: T.Optional(T.String({ minLength: 1, description: 'Device profile name (config/profiles)' })),
+    profile: T.Optional(
+      T.String({ minLength: 1, description: 'Device profile name (config/profiles)' }),
+    ),
     // modbus-rtu
     path: T.Optional(T.String({ minLength: 1, description: 'Serial device, e.g. /dev/ttyUSB0' })),
     baudRate: T.Optional(T.Integer({ minimum: 300, maximum: 921600, default: 19200 })),
@@ -41,11 +47,19 @@ export const BusConfig = T.Object(
     port: T.Optional(T.Integer({ minimum: 1, maximum: 65535 })),
     rtuOverTcp: T.Optional(T.Boolean({ description: 'RTU framing over a TCP gateway' })),
     // scheduling (HARDWARE.md: timeouts and retries per transaction, bounded)
-    timeoutMs: T.Optional(T.Integer({ minimum: 5, maximum: 10000, description: 'Per-transaction timeout' })),
+    timeoutMs: T.Optional(
+      T.Integer({ minimum: 5, maximum: 10000, description: 'Per-transaction timeout' }),
+    ),
     retries: T.Optional(T.Integer({ minimum: 0, maximum: 5 })),
-    pollIntervalMs: T.Optional(T.Integer({ minimum: 0, maximum: 10000, description: 'Key poll period of lit modules' })),
-    healthIntervalMs: T.Optional(T.Integer({ minimum: 100, maximum: 600000, description: 'Sweep period of idle modules' })),
-    offlineAfter: T.Optional(T.Integer({ minimum: 1, maximum: 100, description: 'Failed transactions before offline' })),
+    pollIntervalMs: T.Optional(
+      T.Integer({ minimum: 0, maximum: 10000, description: 'Key poll period of lit modules' }),
+    ),
+    healthIntervalMs: T.Optional(
+      T.Integer({ minimum: 100, maximum: 600000, description: 'Sweep period of idle modules' }),
+    ),
+    offlineAfter: T.Optional(
+      T.Integer({ minimum: 1, maximum: 100, description: 'Failed transactions before offline' }),
+    ),
     simulate: T.Optional(
       T.Boolean({ description: 'Start an in-process simulator for this bus (demo / tests)' }),
     ),
@@ -71,10 +85,14 @@ export const ZoneConfig = T.Object(
     name: T.Optional(T.String()),
     mode: T.Union([T.Literal('pick'), T.Literal('put'), T.Literal('voice')]),
     doneIndicator: T.Optional(BusRef),
-    colors: T.Optional(T.Array(Color, { minItems: 1, description: 'Picker colours in order of sign-on' })),
+    colors: T.Optional(
+      T.Array(Color, { minItems: 1, description: 'Picker colours in order of sign-on' }),
+    ),
     locations: T.Array(LocationConfig, { default: [] }),
     locationsCsv: T.Optional(
-      T.String({ description: 'CSV file (location,bus,address,checkDigits,zone), relative to the config' }),
+      T.String({
+        description: 'CSV file (location,bus,address,checkDigits,zone), relative to the config',
+      }),
     ),
   },
   { additionalProperties: false },
@@ -130,7 +148,10 @@ export const SiteConfig = T.Object(
         {
           embedded: T.Optional(
             T.Object(
-              { host: T.String({ default: '127.0.0.1' }), port: T.Integer({ minimum: 0, maximum: 65535 }) },
+              {
+                host: T.String({ default: '127.0.0.1' }),
+                port: T.Integer({ minimum: 0, maximum: 65535 }),
+              },
               { additionalProperties: false },
             ),
           ),

@@ -57,7 +57,10 @@ export function collectErrors(errors: ErrorObject[] | null | undefined): ErrorDe
     if (literalUnions.has(e.instancePath) && (e.keyword === 'const' || e.keyword === 'anyOf')) {
       if (e.keyword === 'anyOf') {
         const allowed = literalUnions.get(e.instancePath)!;
-        push({ path: e.instancePath || '/', message: `must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}` });
+        push({
+          path: e.instancePath || '/',
+          message: `must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}`,
+        });
       }
       continue;
     }
@@ -73,7 +76,10 @@ export function collectErrors(errors: ErrorObject[] | null | undefined): ErrorDe
   }
 }
 
-export function validateAll<T>(fn: ValidateFunction, data: unknown): { ok: true; value: T } | { ok: false; errors: ErrorDetail[] } {
+export function validateAll<T>(
+  fn: ValidateFunction,
+  data: unknown,
+): { ok: true; value: T } | { ok: false; errors: ErrorDetail[] } {
   if (fn(data)) return { ok: true, value: data as T };
   return { ok: false, errors: collectErrors(fn.errors) };
 }
@@ -85,5 +91,8 @@ export function pointerToDotted(pointer: string): string {
     .split('/')
     .slice(1)
     .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .reduce((acc, part) => (/^\d+$/.test(part) ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part), '');
+    .reduce(
+      (acc, part) => (/^\d+$/.test(part) ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part),
+      '',
+    );
 }

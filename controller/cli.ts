@@ -3,10 +3,11 @@
  * The config comes from --config, else PICKLINE_CONFIG, else the demo site.
  * Problems are printed as `path: message`; exit code 1; nothing started.
  */
+
+import { createInterface } from 'node:readline';
 import { Command } from 'commander';
 import { isPicklineError } from '../config/errors.ts';
 import { type LoadedConfig, loadConfig } from '../config/load.ts';
-import { createInterface } from 'node:readline';
 import { SimulatedFloor } from '../simulators/floor.ts';
 import { Controller, VERSION } from './main.ts';
 import { DEFAULT_CONFIG } from './paths.ts';
@@ -44,14 +45,20 @@ const program = new Command('pickline')
 program
   .command('start')
   .description('run the controller')
-  .option('-c, --config <file>', 'site configuration (YAML); default $PICKLINE_CONFIG or the demo site')
+  .option(
+    '-c, --config <file>',
+    'site configuration (YAML); default $PICKLINE_CONFIG or the demo site',
+  )
   .option('--no-simulate', 'do not start simulators for buses marked simulate: true')
   .option('--no-console', 'no simulator console on stdin')
   .action(async (opts: { config?: string; simulate: boolean; console: boolean }) => {
     const loaded = load(opts.config);
     // The simulated floor is started before the controller and beside it, as
     // real modules would be; the controller reaches it over Modbus TCP only.
-    const floor = opts.simulate && loaded.config.buses.some((b) => b.simulate) ? new SimulatedFloor(loaded.config, loaded.profiles) : null;
+    const floor =
+      opts.simulate && loaded.config.buses.some((b) => b.simulate)
+        ? new SimulatedFloor(loaded.config, loaded.profiles)
+        : null;
     const controller = new Controller(loaded);
     const shutdown = async (signal: string) => {
       controller.log.info({ signal }, 'shutting down');
@@ -83,7 +90,9 @@ program
   .action((file: string | undefined) => {
     const { config, file: path } = load(file);
     const locations = config.zones.reduce((n, z) => n + z.locations.length, 0);
-    console.log(`${path}: OK — site ${config.site}, ${config.zones.length} zones, ${locations} locations, ${config.buses.length} buses`);
+    console.log(
+      `${path}: OK — site ${config.site}, ${config.zones.length} zones, ${locations} locations, ${config.buses.length} buses`,
+    );
   });
 
 await program.parseAsync(process.argv);

@@ -45,7 +45,9 @@ export class Controller {
 
   constructor(loaded: LoadedConfig, opts: ControllerOptions = {}) {
     this.config = loaded.config;
-    this.log = opts.logger ?? pino({ level: this.config.log?.level ?? 'info', base: { site: this.config.site } });
+    this.log =
+      opts.logger ??
+      pino({ level: this.config.log?.level ?? 'info', base: { site: this.config.site } });
     this.site = new Site(this.config);
     this.store = new Store(this.config.storage.path);
     this.outbox = new Outbox(this.store);
@@ -53,10 +55,20 @@ export class Controller {
     for (const b of this.config.buses) {
       this.buses.set(
         b.id,
-        createBus(b, { profiles: loaded.profiles, addresses: addresses.get(b.id) ?? [], logger: this.log.child({ bus: b.id }) }),
+        createBus(b, {
+          profiles: loaded.profiles,
+          addresses: addresses.get(b.id) ?? [],
+          logger: this.log.child({ bus: b.id }),
+        }),
       );
     }
-    this.engine = new PickEngine({ store: this.store, outbox: this.outbox, site: this.site, buses: this.buses, logger: this.log.child({ component: 'engine' }) });
+    this.engine = new PickEngine({
+      store: this.store,
+      outbox: this.outbox,
+      site: this.site,
+      buses: this.buses,
+      logger: this.log.child({ component: 'engine' }),
+    });
     this.technician = new Technician({ buses: this.buses, site: this.site, store: this.store });
     this.webhooks = new WebhookDispatcher({
       store: this.store,
@@ -118,7 +130,10 @@ export class Controller {
     const addr = this.#app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : this.config.api.port;
     this.#address = { host: this.config.api.host, port };
-    this.log.info({ url: `http://${this.config.api.host}:${port}`, db: this.store.path }, 'Pickline controller started');
+    this.log.info(
+      { url: `http://${this.config.api.host}:${port}`, db: this.store.path },
+      'Pickline controller started',
+    );
   }
 
   async stop(): Promise<void> {
@@ -140,7 +155,11 @@ export class Controller {
       ...[...this.buses].map(([id, b]) => {
         const info = b.info();
         const err = this.#busErrors.get(id);
-        return { name: `bus:${id}`, ok: !err && info.open, detail: err ?? `${info.online}/${info.modules} modules online` };
+        return {
+          name: `bus:${id}`,
+          ok: !err && info.open,
+          detail: err ?? `${info.online}/${info.modules} modules online`,
+        };
       }),
     ];
   }

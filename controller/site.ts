@@ -56,7 +56,8 @@ export class Site {
         };
         zone.locations.push(loc);
         this.locations.set(loc.id, loc);
-        if (loc.bus && loc.address !== null) this.byModule.set(moduleKey(loc.bus, loc.address), loc);
+        if (loc.bus && loc.address !== null)
+          this.byModule.set(moduleKey(loc.bus, loc.address), loc);
       }
       this.zones.set(zone.id, zone);
     }

@@ -5,7 +5,12 @@
  * module's address, read its identity.
  */
 import { PicklineError } from '../config/errors.ts';
-import type { BusInfo, ModuleIdentity, ModuleInfo, TechnicianBus } from '../device-drivers/types.ts';
+import type {
+  BusInfo,
+  ModuleIdentity,
+  ModuleInfo,
+  TechnicianBus,
+} from '../device-drivers/types.ts';
 import type { Site } from './site.ts';
 import type { Store } from './store/db.ts';
 
@@ -44,30 +49,45 @@ export class Technician {
     const inUse = this.#inUse(busId);
     return bus.modules().map((m) => {
       const loc = this.#site.byModule.get(`${busId}/${m.address}`);
-      return { ...m, location: loc?.id ?? this.#doneIndicatorName(busId, m.address), zone: loc?.zone ?? null, inUse: inUse.has(m.address) };
+      return {
+        ...m,
+        location: loc?.id ?? this.#doneIndicatorName(busId, m.address),
+        zone: loc?.zone ?? null,
+        inUse: inUse.has(m.address),
+      };
     });
   }
 
   async identify(busId: string, address: number, ms = 3000): Promise<void> {
     const bus = this.#bus(busId);
     this.#module(bus, address);
-    if (!bus.identify) throw new PicklineError('UNSUPPORTED', `bus ${busId} cannot identify modules`);
+    if (!bus.identify)
+      throw new PicklineError('UNSUPPORTED', `bus ${busId} cannot identify modules`);
     await bus.identify(address, ms);
   }
 
   async readIdentity(busId: string, address: number): Promise<ModuleIdentity> {
     const bus = this.#bus(busId);
-    if (!bus.readIdentity) throw new PicklineError('UNSUPPORTED', `bus ${busId} cannot read identities`);
+    if (!bus.readIdentity)
+      throw new PicklineError('UNSUPPORTED', `bus ${busId} cannot read identities`);
     return bus.readIdentity(address);
   }
 
   /** The module at `from` takes address `to`; the site config must then name `to`. */
   async setAddress(busId: string, from: number, to: number): Promise<{ needsKeyPress: boolean }> {
     const bus = this.#bus(busId);
-    if (!bus.setAddress) throw new PicklineError('UNSUPPORTED', `bus ${busId} cannot re-address modules`);
-    if (from === to) throw new PicklineError('INVALID_REQUEST', 'the new address equals the old one', [{ path: '/to', message: 'must differ from the current address' }]);
+    if (!bus.setAddress)
+      throw new PicklineError('UNSUPPORTED', `bus ${busId} cannot re-address modules`);
+    if (from === to)
+      throw new PicklineError('INVALID_REQUEST', 'the new address equals the old one', [
+        { path: '/to', message: 'must differ from the current address' },
+      ]);
     if (bus.modules().some((m) => m.address === to && m.online)) {
-      throw new PicklineError('INVALID_REQUEST', `address ${to} is already answering on bus ${busId}`, [{ path: '/to', message: 'is in use' }]);
+      throw new PicklineError(
+        'INVALID_REQUEST',
+        `address ${to} is already answering on bus ${busId}`,
+        [{ path: '/to', message: 'is in use' }],
+      );
     }
     return bus.setAddress(from, to);
   }
@@ -82,7 +102,8 @@ export class Technician {
     const targets = this.#targets(scope);
     const out: WalkResult = { tested: 0, answered: [], failed: [], skipped: [], ms: 0 };
     for (const { bus, address } of targets) {
-      const location = this.#site.byModule.get(`${bus}/${address}`)?.id ?? this.#doneIndicatorName(bus, address);
+      const location =
+        this.#site.byModule.get(`${bus}/${address}`)?.id ?? this.#doneIndicatorName(bus, address);
       if (this.#inUse(bus).has(address)) {
         out.skipped.push({ bus, address, location, reason: 'shows a pick job' });
         continue;
@@ -106,7 +127,9 @@ export class Technician {
     if (scope.zone) {
       const z = this.#site.zones.get(scope.zone);
       if (!z) throw new PicklineError('ZONE_NOT_FOUND', `no zone ${scope.zone}`);
-      const list = z.locations.filter((l) => l.bus && l.address !== null).map((l) => ({ bus: l.bus!, address: l.address! }));
+      const list = z.locations
+        .filter((l) => l.bus && l.address !== null)
+        .map((l) => ({ bus: l.bus!, address: l.address! }));
       if (z.doneIndicator) list.push({ ...z.doneIndicator });
       return list;
     }
@@ -116,13 +139,16 @@ export class Technician {
   }
 
   #inUse(busId: string): Set<number> {
-    const rows = this.#store.db.prepare('SELECT address FROM lights WHERE bus = ?').all(busId) as { address: number }[];
+    const rows = this.#store.db.prepare('SELECT address FROM lights WHERE bus = ?').all(busId) as {
+      address: number;
+    }[];
     return new Set(rows.map((r) => r.address));
   }
 
   #doneIndicatorName(bus: string, address: number): string | null {
     for (const z of this.#site.zones.values()) {
-      if (z.doneIndicator?.bus === bus && z.doneIndicator.address === address) return `${z.id}-DONE`;
+      if (z.doneIndicator?.bus === bus && z.doneIndicator.address === address)
+        return `${z.id}-DONE`;
     }
     return null;
   }
@@ -135,7 +161,10 @@ export class Technician {
 
   #module(bus: TechnicianBus, address: number): void {
     if (!bus.modules().some((m) => m.address === address)) {
-      throw new PicklineError('MODULE_NOT_FOUND', `bus ${bus.id} has no module ${address} in the site config`);
+      throw new PicklineError(
+        'MODULE_NOT_FOUND',
+        `bus ${bus.id} has no module ${address} in the site config`,
+      );
     }
   }
 }

@@ -17,7 +17,9 @@ import { SimulatedFloor } from './floor.ts';
 import { postWave, WmsSimulator } from './wms/index.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const { values } = parseArgs({ options: { fast: { type: 'boolean', default: false }, port: { type: 'string', default: '8090' } } });
+const { values } = parseArgs({
+  options: { fast: { type: 'boolean', default: false }, port: { type: 'string', default: '8090' } },
+});
 const pause = (ms: number) => new Promise((r) => setTimeout(r, values.fast ? ms / 10 : ms));
 const say = (s: string) => console.log(`\n== ${s}`);
 
@@ -44,15 +46,25 @@ mkdirSync(resolve(ROOT, 'data'), { recursive: true });
 const file = resolve(ROOT, 'data/demo-site.yaml');
 writeFileSync(file, stringify(cfg));
 
-const child = spawn(process.execPath, [resolve(ROOT, 'bin/pickline.js'), 'start', '--config', file, '--no-simulate', '--no-console'], {
-  stdio: ['ignore', 'inherit', 'inherit'],
-});
+const child = spawn(
+  process.execPath,
+  [resolve(ROOT, 'bin/pickline.js'), 'start', '--config', file, '--no-simulate', '--no-console'],
+  {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  },
+);
 const api = `http://127.0.0.1:${cfg.api.port}/api/v1`;
 const op = { authorization: 'Bearer demo-operator-token', 'content-type': 'application/json' };
 const scan = async (zone: string, code: string, picker: string) => {
-  const r = await fetch(`${api}/zones/${zone}/scan`, { method: 'POST', headers: op, body: JSON.stringify({ code, picker }) });
+  const r = await fetch(`${api}/zones/${zone}/scan`, {
+    method: 'POST',
+    headers: op,
+    body: JSON.stringify({ code, picker }),
+  });
   const j = (await r.json()) as { color?: string; lit?: { location: string; quantity: number }[] };
-  console.log(`  [scan]  ${picker} scans ${code} at ${zone}: ${r.status} colour ${j.color} lights ${j.lit?.map((l) => `${l.location}×${l.quantity}`).join(', ')}`);
+  console.log(
+    `  [scan]  ${picker} scans ${code} at ${zone}: ${r.status} colour ${j.color} lights ${j.lit?.map((l) => `${l.location}×${l.quantity}`).join(', ')}`,
+  );
 };
 
 try {
@@ -67,8 +79,22 @@ try {
   const r = await postWave(`http://127.0.0.1:${cfg.api.port}`, 'demo-wms-token', {
     waveId: 'DEMO-1',
     orders: [
-      { orderId: 'D-1', container: 'TOTE-1', lines: [{ lineId: 'D-1-1', sku: 'MUG', location: 'A-01-01', quantity: 3 }, { lineId: 'D-1-2', sku: 'PEN', location: 'A-01-02', quantity: 4 }] },
-      { orderId: 'D-2', container: 'TOTE-2', lines: [{ lineId: 'D-2-1', sku: 'CUP', location: 'A-01-02', quantity: 1 }, { lineId: 'D-2-2', sku: 'INK', location: 'A-01-05', quantity: 2 }] },
+      {
+        orderId: 'D-1',
+        container: 'TOTE-1',
+        lines: [
+          { lineId: 'D-1-1', sku: 'MUG', location: 'A-01-01', quantity: 3 },
+          { lineId: 'D-1-2', sku: 'PEN', location: 'A-01-02', quantity: 4 },
+        ],
+      },
+      {
+        orderId: 'D-2',
+        container: 'TOTE-2',
+        lines: [
+          { lineId: 'D-2-1', sku: 'CUP', location: 'A-01-02', quantity: 1 },
+          { lineId: 'D-2-2', sku: 'INK', location: 'A-01-05', quantity: 2 },
+        ],
+      },
       { orderId: 'D-3', putWall: 'P', lines: [{ lineId: 'D-3-1', sku: 'BOOK', quantity: 2 }] },
     ],
   });
@@ -95,7 +121,9 @@ try {
   await pause(1000);
   floor.module('P-1').press('confirm');
   await pause(2000);
-  say(`done: the WMS received ${wms.events.length} events, ${wms.counters.badSignatures} bad signatures, ${wms.counters.duplicates} duplicates`);
+  say(
+    `done: the WMS received ${wms.events.length} events, ${wms.counters.badSignatures} bad signatures, ${wms.counters.duplicates} duplicates`,
+  );
 } finally {
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));

@@ -5,10 +5,18 @@
  * with ephemeral ports. It knows the site config (bottom layer), never the
  * controller.
  */
+
+import { PicklineError } from '../config/errors.ts';
 import type { Profile } from '../config/profile-schema.ts';
 import type { SiteConfig } from '../config/schema.ts';
-import { PicklineError } from '../config/errors.ts';
-import { type CommandResult, describe, ModbusTcpSimulator, ModuleBank, runCommand, type SimModuleState } from './modbus/index.ts';
+import {
+  type CommandResult,
+  describe,
+  ModbusTcpSimulator,
+  ModuleBank,
+  runCommand,
+  type SimModuleState,
+} from './modbus/index.ts';
 
 export interface FloorChange {
   bus: string;
@@ -36,7 +44,11 @@ export class SimulatedFloor {
   readonly #listeners = new Set<(c: FloorChange) => void>();
 
   /** `ephemeral`: ignore the configured ports and listen on free ones (tests). */
-  constructor(config: SiteConfig, profiles: Map<string, Profile>, opts: { ephemeral?: boolean } = {}) {
+  constructor(
+    config: SiteConfig,
+    profiles: Map<string, Profile>,
+    opts: { ephemeral?: boolean } = {},
+  ) {
     this.#config = config;
     this.#profiles = profiles;
     this.#ephemeral = opts.ephemeral ?? false;
@@ -51,7 +63,8 @@ export class SimulatedFloor {
         if (!bus || a === undefined) return;
         if (!addresses.has(bus)) addresses.set(bus, new Set());
         addresses.get(bus)!.add(a);
-        if (z.doneIndicator?.bus === bus && z.doneIndicator.address === a) this.#names.set(`${bus}:${a}`, `${z.id}-DONE`);
+        if (z.doneIndicator?.bus === bus && z.doneIndicator.address === a)
+          this.#names.set(`${bus}:${a}`, `${z.id}-DONE`);
       };
       add(z.doneIndicator?.bus, z.doneIndicator?.address);
       for (const l of z.locations) {
@@ -61,11 +74,18 @@ export class SimulatedFloor {
     }
     for (const b of this.#config.buses.filter((x) => x.simulate)) {
       if (b.transport !== 'modbus-tcp') {
-        throw new PicklineError('UNSUPPORTED', `bus ${b.id}: only modbus-tcp buses can be simulated in-process`);
+        throw new PicklineError(
+          'UNSUPPORTED',
+          `bus ${b.id}: only modbus-tcp buses can be simulated in-process`,
+        );
       }
       const profile = this.#profiles.get(b.profile ?? 'pickline-ptl-v1');
-      if (!profile) throw new PicklineError('CONFIG_INVALID', `bus ${b.id}: unknown profile ${b.profile}`);
-      const bank = new ModuleBank({ profile, addresses: [...(addresses.get(b.id) ?? [])].sort((x, y) => x - y) });
+      if (!profile)
+        throw new PicklineError('CONFIG_INVALID', `bus ${b.id}: unknown profile ${b.profile}`);
+      const bank = new ModuleBank({
+        profile,
+        addresses: [...(addresses.get(b.id) ?? [])].sort((x, y) => x - y),
+      });
       for (const m of bank.modules()) {
         const address = m.address;
         m.on('change', (state: SimModuleState) => {
@@ -74,12 +94,18 @@ export class SimulatedFloor {
             address,
             location: this.#names.get(`${b.id}:${address}`) ?? null,
             state,
-            text: `${b.id} ${this.#names.get(`${b.id}:${address}`) ?? ''} ${describe(address, state, m)}`.replace(/\s+/g, ' '),
+            text: `${b.id} ${this.#names.get(`${b.id}:${address}`) ?? ''} ${describe(address, state, m)}`.replace(
+              /\s+/g,
+              ' ',
+            ),
           };
           for (const l of this.#listeners) l(c);
         });
       }
-      const server = new ModbusTcpSimulator(bank, { host: b.host ?? '127.0.0.1', port: this.#ephemeral ? 0 : b.port });
+      const server = new ModbusTcpSimulator(bank, {
+        host: b.host ?? '127.0.0.1',
+        port: this.#ephemeral ? 0 : b.port,
+      });
       this.banks.set(b.id, bank);
       this.#servers.set(b.id, server);
       out.set(b.id, await server.start());
@@ -114,7 +140,10 @@ export class SimulatedFloor {
       for (const [bus, bank] of this.banks) {
         for (const m of bank.modules()) {
           const s = m.state();
-          if (s.mode !== 'off') lines.push(`${bus} ${this.#names.get(`${bus}:${m.address}`) ?? ''} ${describe(m.address, s, m)}`);
+          if (s.mode !== 'off')
+            lines.push(
+              `${bus} ${this.#names.get(`${bus}:${m.address}`) ?? ''} ${describe(m.address, s, m)}`,
+            );
         }
       }
       return { lines: lines.length > 0 ? lines : ['nothing is lit'] };
@@ -137,6 +166,9 @@ export class SimulatedFloor {
         if (this.banks.has(bus)) return { bus, address: Number(a) };
       }
     }
-    throw new PicklineError('MODULE_NOT_FOUND', `no simulated module "${target}" (use a location id or bus:address)`);
+    throw new PicklineError(
+      'MODULE_NOT_FOUND',
+      `no simulated module "${target}" (use a location id or bus:address)`,
+    );
   }
 }

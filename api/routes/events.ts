@@ -5,7 +5,11 @@ import { EVENT_TYPES, type Outbox } from '../../controller/events/outbox.ts';
 import { ErrorBody } from '../errors.ts';
 
 const Query = T.Object({
-  after: T.Integer({ minimum: 0, default: 0, description: 'Return events with seq greater than this' }),
+  after: T.Integer({
+    minimum: 0,
+    default: 0,
+    description: 'Return events with seq greater than this',
+  }),
   limit: T.Integer({ minimum: 1, maximum: 1000, default: 100 }),
   type: T.Optional(T.String({ description: 'Comma-separated event types to include' })),
 });
@@ -26,14 +30,20 @@ export async function eventRoutes(app: FastifyInstance, opts: { outbox: Outbox }
       schema: {
         tags: ['events'],
         summary: 'Events after a sequence number, oldest first',
-        description: '`next` is the seq to pass as `after` on the next call (unchanged when there is nothing new).',
+        description:
+          '`next` is the seq to pass as `after` on the next call (unchanged when there is nothing new).',
         querystring: Query,
         response: { 200: T.Object({ events: T.Array(Event), next: T.Integer() }), 400: ErrorBody },
       },
     },
     async (req) => {
       const { after, limit, type } = req.query;
-      const types = type ? type.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+      const types = type
+        ? type
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : undefined;
       const events = opts.outbox.read(after, limit, types);
       return { events, next: events.length > 0 ? events[events.length - 1].seq : after };
     },

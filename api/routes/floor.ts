@@ -7,23 +7,41 @@ import { Type as T } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { PickEngine, ScanResult } from '../../controller/engine/engine.ts';
 import type { Site } from '../../controller/site.ts';
-import type { WaveService } from '../../controller/waves/service.ts';
 import { LineView } from '../../controller/waves/schema.ts';
+import type { WaveService } from '../../controller/waves/service.ts';
 import { ErrorBody } from '../errors.ts';
 
 const Picker = T.String({ minLength: 1, maxLength: 64, description: 'Operator id of the picker' });
-const ScanBody = T.Object({ code: T.String({ minLength: 1, maxLength: 128 }), picker: Picker }, { additionalProperties: false });
-const LightInfo = T.Object({ lineId: T.String(), location: T.Union([T.String(), T.Null()]), bus: T.String(), address: T.Integer(), quantity: T.Union([T.Integer(), T.Null()]), color: T.Union([T.String(), T.Null()]) });
+const ScanBody = T.Object(
+  { code: T.String({ minLength: 1, maxLength: 128 }), picker: Picker },
+  { additionalProperties: false },
+);
+const LightInfo = T.Object({
+  lineId: T.String(),
+  location: T.Union([T.String(), T.Null()]),
+  bus: T.String(),
+  address: T.Integer(),
+  quantity: T.Union([T.Integer(), T.Null()]),
+  color: T.Union([T.String(), T.Null()]),
+});
 const ScanAnswer = T.Object({
   zone: T.String(),
   mode: T.String({ description: 'pick | put' }),
   picker: T.String(),
   color: T.Union([T.String(), T.Null()]),
-  orders: T.Array(T.Object({ orderId: T.String(), container: T.Union([T.String(), T.Null()]), cubby: T.Union([T.String(), T.Null()]) })),
+  orders: T.Array(
+    T.Object({
+      orderId: T.String(),
+      container: T.Union([T.String(), T.Null()]),
+      cubby: T.Union([T.String(), T.Null()]),
+    }),
+  ),
   lit: T.Array(LightInfo),
   waiting: T.Array(T.Object({ lineId: T.String(), location: T.Union([T.String(), T.Null()]) })),
   failed: T.Array(T.Object({ bus: T.String(), address: T.Integer(), error: T.String() })),
-  done: T.Boolean({ description: 'pick zone: nothing (left) to pick here; the done indicator flashes' }),
+  done: T.Boolean({
+    description: 'pick zone: nothing (left) to pick here; the done indicator flashes',
+  }),
 });
 const CloseBody = T.Object(
   {
@@ -36,12 +54,23 @@ const CloseBody = T.Object(
 const LineParams = T.Object({ lineId: T.String({ minLength: 1, maxLength: 64 }) });
 const ZoneParams = T.Object({ zoneId: T.String({ minLength: 1, maxLength: 64 }) });
 
-export async function floorRoutes(app: FastifyInstance, opts: { engine: PickEngine; waves: WaveService; site: Site }): Promise<void> {
+export async function floorRoutes(
+  app: FastifyInstance,
+  opts: { engine: PickEngine; waves: WaveService; site: Site },
+): Promise<void> {
   const { engine, waves, site } = opts;
-  const locationOf = (bus: string, address: number) => site.byModule.get(`${bus}/${address}`)?.id ?? null;
+  const locationOf = (bus: string, address: number) =>
+    site.byModule.get(`${bus}/${address}`)?.id ?? null;
   const view = (r: ScanResult) => ({
     ...r,
-    lit: r.lit.map((l) => ({ lineId: l.line_id, location: locationOf(l.bus, l.address), bus: l.bus, address: l.address, quantity: l.display, color: l.color })),
+    lit: r.lit.map((l) => ({
+      lineId: l.line_id,
+      location: locationOf(l.bus, l.address),
+      bus: l.bus,
+      address: l.address,
+      quantity: l.display,
+      color: l.color,
+    })),
     failed: r.failed.map((f) => ({ bus: f.bus, address: f.address, error: f.error ?? 'failed' })),
   });
 
@@ -52,7 +81,8 @@ export async function floorRoutes(app: FastifyInstance, opts: { engine: PickEngi
       schema: {
         tags: ['zones'],
         summary: 'Scan a container / order at a pick zone, or a SKU at a put wall',
-        description: 'Answers once the lights were written; `failed` lists modules that did not answer (use the line fallback).',
+        description:
+          'Answers once the lights were written; `failed` lists modules that did not answer (use the line fallback).',
         params: ZoneParams,
         body: ScanBody,
         response: { 200: ScanAnswer, 404: ErrorBody, 409: ErrorBody },
@@ -63,7 +93,10 @@ export async function floorRoutes(app: FastifyInstance, opts: { engine: PickEngi
 
   app.get(
     '/zones',
-    { config: { roles: ['wms', 'operator', 'technician', 'viewer'] }, schema: { tags: ['zones'], summary: 'Zones with their live state' } },
+    {
+      config: { roles: ['wms', 'operator', 'technician', 'viewer'] },
+      schema: { tags: ['zones'], summary: 'Zones with their live state' },
+    },
     async () => ({ zones: [...site.zones.keys()].map((z) => engine.zoneStatus(z)) }),
   );
 
@@ -71,19 +104,30 @@ export async function floorRoutes(app: FastifyInstance, opts: { engine: PickEngi
     '/zones/:zoneId',
     {
       config: { roles: ['wms', 'operator', 'technician', 'viewer'] },
-      schema: { tags: ['zones'], summary: 'One zone: active orders and pickers, lit modules', params: ZoneParams, response: { 404: ErrorBody } },
+      schema: {
+        tags: ['zones'],
+        summary: 'One zone: active orders and pickers, lit modules',
+        params: ZoneParams,
+        response: { 404: ErrorBody },
+      },
     },
     async (req) => engine.zoneStatus(req.params.zoneId),
   );
 
   for (const action of ['confirm', 'short'] as const) {
-    app.post<{ Params: { lineId: string }; Body: { quantity?: number; picker?: string; reason?: string } }>(
+    app.post<{
+      Params: { lineId: string };
+      Body: { quantity?: number; picker?: string; reason?: string };
+    }>(
       `/lines/:lineId/${action}`,
       {
         config: { roles: ['operator'] },
         schema: {
           tags: ['zones'],
-          summary: action === 'confirm' ? 'Confirm a line without its module (operator fallback)' : 'Short a line (operator fallback)',
+          summary:
+            action === 'confirm'
+              ? 'Confirm a line without its module (operator fallback)'
+              : 'Short a line (operator fallback)',
           description:
             action === 'confirm'
               ? 'quantity defaults to the requested one; a lower quantity is recorded as a short.'

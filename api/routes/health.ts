@@ -7,8 +7,13 @@ export interface ReadinessCheck {
   detail?: string;
 }
 
-export async function healthRoutes(app: FastifyInstance, opts: { readiness: () => ReadinessCheck[] }): Promise<void> {
-  app.get('/healthz', { schema: { tags: ['health'], security: [] } }, async () => ({ status: 'ok' }));
+export async function healthRoutes(
+  app: FastifyInstance,
+  opts: { readiness: () => ReadinessCheck[] },
+): Promise<void> {
+  app.get('/healthz', { schema: { tags: ['health'], security: [] } }, async () => ({
+    status: 'ok',
+  }));
   app.get('/readyz', { schema: { tags: ['health'], security: [] } }, async (_req, reply) => {
     const checks = opts.readiness();
     const ready = checks.every((c) => c.ok);

@@ -6,18 +6,36 @@ import { ErrorBody } from '../errors.ts';
 
 const TECH = { roles: ['technician'] as const };
 const BusParams = T.Object({ busId: T.String({ minLength: 1, maxLength: 64 }) });
-const ModuleParams = T.Object({ busId: T.String({ minLength: 1, maxLength: 64 }), address: T.Integer({ minimum: 1, maximum: 247 }) });
+const ModuleParams = T.Object({
+  busId: T.String({ minLength: 1, maxLength: 64 }),
+  address: T.Integer({ minimum: 1, maximum: 247 }),
+});
 type ModuleP = { busId: string; address: number };
 
-export async function technicianRoutes(app: FastifyInstance, opts: { technician: Technician }): Promise<void> {
+export async function technicianRoutes(
+  app: FastifyInstance,
+  opts: { technician: Technician },
+): Promise<void> {
   const tech = opts.technician;
   const tags = ['technician'];
 
-  app.get('/technician/buses', { config: TECH, schema: { tags, summary: 'Buses with health and counters' } }, async () => ({ buses: tech.buses() }));
+  app.get(
+    '/technician/buses',
+    { config: TECH, schema: { tags, summary: 'Buses with health and counters' } },
+    async () => ({ buses: tech.buses() }),
+  );
 
   app.get<{ Params: { busId: string } }>(
     '/technician/buses/:busId/modules',
-    { config: TECH, schema: { tags, summary: 'Modules of a bus: online, counters, latency histogram, location', params: BusParams, response: { 404: ErrorBody } } },
+    {
+      config: TECH,
+      schema: {
+        tags,
+        summary: 'Modules of a bus: online, counters, latency histogram, location',
+        params: BusParams,
+        response: { 404: ErrorBody },
+      },
+    },
     async (req) => ({ modules: tech.modules(req.params.busId) }),
   );
 
@@ -29,7 +47,12 @@ export async function technicianRoutes(app: FastifyInstance, opts: { technician:
         tags,
         summary: 'Blink one module fast, then restore what it showed',
         params: ModuleParams,
-        body: T.Optional(T.Object({ ms: T.Optional(T.Integer({ minimum: 100, maximum: 60000, default: 3000 })) }, { additionalProperties: false })),
+        body: T.Optional(
+          T.Object(
+            { ms: T.Optional(T.Integer({ minimum: 100, maximum: 60000, default: 3000 })) },
+            { additionalProperties: false },
+          ),
+        ),
         response: { 404: ErrorBody, 504: ErrorBody },
       },
     },
@@ -41,7 +64,15 @@ export async function technicianRoutes(app: FastifyInstance, opts: { technician:
 
   app.get<{ Params: ModuleP }>(
     '/technician/buses/:busId/modules/:address/identity',
-    { config: TECH, schema: { tags, summary: 'Model, firmware and serial read from the module', params: ModuleParams, response: { 404: ErrorBody, 501: ErrorBody, 504: ErrorBody } } },
+    {
+      config: TECH,
+      schema: {
+        tags,
+        summary: 'Model, firmware and serial read from the module',
+        params: ModuleParams,
+        response: { 404: ErrorBody, 501: ErrorBody, 504: ErrorBody },
+      },
+    },
     async (req) => tech.readIdentity(req.params.busId, req.params.address),
   );
 
@@ -56,7 +87,10 @@ export async function technicianRoutes(app: FastifyInstance, opts: { technician:
           'needsKeyPress: the module takes the address when its confirm key is pressed (pickline-ptl-v1). ' +
           'Update the site config (location address) afterwards.',
         params: ModuleParams,
-        body: T.Object({ to: T.Integer({ minimum: 1, maximum: 247 }) }, { additionalProperties: false }),
+        body: T.Object(
+          { to: T.Integer({ minimum: 1, maximum: 247 }) },
+          { additionalProperties: false },
+        ),
         response: { 400: ErrorBody, 404: ErrorBody, 501: ErrorBody, 504: ErrorBody },
       },
     },
@@ -70,14 +104,20 @@ export async function technicianRoutes(app: FastifyInstance, opts: { technician:
       schema: {
         tags,
         summary: 'Light every module of a bus or zone in turn; report those that never answered',
-        description: 'Modules showing a pick job are skipped. Without bus or zone, every bus is walked.',
+        description:
+          'Modules showing a pick job are skipped. Without bus or zone, every bus is walked.',
         body: T.Object(
-          { bus: T.Optional(T.String()), zone: T.Optional(T.String()), dwellMs: T.Optional(T.Integer({ minimum: 0, maximum: 5000, default: 200 })) },
+          {
+            bus: T.Optional(T.String()),
+            zone: T.Optional(T.String()),
+            dwellMs: T.Optional(T.Integer({ minimum: 0, maximum: 5000, default: 200 })),
+          },
           { additionalProperties: false },
         ),
         response: { 404: ErrorBody },
       },
     },
-    async (req) => tech.walkTest({ bus: req.body.bus, zone: req.body.zone }, req.body.dwellMs ?? 200),
+    async (req) =>
+      tech.walkTest({ bus: req.body.bus, zone: req.body.zone }, req.body.dwellMs ?? 200),
   );
 }

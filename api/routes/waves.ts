@@ -1,15 +1,18 @@
 /** Waves and orders for the WMS (CONTRACTS.md §1). */
 import { Type as T } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import type { WaveService } from '../../controller/waves/service.ts';
 import { OrderView, WaveInput, WaveSummary, WaveView } from '../../controller/waves/schema.ts';
+import type { WaveService } from '../../controller/waves/service.ts';
 import { ErrorBody } from '../errors.ts';
 
 const READERS = ['wms', 'operator', 'technician', 'viewer'] as const;
 const WaveParams = T.Object({ waveId: T.String({ minLength: 1, maxLength: 64 }) });
 const OrderParams = T.Object({ orderId: T.String({ minLength: 1, maxLength: 64 }) });
 
-export async function waveRoutes(app: FastifyInstance, opts: { waves: WaveService }): Promise<void> {
+export async function waveRoutes(
+  app: FastifyInstance,
+  opts: { waves: WaveService },
+): Promise<void> {
   const { waves } = opts;
 
   app.post<{ Body: unknown }>(
@@ -25,7 +28,13 @@ export async function waveRoutes(app: FastifyInstance, opts: { waves: WaveServic
           'A rejected wave stores nothing. The answer summarises the wave (counts, no lines); ' +
           'the Location header points to GET /waves/{waveId} for the full wave.',
         body: WaveInput,
-        response: { 200: WaveSummary, 201: WaveSummary, 400: ErrorBody, 409: ErrorBody, 422: ErrorBody },
+        response: {
+          200: WaveSummary,
+          201: WaveSummary,
+          400: ErrorBody,
+          409: ErrorBody,
+          422: ErrorBody,
+        },
       },
       // The controller validates (all problems at once, plus duplicates and
       // references); the schema above documents the body in OpenAPI.
@@ -44,7 +53,12 @@ export async function waveRoutes(app: FastifyInstance, opts: { waves: WaveServic
     '/waves/:waveId',
     {
       config: { roles: READERS },
-      schema: { tags: ['waves'], summary: 'A wave with its orders and lines', params: WaveParams, response: { 200: WaveView, 404: ErrorBody } },
+      schema: {
+        tags: ['waves'],
+        summary: 'A wave with its orders and lines',
+        params: WaveParams,
+        response: { 200: WaveView, 404: ErrorBody },
+      },
     },
     async (req) => waves.get(req.params.waveId),
   );
@@ -56,7 +70,8 @@ export async function waveRoutes(app: FastifyInstance, opts: { waves: WaveServic
       schema: {
         tags: ['waves'],
         summary: 'Cancel a wave',
-        description: 'Cancels its open lines; their lights go off. Idempotent; 409 WAVE_CLOSED for a completed wave.',
+        description:
+          'Cancels its open lines; their lights go off. Idempotent; 409 WAVE_CLOSED for a completed wave.',
         params: WaveParams,
         response: { 200: WaveView, 404: ErrorBody, 409: ErrorBody },
       },
@@ -68,7 +83,12 @@ export async function waveRoutes(app: FastifyInstance, opts: { waves: WaveServic
     '/orders/:orderId',
     {
       config: { roles: READERS },
-      schema: { tags: ['waves'], summary: 'One order with its lines', params: OrderParams, response: { 200: OrderView, 404: ErrorBody } },
+      schema: {
+        tags: ['waves'],
+        summary: 'One order with its lines',
+        params: OrderParams,
+        response: { 200: OrderView, 404: ErrorBody },
+      },
     },
     async (req) => waves.getOrder(req.params.orderId),
   );

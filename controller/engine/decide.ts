@@ -3,15 +3,28 @@
  * waits for a busy module, which colour a picker gets. The `lights` table is
  * the one truth of what should be lit; `Lighting` executes it afterwards.
  */
-import type { Color } from '../../config/schema.ts';
+
 import { PicklineError } from '../../config/errors.ts';
+import type { Color } from '../../config/schema.ts';
 import type { Site, Zone } from '../site.ts';
 import type { Db } from '../store/db.ts';
 import type { LineRow } from '../waves/repo.ts';
-import { insertLight, type LightRow, lightAt, markActive, nextSeq, sessions, setLineStatus } from './repo.ts';
+import {
+  insertLight,
+  type LightRow,
+  lightAt,
+  markActive,
+  nextSeq,
+  sessions,
+  setLineStatus,
+} from './repo.ts';
 
 /** The module that shows a line: its location's, or its order's cubby's. */
-export function moduleOf(site: Site, line: LineRow, cubby: string | null): { bus: string; address: number; zone: string } | null {
+export function moduleOf(
+  site: Site,
+  line: LineRow,
+  cubby: string | null,
+): { bus: string; address: number; zone: string } | null {
   const loc = site.locations.get(line.location ?? cubby ?? '');
   if (!loc || loc.bus === null || loc.address === null) return null;
   return { bus: loc.bus, address: loc.address, zone: loc.zone };
@@ -35,7 +48,9 @@ export function lightOrWait(
   const existing = lightAt(db, m.bus, m.address);
   if (existing) {
     if (existing.line_id === line.id) return existing;
-    db.prepare("UPDATE lines SET flag = 'waiting', updated_at = ? WHERE id = ? AND flag IS NOT 'waiting'").run(now, line.id);
+    db.prepare(
+      "UPDATE lines SET flag = 'waiting', updated_at = ? WHERE id = ? AND flag IS NOT 'waiting'",
+    ).run(now, line.id);
     return null;
   }
   const row: LightRow = {
@@ -57,7 +72,13 @@ export function lightOrWait(
 }
 
 /** After a module went dark: the waiting line that takes it next, if any. */
-export function nextForModule(db: Db, site: Site, bus: string, address: number, now: string): LightRow | null {
+export function nextForModule(
+  db: Db,
+  site: Site,
+  bus: string,
+  address: number,
+  now: string,
+): LightRow | null {
   const loc = site.byModule.get(`${bus}/${address}`);
   if (!loc || lightAt(db, bus, address)) return null;
   const next = db
@@ -68,9 +89,9 @@ export function nextForModule(db: Db, site: Site, bus: string, address: number, 
     )
     .get(loc.id, loc.id) as (LineRow & { cubby: string | null }) | undefined;
   if (!next) return null;
-  const s = db.prepare('SELECT picker, color FROM zone_sessions WHERE zone = ? AND order_id = ?').get(loc.zone, next.order_id) as
-    | { picker: string; color: Color }
-    | undefined;
+  const s = db
+    .prepare('SELECT picker, color FROM zone_sessions WHERE zone = ? AND order_id = ?')
+    .get(loc.zone, next.order_id) as { picker: string; color: Color } | undefined;
   if (!s) return null;
   return lightOrWait(db, site, next, next.cubby, s, now);
 }
@@ -83,7 +104,10 @@ export function colorFor(db: Db, zone: Zone, picker: string): Color {
   const used = new Set(active.map((s) => s.color));
   const free = zone.colors.find((c) => !used.has(c));
   if (!free) {
-    throw new PicklineError('ZONE_BUSY', `zone ${zone.id}: every colour is in use (${zone.colors.join(', ')}); finish an order first`);
+    throw new PicklineError(
+      'ZONE_BUSY',
+      `zone ${zone.id}: every colour is in use (${zone.colors.join(', ')}); finish an order first`,
+    );
   }
   return free;
 }

@@ -12,9 +12,18 @@ import type { Site } from '../site.ts';
 import type { Store } from '../store/db.ts';
 import type { LineRow } from '../waves/repo.ts';
 import { nextForModule } from './decide.ts';
-import { type LightOutcome, Lighting } from './lighting.ts';
+import { Lighting, type LightOutcome } from './lighting.ts';
 import { commitPick, type PickResult, type Via } from './picks.ts';
-import { allLights, deleteSession, type LightRow, lightAt, line as getLine, openLinesInZone, sessions, setFlag } from './repo.ts';
+import {
+  allLights,
+  deleteSession,
+  line as getLine,
+  type LightRow,
+  lightAt,
+  openLinesInZone,
+  sessions,
+  setFlag,
+} from './repo.ts';
 import { decidePickScan, decidePutScan, type ScanDecision } from './scan.ts';
 
 export interface EngineDeps {
@@ -37,7 +46,15 @@ export interface ZoneStatus {
   mode: string;
   locations: number;
   sessions: { orderId: string; picker: string; color: string; startedAt: string }[];
-  lit: { lineId: string; location: string | null; bus: string; address: number; quantity: number | null; color: string | null; picker: string | null }[];
+  lit: {
+    lineId: string;
+    location: string | null;
+    bus: string;
+    address: number;
+    quantity: number | null;
+    color: string | null;
+    picker: string | null;
+  }[];
 }
 
 export interface EngineStats {
@@ -82,27 +99,38 @@ export class PickEngine {
       const db = store.db;
       for (const r of allLights(db)) {
         const l = getLine(db, r.line_id);
-        if (l?.status !== 'lit') db.prepare('DELETE FROM lights WHERE bus = ? AND address = ?').run(r.bus, r.address);
+        if (l?.status !== 'lit')
+          db.prepare('DELETE FROM lights WHERE bus = ? AND address = ?').run(r.bus, r.address);
       }
       return allLights(db);
     });
     const lit = new Set(rows.map((r) => `${r.bus}/${r.address}`));
     const ops: Promise<LightOutcome>[] = rows.map((r) => this.#lighting.apply(r));
     for (const [bus, addresses] of site.addressesByBus()) {
-      for (const a of addresses) if (!lit.has(`${bus}/${a}`)) ops.push(this.#lighting.clear(bus, a));
+      for (const a of addresses)
+        if (!lit.has(`${bus}/${a}`)) ops.push(this.#lighting.clear(bus, a));
     }
     const out = await Promise.all(ops);
-    this.#d.logger.info({ relit: rows.length, failed: out.filter((o) => !o.ok).length }, 'floor restored');
+    this.#d.logger.info(
+      { relit: rows.length, failed: out.filter((o) => !o.ok).length },
+      'floor restored',
+    );
   }
 
   async scan(zoneId: string, code: string, picker: string): Promise<ScanResult> {
     const { store, site } = this.#d;
     const zone = site.zones.get(zoneId);
     if (!zone) throw new PicklineError('ZONE_NOT_FOUND', `no zone ${zoneId}`);
-    if (zone.mode === 'voice') throw new PicklineError('BAD_REQUEST', `zone ${zoneId} is a voice zone: it has no lights to scan at`);
+    if (zone.mode === 'voice')
+      throw new PicklineError(
+        'BAD_REQUEST',
+        `zone ${zoneId} is a voice zone: it has no lights to scan at`,
+      );
     const now = new Date().toISOString();
     const d = store.tx(() =>
-      zone.mode === 'put' ? decidePutScan(store.db, site, zone, code, picker, now) : decidePickScan(store.db, site, zone, code, picker, now),
+      zone.mode === 'put'
+        ? decidePutScan(store.db, site, zone, code, picker, now)
+        : decidePickScan(store.db, site, zone, code, picker, now),
     );
     const outcomes = await Promise.all(d.lit.map((r) => this.#lighting.apply(r)));
     if (d.done) this.#flashDone(zoneId, d.color ?? 'green');
@@ -110,16 +138,27 @@ export class PickEngine {
   }
 
   /** Operator fallback (dead module, no light): confirm or short a line from the API. */
-  async closeLine(lineId: string, p: { quantity?: number; picker?: string; short?: boolean; reason?: string; via?: Via }): Promise<PickResult> {
+  async closeLine(
+    lineId: string,
+    p: { quantity?: number; picker?: string; short?: boolean; reason?: string; via?: Via },
+  ): Promise<PickResult> {
     const { store } = this.#d;
     const { l, picker } = store.tx(() => {
       const l = getLine(store.db, lineId);
-      const lit = store.db.prepare('SELECT picker FROM lights WHERE line_id = ?').get(lineId) as { picker: string | null } | undefined;
+      const lit = store.db.prepare('SELECT picker FROM lights WHERE line_id = ?').get(lineId) as
+        | { picker: string | null }
+        | undefined;
       return { l, picker: lit?.picker ?? null };
     });
     if (!l) throw new PicklineError('LINE_NOT_FOUND', `no line ${lineId}`);
     const quantity = p.quantity ?? (p.short ? 0 : l.quantity);
-    return this.#commit(l, { quantity, picker: p.picker ?? picker, via: p.via ?? 'api', short: p.short, reason: p.reason });
+    return this.#commit(l, {
+      quantity,
+      picker: p.picker ?? picker,
+      via: p.via ?? 'api',
+      short: p.short,
+      reason: p.reason,
+    });
   }
 
   /** WaveService hook: lines of a cancelled wave go dark; their modules serve waiting lines. */
@@ -128,13 +167,16 @@ export class PickEngine {
     const now = new Date().toISOString();
     const freed = store.tx(() =>
       litLines.flatMap((l) => {
-        const row = store.db.prepare('SELECT * FROM lights WHERE line_id = ?').get(l.id) as LightRow | undefined;
+        const row = store.db.prepare('SELECT * FROM lights WHERE line_id = ?').get(l.id) as
+          | LightRow
+          | undefined;
         if (!row) return [];
         store.db.prepare('DELETE FROM lights WHERE line_id = ?').run(l.id);
         return [{ row, next: nextForModule(store.db, site, row.bus, row.address, now) }];
       }),
     );
-    for (const f of freed) void (f.next ? this.#lighting.apply(f.next) : this.#lighting.clear(f.row.bus, f.row.address));
+    for (const f of freed)
+      void (f.next ? this.#lighting.apply(f.next) : this.#lighting.clear(f.row.bus, f.row.address));
   }
 
   /** Live state of a zone: active orders with their pickers, lit modules. */
@@ -147,8 +189,17 @@ export class PickEngine {
       name: zone.name,
       mode: zone.mode,
       locations: zone.locations.length,
-      sessions: sessions(db, zone.id).map((s) => ({ orderId: s.order_id, picker: s.picker, color: s.color, startedAt: s.started_at })),
-      lit: (db.prepare('SELECT * FROM lights WHERE zone = ? ORDER BY bus, address').all(zone.id) as LightRow[]).map((r) => ({
+      sessions: sessions(db, zone.id).map((s) => ({
+        orderId: s.order_id,
+        picker: s.picker,
+        color: s.color,
+        startedAt: s.started_at,
+      })),
+      lit: (
+        db
+          .prepare('SELECT * FROM lights WHERE zone = ? ORDER BY bus, address')
+          .all(zone.id) as LightRow[]
+      ).map((r) => ({
         lineId: r.line_id,
         location: this.#d.site.byModule.get(`${r.bus}/${r.address}`)?.id ?? null,
         bus: r.bus,
@@ -181,7 +232,10 @@ export class PickEngine {
     });
     if (!found) {
       this.#stats.ignoredPresses++;
-      this.#d.logger.info({ bus: e.bus, address: e.address, seq: e.seq }, 'key press ignored: no lit job with that token');
+      this.#d.logger.info(
+        { bus: e.bus, address: e.address, seq: e.seq },
+        'key press ignored: no lit job with that token',
+      );
       return;
     }
     const { row, l } = found;
@@ -189,14 +243,23 @@ export class PickEngine {
     // Short key: the display holds what was taken; an unchanged display means none.
     const quantity = e.key === 'short' ? (shown < l.quantity ? shown : 0) : shown;
     try {
-      await this.#commit(l, { quantity, picker: row.picker, via: 'light', short: e.key === 'short', reason: e.key === 'short' ? 'short-key' : undefined });
+      await this.#commit(l, {
+        quantity,
+        picker: row.picker,
+        via: 'light',
+        short: e.key === 'short',
+        reason: e.key === 'short' ? 'short-key' : undefined,
+      });
     } catch (err) {
       this.#stats.ignoredPresses++;
       this.#d.logger.warn({ err: (err as Error).message, line: l.id }, 'key press not committed');
     }
   }
 
-  async #commit(l: LineRow, p: { quantity: number; picker: string | null; via: Via; short?: boolean; reason?: string }): Promise<PickResult> {
+  async #commit(
+    l: LineRow,
+    p: { quantity: number; picker: string | null; via: Via; short?: boolean; reason?: string },
+  ): Promise<PickResult> {
     const { store, site, outbox } = this.#d;
     const now = new Date();
     let zoneDone: { zone: string; color: string } | null = null;
@@ -215,15 +278,24 @@ export class PickEngine {
     });
     this.#stats.picks++;
     // committed: now the light may change
-    if (r.light) await (next ? this.#lighting.apply(next) : this.#lighting.clear(r.light.bus, r.light.address));
-    if (zoneDone) this.#flashDone((zoneDone as { zone: string }).zone, (zoneDone as { color: string }).color);
+    if (r.light)
+      await (next
+        ? this.#lighting.apply(next)
+        : this.#lighting.clear(r.light.bus, r.light.address));
+    if (zoneDone)
+      this.#flashDone((zoneDone as { zone: string }).zone, (zoneDone as { color: string }).color);
     return r;
   }
 
   #flashDone(zoneId: string, color: string): void {
     const di = this.#d.site.zones.get(zoneId)?.doneIndicator;
     if (!di) return;
-    void this.#lighting.flash(di.bus, di.address, { mode: 'blink', color: color as never, display: null, seq: 0 }, this.#d.doneFlashMs ?? 3000);
+    void this.#lighting.flash(
+      di.bus,
+      di.address,
+      { mode: 'blink', color: color as never, display: null, seq: 0 },
+      this.#d.doneFlashMs ?? 3000,
+    );
   }
 
   /**

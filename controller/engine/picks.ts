@@ -8,7 +8,13 @@ import { PicklineError } from '../../config/errors.ts';
 import type { Outbox } from '../events/outbox.ts';
 import type { Db } from '../store/db.ts';
 import type { LineRow } from '../waves/repo.ts';
-import { deleteLightOfLine, deleteSession, type LightRow, line as getLine, order as getOrder } from './repo.ts';
+import {
+  deleteLightOfLine,
+  deleteSession,
+  line as getLine,
+  order as getOrder,
+  type LightRow,
+} from './repo.ts';
 
 export type Via = 'light' | 'voice' | 'api';
 
@@ -71,30 +77,59 @@ export function commitPick(db: Db, outbox: Outbox, p: PickInput, now = new Date(
   if (short) data.reason = reason;
   outbox.append(short ? 'line.shorted' : 'line.picked', data, now);
 
-  const openInOrder = count(db, "SELECT COUNT(*) AS n FROM lines WHERE order_id = ? AND status IN ('open','lit')", l.order_id);
+  const openInOrder = count(
+    db,
+    "SELECT COUNT(*) AS n FROM lines WHERE order_id = ? AND status IN ('open','lit')",
+    l.order_id,
+  );
   let orderCompleted = false;
   if (openInOrder === 0 && o.status !== 'cancelled') {
     orderCompleted = true;
     db.prepare("UPDATE orders SET status = 'completed', updated_at = ? WHERE id = ?").run(at, o.id);
-    for (const s of db.prepare('SELECT zone FROM zone_sessions WHERE order_id = ?').all(o.id) as { zone: string }[]) {
+    for (const s of db.prepare('SELECT zone FROM zone_sessions WHERE order_id = ?').all(o.id) as {
+      zone: string;
+    }[]) {
       deleteSession(db, s.zone, o.id);
     }
     const t = totals(db, 'order_id', o.id);
     outbox.append(
       'order.completed',
-      { waveId: o.wave_id, orderId: o.id, container: o.container, putWall: o.put_wall, cubby: o.cubby, ...t },
+      {
+        waveId: o.wave_id,
+        orderId: o.id,
+        container: o.container,
+        putWall: o.put_wall,
+        cubby: o.cubby,
+        ...t,
+      },
       now,
     );
   }
   let waveCompleted = false;
-  const openInWave = count(db, "SELECT COUNT(*) AS n FROM lines WHERE wave_id = ? AND status IN ('open','lit')", l.wave_id);
-  const wave = db.prepare('SELECT status FROM waves WHERE id = ?').get(l.wave_id) as { status: string };
+  const openInWave = count(
+    db,
+    "SELECT COUNT(*) AS n FROM lines WHERE wave_id = ? AND status IN ('open','lit')",
+    l.wave_id,
+  );
+  const wave = db.prepare('SELECT status FROM waves WHERE id = ?').get(l.wave_id) as {
+    status: string;
+  };
   if (openInWave === 0 && wave.status !== 'cancelled' && wave.status !== 'completed') {
     waveCompleted = true;
-    db.prepare("UPDATE waves SET status = 'completed', updated_at = ? WHERE id = ?").run(at, l.wave_id);
-    outbox.append('wave.completed', { waveId: l.wave_id, ...totals(db, 'wave_id', l.wave_id) }, now);
+    db.prepare("UPDATE waves SET status = 'completed', updated_at = ? WHERE id = ?").run(
+      at,
+      l.wave_id,
+    );
+    outbox.append(
+      'wave.completed',
+      { waveId: l.wave_id, ...totals(db, 'wave_id', l.wave_id) },
+      now,
+    );
   } else if (wave.status === 'accepted') {
-    db.prepare("UPDATE waves SET status = 'active', updated_at = ? WHERE id = ?").run(at, l.wave_id);
+    db.prepare("UPDATE waves SET status = 'active', updated_at = ? WHERE id = ?").run(
+      at,
+      l.wave_id,
+    );
   }
   return { line: getLine(db, l.id)!, light, orderCompleted, waveCompleted };
 }
@@ -104,7 +139,11 @@ function count(db: Db, sql: string, arg: string): number {
 }
 
 function totals(db: Db, col: 'order_id' | 'wave_id', id: string): Record<string, number> {
-  const rows = db.prepare(`SELECT status, COUNT(*) AS n, SUM(picked) AS q FROM lines WHERE ${col} = ? GROUP BY status`).all(id) as {
+  const rows = db
+    .prepare(
+      `SELECT status, COUNT(*) AS n, SUM(picked) AS q FROM lines WHERE ${col} = ? GROUP BY status`,
+    )
+    .all(id) as {
     status: string;
     n: number;
     q: number;

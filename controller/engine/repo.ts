@@ -28,14 +28,18 @@ export interface SessionRow {
 
 /** Next job token, 1–65535 (CONTRACTS.md §4 JOB_SEQ is a 16-bit register). */
 export function nextSeq(db: Db): number {
-  const cur = Number((db.prepare("SELECT value FROM meta WHERE key = 'job_seq'").get() as { value: string }).value);
+  const cur = Number(
+    (db.prepare("SELECT value FROM meta WHERE key = 'job_seq'").get() as { value: string }).value,
+  );
   const next = (cur % 65535) + 1;
   db.prepare("UPDATE meta SET value = ? WHERE key = 'job_seq'").run(String(next));
   return next;
 }
 
 export function lightAt(db: Db, bus: string, address: number): LightRow | undefined {
-  return db.prepare('SELECT * FROM lights WHERE bus = ? AND address = ?').get(bus, address) as LightRow | undefined;
+  return db.prepare('SELECT * FROM lights WHERE bus = ? AND address = ?').get(bus, address) as
+    | LightRow
+    | undefined;
 }
 
 export function allLights(db: Db): LightRow[] {
@@ -50,7 +54,9 @@ export function insertLight(db: Db, l: LightRow): void {
 }
 
 export function deleteLightOfLine(db: Db, lineId: string): LightRow | undefined {
-  const row = db.prepare('SELECT * FROM lights WHERE line_id = ?').get(lineId) as LightRow | undefined;
+  const row = db.prepare('SELECT * FROM lights WHERE line_id = ?').get(lineId) as
+    | LightRow
+    | undefined;
   if (row) db.prepare('DELETE FROM lights WHERE line_id = ?').run(lineId);
   return row;
 }
@@ -65,12 +71,20 @@ export function order(db: Db, orderId: string): OrderRow | undefined {
 
 export function setLineStatus(db: Db, lineId: string, status: 'open' | 'lit', now: string): void {
   db.prepare('UPDATE lines SET status = ?, updated_at = ? WHERE id = ?').run(status, now, lineId);
-  db.prepare('INSERT INTO line_history (line_id, status, at) VALUES (?, ?, ?)').run(lineId, status, now);
+  db.prepare('INSERT INTO line_history (line_id, status, at) VALUES (?, ?, ?)').run(
+    lineId,
+    status,
+    now,
+  );
 }
 
 export function markActive(db: Db, orderId: string, waveId: string, now: string): void {
-  db.prepare("UPDATE orders SET status = 'active', updated_at = ? WHERE id = ? AND status = 'open'").run(now, orderId);
-  db.prepare("UPDATE waves SET status = 'active', updated_at = ? WHERE id = ? AND status = 'accepted'").run(now, waveId);
+  db.prepare(
+    "UPDATE orders SET status = 'active', updated_at = ? WHERE id = ? AND status = 'open'",
+  ).run(now, orderId);
+  db.prepare(
+    "UPDATE waves SET status = 'active', updated_at = ? WHERE id = ? AND status = 'accepted'",
+  ).run(now, waveId);
 }
 
 export function sessions(db: Db, zone?: string): SessionRow[] {
@@ -82,9 +96,9 @@ export function sessions(db: Db, zone?: string): SessionRow[] {
 }
 
 export function insertSession(db: Db, s: SessionRow): void {
-  db.prepare('INSERT INTO zone_sessions (zone, order_id, picker, color, started_at) VALUES (@zone, @order_id, @picker, @color, @started_at)').run(
-    s,
-  );
+  db.prepare(
+    'INSERT INTO zone_sessions (zone, order_id, picker, color, started_at) VALUES (@zone, @order_id, @picker, @color, @started_at)',
+  ).run(s);
 }
 
 export function deleteSession(db: Db, zone: string, orderId: string): void {

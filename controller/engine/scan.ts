@@ -23,7 +23,14 @@ export interface ScanDecision {
   done: boolean;
 }
 
-export function decidePickScan(db: Db, site: Site, zone: Zone, code: string, picker: string, now: string): ScanDecision {
+export function decidePickScan(
+  db: Db,
+  site: Site,
+  zone: Zone,
+  code: string,
+  picker: string,
+  now: string,
+): ScanDecision {
   const order = db
     .prepare(
       `SELECT o.* FROM orders o JOIN waves w ON w.id = o.wave_id
@@ -31,15 +38,30 @@ export function decidePickScan(db: Db, site: Site, zone: Zone, code: string, pic
        ORDER BY w.priority DESC, w.created_at, o.idx LIMIT 1`,
     )
     .get(code, code) as OrderRow | undefined;
-  if (!order) throw new PicklineError('SCAN_NOT_MATCHED', `no open order with container or id "${code}"`);
-  const base = { zone: zone.id, mode: 'pick' as const, picker, orders: [{ orderId: order.id, container: order.container, cubby: null }] };
+  if (!order)
+    throw new PicklineError('SCAN_NOT_MATCHED', `no open order with container or id "${code}"`);
+  const base = {
+    zone: zone.id,
+    mode: 'pick' as const,
+    picker,
+    orders: [{ orderId: order.id, container: order.container, cubby: null }],
+  };
   const lines = openLinesInZone(db, order.id, zone.id);
   if (lines.length === 0) return { ...base, color: null, lit: [], waiting: [], done: true };
-  const session = db.prepare('SELECT * FROM zone_sessions WHERE zone = ? AND order_id = ?').get(zone.id, order.id) as
-    | { picker: string; color: string }
-    | undefined;
-  const who = session ? { picker: session.picker, color: session.color as never } : { picker, color: colorFor(db, zone, picker) };
-  if (!session) insertSession(db, { zone: zone.id, order_id: order.id, picker, color: who.color, started_at: now });
+  const session = db
+    .prepare('SELECT * FROM zone_sessions WHERE zone = ? AND order_id = ?')
+    .get(zone.id, order.id) as { picker: string; color: string } | undefined;
+  const who = session
+    ? { picker: session.picker, color: session.color as never }
+    : { picker, color: colorFor(db, zone, picker) };
+  if (!session)
+    insertSession(db, {
+      zone: zone.id,
+      order_id: order.id,
+      picker,
+      color: who.color,
+      started_at: now,
+    });
   const lit: LightRow[] = [];
   const waiting: ScanDecision['waiting'] = [];
   for (const l of lines) {
@@ -50,7 +72,14 @@ export function decidePickScan(db: Db, site: Site, zone: Zone, code: string, pic
   return { ...base, picker: who.picker, color: who.color, lit, waiting, done: false };
 }
 
-export function decidePutScan(db: Db, site: Site, zone: Zone, sku: string, picker: string, now: string): ScanDecision {
+export function decidePutScan(
+  db: Db,
+  site: Site,
+  zone: Zone,
+  sku: string,
+  picker: string,
+  now: string,
+): ScanDecision {
   const rows = db
     .prepare(
       `SELECT l.*, o.cubby AS cubby FROM lines l JOIN orders o ON o.id = l.order_id JOIN waves w ON w.id = o.wave_id
@@ -59,10 +88,20 @@ export function decidePutScan(db: Db, site: Site, zone: Zone, sku: string, picke
        ORDER BY w.priority DESC, w.created_at, o.idx, l.idx`,
     )
     .all(sku, zone.id) as (LineRow & { cubby: string | null })[];
-  if (rows.length === 0) throw new PicklineError('SCAN_NOT_MATCHED', `no order at put wall ${zone.id} needs "${sku}"`);
+  if (rows.length === 0)
+    throw new PicklineError('SCAN_NOT_MATCHED', `no order at put wall ${zone.id} needs "${sku}"`);
   const color = colorFor(db, zone, picker);
   const seen = new Set<string>();
-  const decision: ScanDecision = { zone: zone.id, mode: 'put', picker, color, orders: [], lit: [], waiting: [], done: false };
+  const decision: ScanDecision = {
+    zone: zone.id,
+    mode: 'put',
+    picker,
+    color,
+    orders: [],
+    lit: [],
+    waiting: [],
+    done: false,
+  };
   for (const l of rows) {
     if (seen.has(l.order_id)) continue; // one line per order and scan: one item goes to one cubby
     seen.add(l.order_id);
@@ -72,8 +111,11 @@ export function decidePutScan(db: Db, site: Site, zone: Zone, sku: string, picke
       decision.waiting.push({ lineId: l.id, location: null });
       continue;
     }
-    const has = db.prepare('SELECT 1 FROM zone_sessions WHERE zone = ? AND order_id = ?').get(zone.id, l.order_id);
-    if (!has) insertSession(db, { zone: zone.id, order_id: l.order_id, picker, color, started_at: now });
+    const has = db
+      .prepare('SELECT 1 FROM zone_sessions WHERE zone = ? AND order_id = ?')
+      .get(zone.id, l.order_id);
+    if (!has)
+      insertSession(db, { zone: zone.id, order_id: l.order_id, picker, color, started_at: now });
     const row = lightOrWait(db, site, l, cubby, { picker, color }, now);
     if (row) decision.lit.push(row);
     else decision.waiting.push({ lineId: l.id, location: cubby });
@@ -86,7 +128,9 @@ function assignCubby(db: Db, zone: Zone, orderId: string, now: string): string |
   const taken = new Set(
     (
       db
-        .prepare("SELECT cubby FROM orders WHERE put_wall = ? AND cubby IS NOT NULL AND status IN ('open','active')")
+        .prepare(
+          "SELECT cubby FROM orders WHERE put_wall = ? AND cubby IS NOT NULL AND status IN ('open','active')",
+        )
         .all(zone.id) as { cubby: string }[]
     ).map((r) => r.cubby),
   );

@@ -50,9 +50,13 @@ export class Outbox {
     const db = this.#store.db;
     if (!db.inTransaction) throw new Error('Outbox.append must run inside a transaction');
     if (!this.#storeId) {
-      this.#storeId = (db.prepare("SELECT value FROM meta WHERE key = 'store_id'").get() as { value: string }).value;
+      this.#storeId = (
+        db.prepare("SELECT value FROM meta WHERE key = 'store_id'").get() as { value: string }
+      ).value;
     }
-    const seq = (db.prepare('SELECT COALESCE(MAX(seq), 0) + 1 AS s FROM events').get() as { s: number }).s;
+    const seq = (
+      db.prepare('SELECT COALESCE(MAX(seq), 0) + 1 AS s FROM events').get() as { s: number }
+    ).s;
     const e: PicklineEvent = {
       eventId: `e-${this.#storeId}-${String(seq).padStart(6, '0')}`,
       seq,
@@ -60,13 +64,9 @@ export class Outbox {
       occurredAt: at.toISOString(),
       data,
     };
-    db.prepare('INSERT INTO events (seq, event_id, type, occurred_at, data) VALUES (?, ?, ?, ?, ?)').run(
-      seq,
-      e.eventId,
-      type,
-      e.occurredAt,
-      JSON.stringify(data),
-    );
+    db.prepare(
+      'INSERT INTO events (seq, event_id, type, occurred_at, data) VALUES (?, ?, ?, ?, ?)',
+    ).run(seq, e.eventId, type, e.occurredAt, JSON.stringify(data));
     this.#schedule(e);
     return e;
   }
@@ -74,14 +74,18 @@ export class Outbox {
   /** Events with seq > after, oldest first. */
   read(after: number, limit: number, types?: readonly string[]): PicklineEvent[] {
     const rows = this.#store.db
-      .prepare('SELECT seq, event_id, type, occurred_at, data FROM events WHERE seq > ? ORDER BY seq LIMIT ?')
+      .prepare(
+        'SELECT seq, event_id, type, occurred_at, data FROM events WHERE seq > ? ORDER BY seq LIMIT ?',
+      )
       .all(after, types ? limit * 4 : limit) as Row[];
     const out = rows.map(toEvent);
     return types ? out.filter((e) => types.includes(e.type)).slice(0, limit) : out;
   }
 
   lastSeq(): number {
-    return (this.#store.db.prepare('SELECT COALESCE(MAX(seq), 0) AS s FROM events').get() as { s: number }).s;
+    return (
+      this.#store.db.prepare('SELECT COALESCE(MAX(seq), 0) AS s FROM events').get() as { s: number }
+    ).s;
   }
 
   /** Called after the appending transaction committed (never for rolled-back ones). */
@@ -116,5 +120,11 @@ export class Outbox {
 }
 
 function toEvent(r: Row): PicklineEvent {
-  return { eventId: r.event_id, seq: r.seq, type: r.type, occurredAt: r.occurred_at, data: JSON.parse(r.data) };
+  return {
+    eventId: r.event_id,
+    seq: r.seq,
+    type: r.type,
+    occurredAt: r.occurred_at,
+    data: JSON.parse(r.data),
+  };
 }

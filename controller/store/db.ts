@@ -40,7 +40,12 @@ export class Store {
       migrate(db, migrations);
       this.#db = db;
     } catch (e) {
-      throw new PicklineError('STORE_FAILURE', `cannot open store ${this.path}: ${(e as Error).message}`, [], e);
+      throw new PicklineError(
+        'STORE_FAILURE',
+        `cannot open store ${this.path}: ${(e as Error).message}`,
+        [],
+        e,
+      );
     }
   }
 
@@ -56,7 +61,13 @@ export class Store {
   }
 
   schemaVersion(): number {
-    return (this.db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null }).v ?? 0;
+    return (
+      (
+        this.db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as {
+          v: number | null;
+        }
+      ).v ?? 0
+    );
   }
 }
 
@@ -64,9 +75,13 @@ export function migrate(db: Db, migrations: Migration[]): void {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
   const done = new Set(
-    (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
+    (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map(
+      (r) => r.version,
+    ),
   );
-  const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+  const record = db.prepare(
+    'INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)',
+  );
   for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
     if (done.has(m.version)) continue;
     db.transaction(() => {

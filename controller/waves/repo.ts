@@ -2,7 +2,16 @@
  * SQL for waves, orders and lines. Callers run writes inside `store.tx()`.
  */
 import type { Db } from '../store/db.ts';
-import type { LineStatus, LineView, OrderStatus, OrderView, WaveInput, WaveStatus, WaveSummary, WaveView } from './schema.ts';
+import type {
+  LineStatus,
+  LineView,
+  OrderStatus,
+  OrderView,
+  WaveInput,
+  WaveStatus,
+  WaveSummary,
+  WaveView,
+} from './schema.ts';
 
 interface LineRow {
   id: string;
@@ -37,14 +46,9 @@ interface WaveRow {
 }
 
 export function insertWave(db: Db, w: WaveInput, hash: string, now: string): void {
-  db.prepare('INSERT INTO waves (id, priority, status, body_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)').run(
-    w.waveId,
-    w.priority ?? 0,
-    'accepted',
-    hash,
-    now,
-    now,
-  );
+  db.prepare(
+    'INSERT INTO waves (id, priority, status, body_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
+  ).run(w.waveId, w.priority ?? 0, 'accepted', hash, now, now);
   const order = db.prepare(
     'INSERT INTO orders (id, wave_id, idx, container, put_wall, cubby, status, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
   );
@@ -54,16 +58,37 @@ export function insertWave(db: Db, w: WaveInput, hash: string, now: string): voi
   );
   const hist = db.prepare("INSERT INTO line_history (line_id, status, at) VALUES (?, 'open', ?)");
   w.orders.forEach((o, i) => {
-    order.run(o.orderId, w.waveId, i, o.container ?? null, o.putWall ?? null, o.cubby ?? null, 'open', now);
+    order.run(
+      o.orderId,
+      w.waveId,
+      i,
+      o.container ?? null,
+      o.putWall ?? null,
+      o.cubby ?? null,
+      'open',
+      now,
+    );
     o.lines.forEach((l, j) => {
-      line.run(l.lineId, o.orderId, w.waveId, j, l.sku, l.location ?? null, l.quantity, l.description ?? null, now);
+      line.run(
+        l.lineId,
+        o.orderId,
+        w.waveId,
+        j,
+        l.sku,
+        l.location ?? null,
+        l.quantity,
+        l.description ?? null,
+        now,
+      );
       hist.run(l.lineId, now);
     });
   });
 }
 
 export function waveHash(db: Db, waveId: string): string | null {
-  const r = db.prepare('SELECT body_hash FROM waves WHERE id = ?').get(waveId) as { body_hash: string } | undefined;
+  const r = db.prepare('SELECT body_hash FROM waves WHERE id = ?').get(waveId) as
+    | { body_hash: string }
+    | undefined;
   return r?.body_hash ?? null;
 }
 
@@ -73,7 +98,9 @@ export function existingIds(db: Db, table: 'orders' | 'lines', ids: string[]): S
   const chunk = 500;
   for (let i = 0; i < ids.length; i += chunk) {
     const part = ids.slice(i, i + chunk);
-    const rows = db.prepare(`SELECT id FROM ${table} WHERE id IN (${part.map(() => '?').join(',')})`).all(...part) as {
+    const rows = db
+      .prepare(`SELECT id FROM ${table} WHERE id IN (${part.map(() => '?').join(',')})`)
+      .all(...part) as {
       id: string;
     }[];
     for (const r of rows) out.add(r.id);
@@ -112,8 +139,12 @@ function orderView(o: OrderRow, lines: LineRow[]): OrderView {
 export function getWave(db: Db, waveId: string): WaveView | null {
   const w = db.prepare('SELECT * FROM waves WHERE id = ?').get(waveId) as WaveRow | undefined;
   if (!w) return null;
-  const orders = db.prepare('SELECT * FROM orders WHERE wave_id = ? ORDER BY idx').all(waveId) as OrderRow[];
-  const lines = db.prepare('SELECT * FROM lines WHERE wave_id = ? ORDER BY order_id, idx').all(waveId) as LineRow[];
+  const orders = db
+    .prepare('SELECT * FROM orders WHERE wave_id = ? ORDER BY idx')
+    .all(waveId) as OrderRow[];
+  const lines = db
+    .prepare('SELECT * FROM lines WHERE wave_id = ? ORDER BY order_id, idx')
+    .all(waveId) as LineRow[];
   const byOrder = new Map<string, LineRow[]>();
   const counts = { lines: lines.length, open: 0, picked: 0, short: 0, cancelled: 0 };
   for (const l of lines) {
@@ -137,7 +168,9 @@ export function waveSummary(db: Db, waveId: string): WaveSummary | null {
   const w = db.prepare('SELECT * FROM waves WHERE id = ?').get(waveId) as WaveRow | undefined;
   if (!w) return null;
   const counts = { lines: 0, open: 0, picked: 0, short: 0, cancelled: 0 };
-  for (const r of db.prepare('SELECT status, COUNT(*) AS n FROM lines WHERE wave_id = ? GROUP BY status').all(waveId) as {
+  for (const r of db
+    .prepare('SELECT status, COUNT(*) AS n FROM lines WHERE wave_id = ? GROUP BY status')
+    .all(waveId) as {
     status: LineStatus;
     n: number;
   }[]) {
@@ -145,30 +178,58 @@ export function waveSummary(db: Db, waveId: string): WaveSummary | null {
     if (r.status === 'open' || r.status === 'lit') counts.open += r.n;
     else counts[r.status] += r.n;
   }
-  const orders = (db.prepare('SELECT COUNT(*) AS n FROM orders WHERE wave_id = ?').get(waveId) as { n: number }).n;
-  return { waveId: w.id, priority: w.priority, status: w.status, createdAt: w.created_at, updatedAt: w.updated_at, counts, orders };
+  const orders = (
+    db.prepare('SELECT COUNT(*) AS n FROM orders WHERE wave_id = ?').get(waveId) as { n: number }
+  ).n;
+  return {
+    waveId: w.id,
+    priority: w.priority,
+    status: w.status,
+    createdAt: w.created_at,
+    updatedAt: w.updated_at,
+    counts,
+    orders,
+  };
 }
 
 export function getOrder(db: Db, orderId: string): OrderView | null {
   const o = db.prepare('SELECT * FROM orders WHERE id = ?').get(orderId) as OrderRow | undefined;
   if (!o) return null;
-  const lines = db.prepare('SELECT * FROM lines WHERE order_id = ? ORDER BY idx').all(orderId) as LineRow[];
+  const lines = db
+    .prepare('SELECT * FROM lines WHERE order_id = ? ORDER BY idx')
+    .all(orderId) as LineRow[];
   return orderView(o, lines);
 }
 
 export function waveStatus(db: Db, waveId: string): WaveStatus | null {
-  const r = db.prepare('SELECT status FROM waves WHERE id = ?').get(waveId) as { status: WaveStatus } | undefined;
+  const r = db.prepare('SELECT status FROM waves WHERE id = ?').get(waveId) as
+    | { status: WaveStatus }
+    | undefined;
   return r?.status ?? null;
 }
 
 /** Cancels every open or lit line of the wave; returns the lines that were lit. */
-export function cancelWaveRows(db: Db, waveId: string, now: string): { lit: LineRow[]; cancelled: number } {
-  const lit = db.prepare("SELECT * FROM lines WHERE wave_id = ? AND status = 'lit'").all(waveId) as LineRow[];
-  const ids = db.prepare("SELECT id FROM lines WHERE wave_id = ? AND status IN ('open','lit')").all(waveId) as { id: string }[];
-  const hist = db.prepare("INSERT INTO line_history (line_id, status, at) VALUES (?, 'cancelled', ?)");
+export function cancelWaveRows(
+  db: Db,
+  waveId: string,
+  now: string,
+): { lit: LineRow[]; cancelled: number } {
+  const lit = db
+    .prepare("SELECT * FROM lines WHERE wave_id = ? AND status = 'lit'")
+    .all(waveId) as LineRow[];
+  const ids = db
+    .prepare("SELECT id FROM lines WHERE wave_id = ? AND status IN ('open','lit')")
+    .all(waveId) as { id: string }[];
+  const hist = db.prepare(
+    "INSERT INTO line_history (line_id, status, at) VALUES (?, 'cancelled', ?)",
+  );
   for (const { id } of ids) hist.run(id, now);
-  db.prepare("UPDATE lines SET status = 'cancelled', updated_at = ? WHERE wave_id = ? AND status IN ('open','lit')").run(now, waveId);
-  db.prepare("UPDATE orders SET status = 'cancelled', updated_at = ? WHERE wave_id = ? AND status IN ('open','active')").run(now, waveId);
+  db.prepare(
+    "UPDATE lines SET status = 'cancelled', updated_at = ? WHERE wave_id = ? AND status IN ('open','lit')",
+  ).run(now, waveId);
+  db.prepare(
+    "UPDATE orders SET status = 'cancelled', updated_at = ? WHERE wave_id = ? AND status IN ('open','active')",
+  ).run(now, waveId);
   db.prepare("UPDATE waves SET status = 'cancelled', updated_at = ? WHERE id = ?").run(now, waveId);
   return { lit, cancelled: ids.length };
 }

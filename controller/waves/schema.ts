@@ -12,7 +12,11 @@ export const LineInput = T.Object(
     lineId: Ref('Unique line id (unique across all waves)'),
     sku: Ref('Article code; at a put wall the scanned code'),
     location: T.Optional(Ref('Location id of the site (pick lines); omitted for put-wall orders')),
-    quantity: T.Integer({ minimum: 1, maximum: 99999, description: 'Requested quantity, positive integer' }),
+    quantity: T.Integer({
+      minimum: 1,
+      maximum: 99999,
+      description: 'Requested quantity, positive integer',
+    }),
     description: T.Optional(T.String({ maxLength: 200 })),
   },
   { additionalProperties: false },
@@ -79,7 +83,13 @@ export const WaveView = T.Object({
   status: T.Union(WAVE_STATUSES.map((s) => T.Literal(s))),
   createdAt: Str,
   updatedAt: Str,
-  counts: T.Object({ lines: T.Integer(), open: T.Integer(), picked: T.Integer(), short: T.Integer(), cancelled: T.Integer() }),
+  counts: T.Object({
+    lines: T.Integer(),
+    open: T.Integer(),
+    picked: T.Integer(),
+    short: T.Integer(),
+    cancelled: T.Integer(),
+  }),
   orders: T.Array(OrderView),
 });
 export const WaveSummary = T.Object({

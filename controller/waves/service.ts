@@ -7,8 +7,18 @@ import { PicklineError } from '../../config/errors.ts';
 import type { Outbox } from '../events/outbox.ts';
 import type { Site } from '../site.ts';
 import type { Store } from '../store/db.ts';
-import { cancelWaveRows, existingIds, getOrder, getWave, insertWave, type LineRow, waveHash, waveStatus, waveSummary } from './repo.ts';
-import type { OrderView, WaveInput, WaveSummary, WaveView } from './schema.ts';
+import {
+  cancelWaveRows,
+  existingIds,
+  getOrder,
+  getWave,
+  insertWave,
+  type LineRow,
+  waveHash,
+  waveStatus,
+  waveSummary,
+} from './repo.ts';
+import type { OrderView, WaveSummary, WaveView } from './schema.ts';
 import { checkWave } from './validate.ts';
 
 export interface WaveServiceDeps {
@@ -32,7 +42,11 @@ export class WaveService {
     const r = checkWave(body, this.#d.site, this.#d.maxLines);
     if (!r.ok) {
       const n = r.details.length;
-      throw new PicklineError(r.code, `wave rejected: ${n} problem${n === 1 ? '' : 's'}`, r.details);
+      throw new PicklineError(
+        r.code,
+        `wave rejected: ${n} problem${n === 1 ? '' : 's'}`,
+        r.details,
+      );
     }
     const wave = r.wave;
     const hash = canonicalHash(wave);
@@ -42,9 +56,11 @@ export class WaveService {
       const existing = waveHash(db, wave.waveId);
       if (existing !== null) {
         if (existing === hash) return false;
-        throw new PicklineError('WAVE_CONFLICT', `wave ${wave.waveId} was accepted with a different body`, [
-          { path: '/waveId', message: 'already accepted with a different body' },
-        ]);
+        throw new PicklineError(
+          'WAVE_CONFLICT',
+          `wave ${wave.waveId} was accepted with a different body`,
+          [{ path: '/waveId', message: 'already accepted with a different body' }],
+        );
       }
       const orderIds = wave.orders.map((o) => o.orderId);
       const lineIds = wave.orders.flatMap((o) => o.lines.map((l) => l.lineId));
@@ -53,17 +69,33 @@ export class WaveService {
       if (takenOrders.size + takenLines.size > 0) {
         const details = [
           ...wave.orders.flatMap((o, i) =>
-            takenOrders.has(o.orderId) ? [{ path: `/orders/${i}/orderId`, message: `order "${o.orderId}" belongs to another wave` }] : [],
+            takenOrders.has(o.orderId)
+              ? [
+                  {
+                    path: `/orders/${i}/orderId`,
+                    message: `order "${o.orderId}" belongs to another wave`,
+                  },
+                ]
+              : [],
           ),
           ...wave.orders.flatMap((o, i) =>
             o.lines.flatMap((l, j) =>
               takenLines.has(l.lineId)
-                ? [{ path: `/orders/${i}/lines/${j}/lineId`, message: `line "${l.lineId}" belongs to another wave` }]
+                ? [
+                    {
+                      path: `/orders/${i}/lines/${j}/lineId`,
+                      message: `line "${l.lineId}" belongs to another wave`,
+                    },
+                  ]
                 : [],
             ),
           ),
         ];
-        throw new PicklineError('ORDER_CONFLICT', 'orders or lines of this wave belong to another wave', details);
+        throw new PicklineError(
+          'ORDER_CONFLICT',
+          'orders or lines of this wave belong to another wave',
+          details,
+        );
       }
       const now = new Date().toISOString();
       insertWave(db, wave, hash, now);
@@ -105,7 +137,8 @@ export class WaveService {
       const status = waveStatus(store.db, waveId);
       if (status === null) throw new PicklineError('WAVE_NOT_FOUND', `no wave ${waveId}`);
       if (status === 'cancelled') return;
-      if (status === 'completed') throw new PicklineError('WAVE_CLOSED', `wave ${waveId} is completed`);
+      if (status === 'completed')
+        throw new PicklineError('WAVE_CLOSED', `wave ${waveId} is completed`);
       const r = cancelWaveRows(store.db, waveId, new Date().toISOString());
       lit = r.lit;
       outbox.append('wave.cancelled', { waveId, cancelledLines: r.cancelled });

@@ -13,7 +13,11 @@ const checkSchema = makeAjv({ useDefaults: true }).compile(WaveInput);
 
 export type WaveCheck =
   | { ok: true; wave: WaveInput }
-  | { ok: false; code: 'INVALID_WAVE' | 'UNKNOWN_LOCATION' | 'UNKNOWN_PUT_WALL'; details: ErrorDetail[] };
+  | {
+      ok: false;
+      code: 'INVALID_WAVE' | 'UNKNOWN_LOCATION' | 'UNKNOWN_PUT_WALL';
+      details: ErrorDetail[];
+    };
 
 export function checkWave(body: unknown, site: Site, maxLines = 50000): WaveCheck {
   const schema = validateAll<WaveInput>(checkSchema, body);
@@ -28,11 +32,17 @@ export function checkWave(body: unknown, site: Site, maxLines = 50000): WaveChec
     if (!o || typeof o !== 'object') return;
     if (typeof o.orderId === 'string') {
       if (orderIds.has(o.orderId)) {
-        details.push({ path: `/orders/${i}/orderId`, message: `duplicate orderId "${o.orderId}" (also /orders/${orderIds.get(o.orderId)})` });
+        details.push({
+          path: `/orders/${i}/orderId`,
+          message: `duplicate orderId "${o.orderId}" (also /orders/${orderIds.get(o.orderId)})`,
+        });
       } else orderIds.set(o.orderId, i);
     }
     if (o.cubby !== undefined && o.putWall === undefined) {
-      details.push({ path: `/orders/${i}/cubby`, message: 'is only allowed together with putWall' });
+      details.push({
+        path: `/orders/${i}/cubby`,
+        message: 'is only allowed together with putWall',
+      });
     }
     const lines = Array.isArray(o.lines) ? o.lines : [];
     lineCount += lines.length;
@@ -41,19 +51,31 @@ export function checkWave(body: unknown, site: Site, maxLines = 50000): WaveChec
       const here = `/orders/${i}/lines/${j}`;
       if (typeof l.lineId === 'string') {
         if (lineIds.has(l.lineId)) {
-          details.push({ path: `${here}/lineId`, message: `duplicate lineId "${l.lineId}" (also ${lineIds.get(l.lineId)})` });
+          details.push({
+            path: `${here}/lineId`,
+            message: `duplicate lineId "${l.lineId}" (also ${lineIds.get(l.lineId)})`,
+          });
         } else lineIds.set(l.lineId, here);
       }
       if (o.putWall === undefined && l.location === undefined) {
-        details.push({ path: `${here}/location`, message: 'is required (or give the order a putWall)' });
+        details.push({
+          path: `${here}/location`,
+          message: 'is required (or give the order a putWall)',
+        });
       }
       if (o.putWall !== undefined && l.location !== undefined) {
-        details.push({ path: `${here}/location`, message: 'must be omitted in a put-wall order (the cubby is the location)' });
+        details.push({
+          path: `${here}/location`,
+          message: 'must be omitted in a put-wall order (the cubby is the location)',
+        });
       }
     });
   });
   if (lineCount > maxLines) {
-    details.push({ path: '/orders', message: `a wave may have at most ${maxLines} lines (has ${lineCount})` });
+    details.push({
+      path: '/orders',
+      message: `a wave may have at most ${maxLines} lines (has ${lineCount})`,
+    });
   }
   if (details.length > 0) return { ok: false, code: 'INVALID_WAVE', details };
 
@@ -63,23 +85,36 @@ export function checkWave(body: unknown, site: Site, maxLines = 50000): WaveChec
   w.orders.forEach((o, i) => {
     if (o.putWall !== undefined) {
       const zone = site.zones.get(o.putWall);
-      if (!zone || zone.mode !== 'put') {
-        unknownWall.push({ path: `/orders/${i}/putWall`, message: `no put wall "${o.putWall}" at this site` });
+      if (zone?.mode !== 'put') {
+        unknownWall.push({
+          path: `/orders/${i}/putWall`,
+          message: `no put wall "${o.putWall}" at this site`,
+        });
       } else if (o.cubby !== undefined && !zone.locations.some((l) => l.id === o.cubby)) {
-        unknownWall.push({ path: `/orders/${i}/cubby`, message: `put wall "${o.putWall}" has no cubby "${o.cubby}"` });
+        unknownWall.push({
+          path: `/orders/${i}/cubby`,
+          message: `put wall "${o.putWall}" has no cubby "${o.cubby}"`,
+        });
       }
       return;
     }
     o.lines.forEach((l, j) => {
       const loc = site.locations.get(l.location!);
       if (!loc) {
-        unknownLoc.push({ path: `/orders/${i}/lines/${j}/location`, message: `no location "${l.location}" at this site` });
+        unknownLoc.push({
+          path: `/orders/${i}/lines/${j}/location`,
+          message: `no location "${l.location}" at this site`,
+        });
       } else if (loc.mode === 'put') {
-        unknownLoc.push({ path: `/orders/${i}/lines/${j}/location`, message: `"${l.location}" is a put-wall cubby, not a pick location` });
+        unknownLoc.push({
+          path: `/orders/${i}/lines/${j}/location`,
+          message: `"${l.location}" is a put-wall cubby, not a pick location`,
+        });
       }
     });
   });
-  if (unknownLoc.length > 0) return { ok: false, code: 'UNKNOWN_LOCATION', details: [...unknownLoc, ...unknownWall] };
+  if (unknownLoc.length > 0)
+    return { ok: false, code: 'UNKNOWN_LOCATION', details: [...unknownLoc, ...unknownWall] };
   if (unknownWall.length > 0) return { ok: false, code: 'UNKNOWN_PUT_WALL', details: unknownWall };
   return { ok: true, wave: w };
 }

@@ -16,27 +16,51 @@ afterEach(async () => {
 describe('GET /api/v1/events', () => {
   it('pages through events in seq order with after/limit and returns next', async () => {
     for (let i = 1; i <= 5; i++) {
-      await h.app.inject({ method: 'POST', url: '/api/v1/waves', headers: auth('wms'), payload: demoWave(`W-${i}`) });
+      await h.app.inject({
+        method: 'POST',
+        url: '/api/v1/waves',
+        headers: auth('wms'),
+        payload: demoWave(`W-${i}`),
+      });
     }
     const first = await h.app.inject({ url: '/api/v1/events?limit=2', headers: auth('wms') });
     expect(first.statusCode).toBe(200);
     const page1 = first.json();
     expect(page1.events.map((e: { seq: number }) => e.seq)).toEqual([1, 2]);
     expect(page1.next).toBe(2);
-    expect(page1.events[0]).toMatchObject({ type: 'wave.accepted', data: { waveId: 'W-1', lines: 6 } });
+    expect(page1.events[0]).toMatchObject({
+      type: 'wave.accepted',
+      data: { waveId: 'W-1', lines: 6 },
+    });
     expect(page1.events[0].eventId).toMatch(/^e-[0-9a-f]{6}-000001$/);
-    const page2 = (await h.app.inject({ url: `/api/v1/events?after=${page1.next}&limit=10`, headers: auth('viewer') })).json();
-    expect(page2.events.map((e: { data: { waveId: string } }) => e.data.waveId)).toEqual(['W-3', 'W-4', 'W-5']);
-    const empty = (await h.app.inject({ url: '/api/v1/events?after=5', headers: auth('wms') })).json();
+    const page2 = (
+      await h.app.inject({
+        url: `/api/v1/events?after=${page1.next}&limit=10`,
+        headers: auth('viewer'),
+      })
+    ).json();
+    expect(page2.events.map((e: { data: { waveId: string } }) => e.data.waveId)).toEqual([
+      'W-3',
+      'W-4',
+      'W-5',
+    ]);
+    const empty = (
+      await h.app.inject({ url: '/api/v1/events?after=5', headers: auth('wms') })
+    ).json();
     expect(empty).toEqual({ events: [], next: 5 });
   });
 
   it('rejects a bad query with 400 and a token of another role with 403', async () => {
-    const bad = await h.app.inject({ url: '/api/v1/events?after=-1&limit=abc', headers: auth('wms') });
+    const bad = await h.app.inject({
+      url: '/api/v1/events?after=-1&limit=abc',
+      headers: auth('wms'),
+    });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error.code).toBe('INVALID_REQUEST');
     expect(bad.json().error.details.length).toBe(2);
-    expect((await h.app.inject({ url: '/api/v1/events', headers: auth('operator') })).statusCode).toBe(403);
+    expect(
+      (await h.app.inject({ url: '/api/v1/events', headers: auth('operator') })).statusCode,
+    ).toBe(403);
   });
 });
 
@@ -55,10 +79,17 @@ describe('health and docs', () => {
     const doc = (await h.app.inject({ url: '/docs/json' })).json();
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining(['/api/v1/waves', '/api/v1/waves/{waveId}', '/api/v1/orders/{orderId}', '/api/v1/events']),
+      expect.arrayContaining([
+        '/api/v1/waves',
+        '/api/v1/waves/{waveId}',
+        '/api/v1/orders/{orderId}',
+        '/api/v1/events',
+      ]),
     );
     const postWave = doc.paths['/api/v1/waves'].post;
-    expect(Object.keys(postWave.responses)).toEqual(expect.arrayContaining(['200', '201', '400', '409', '422']));
+    expect(Object.keys(postWave.responses)).toEqual(
+      expect.arrayContaining(['200', '201', '400', '409', '422']),
+    );
     expect(postWave.requestBody.content['application/json'].schema.properties.orders).toBeDefined();
     const ui = await h.app.inject({ url: '/docs/' });
     expect(ui.statusCode).toBe(200);
@@ -68,6 +99,8 @@ describe('health and docs', () => {
   it('answers unknown routes with the error shape', async () => {
     const res = await h.app.inject({ url: '/api/v1/nope', headers: auth('wms') });
     expect(res.statusCode).toBe(404);
-    expect(res.json()).toEqual({ error: { code: 'NOT_FOUND', message: expect.any(String), details: [] } });
+    expect(res.json()).toEqual({
+      error: { code: 'NOT_FOUND', message: expect.any(String), details: [] },
+    });
   });
 });

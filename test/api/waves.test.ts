@@ -14,7 +14,12 @@ afterEach(async () => {
 });
 
 const post = (body: unknown, role: Parameters<typeof auth>[0] = 'wms') =>
-  h.app.inject({ method: 'POST', url: '/api/v1/waves', headers: auth(role), payload: body as object });
+  h.app.inject({
+    method: 'POST',
+    url: '/api/v1/waves',
+    headers: auth(role),
+    payload: body as object,
+  });
 
 describe('POST /api/v1/waves', () => {
   it('accepts a new wave with 201 and stores every order and line', async () => {
@@ -28,7 +33,14 @@ describe('POST /api/v1/waves', () => {
     expect(res.headers.location).toBe('/api/v1/waves/W-1');
     const full = (await h.app.inject({ url: '/api/v1/waves/W-1', headers: auth('wms') })).json();
     expect(full.orders.map((o: { orderId: string }) => o.orderId)).toEqual(['W-1-O1', 'W-1-O2']);
-    expect(full.orders[0].lines[2]).toMatchObject({ lineId: 'W-1-O1-L3', sku: 'SKU-3', location: 'A-01-03', quantity: 3, status: 'open', picked: 0 });
+    expect(full.orders[0].lines[2]).toMatchObject({
+      lineId: 'W-1-O1-L3',
+      sku: 'SKU-3',
+      location: 'A-01-03',
+      quantity: 3,
+      status: 'open',
+      picked: 0,
+    });
   });
 
   it('answers an identical re-post with 200 and stores nothing new, whatever the key order', async () => {
@@ -61,12 +73,20 @@ describe('POST /api/v1/waves', () => {
     const before = tableCounts(h.store);
     const res = await post(other);
     expect(res.statusCode).toBe(409);
-    expect(res.json().error).toMatchObject({ code: 'ORDER_CONFLICT', details: [{ path: '/orders/1/orderId' }] });
+    expect(res.json().error).toMatchObject({
+      code: 'ORDER_CONFLICT',
+      details: [{ path: '/orders/1/orderId' }],
+    });
     expect(tableCounts(h.store)).toEqual(before);
   });
 
   it('answers a wave with 20 different defects with 400 INVALID_WAVE and 20 details', async () => {
-    const ok = (lineId: string, location = 'A-01-01') => ({ lineId, sku: 'S', location, quantity: 1 });
+    const ok = (lineId: string, location = 'A-01-01') => ({
+      lineId,
+      sku: 'S',
+      location,
+      quantity: 1,
+    });
     const bad = {
       waveId: 'W-bad',
       priority: 5000, // 1 above maximum
@@ -145,14 +165,21 @@ describe('POST /api/v1/waves', () => {
       '/orders/1/lines/2/location',
     ]);
     expect(tableCounts(h.store)).toEqual(before);
-    expect((await h.app.inject({ url: '/api/v1/waves/W-6', headers: auth('wms') })).statusCode).toBe(404);
+    expect(
+      (await h.app.inject({ url: '/api/v1/waves/W-6', headers: auth('wms') })).statusCode,
+    ).toBe(404);
   });
 
   it('accepts put-wall orders and rejects unknown walls and cubbies with 422', async () => {
     const put = {
       waveId: 'W-PUT',
       orders: [
-        { orderId: 'PO-1', putWall: 'P', cubby: 'P-2', lines: [{ lineId: 'PL-1', sku: 'SKU-9', quantity: 2 }] },
+        {
+          orderId: 'PO-1',
+          putWall: 'P',
+          cubby: 'P-2',
+          lines: [{ lineId: 'PL-1', sku: 'SKU-9', quantity: 2 }],
+        },
         { orderId: 'PO-2', putWall: 'P', lines: [{ lineId: 'PL-2', sku: 'SKU-9', quantity: 1 }] },
       ],
     };
@@ -166,7 +193,12 @@ describe('POST /api/v1/waves', () => {
       waveId: 'W-PUT-2',
       orders: [
         { orderId: 'PO-3', putWall: 'A', lines: [{ lineId: 'PL-3', sku: 'S', quantity: 1 }] },
-        { orderId: 'PO-4', putWall: 'P', cubby: 'P-99', lines: [{ lineId: 'PL-4', sku: 'S', quantity: 1 }] },
+        {
+          orderId: 'PO-4',
+          putWall: 'P',
+          cubby: 'P-99',
+          lines: [{ lineId: 'PL-4', sku: 'S', quantity: 1 }],
+        },
       ],
     });
     expect(bad.statusCode).toBe(422);
@@ -213,9 +245,14 @@ describe('authentication', () => {
   it('lets every reading role read waves, but only the wms cancel them', async () => {
     await post(demoWave('W-9'));
     for (const r of ['wms', 'operator', 'technician', 'viewer'] as const) {
-      expect((await h.app.inject({ url: '/api/v1/waves/W-9', headers: auth(r) })).statusCode).toBe(200);
+      expect((await h.app.inject({ url: '/api/v1/waves/W-9', headers: auth(r) })).statusCode).toBe(
+        200,
+      );
     }
-    expect((await h.app.inject({ method: 'DELETE', url: '/api/v1/waves/W-9', headers: auth('viewer') })).statusCode).toBe(403);
+    expect(
+      (await h.app.inject({ method: 'DELETE', url: '/api/v1/waves/W-9', headers: auth('viewer') }))
+        .statusCode,
+    ).toBe(403);
   });
 });
 
@@ -233,21 +270,37 @@ describe('GET and DELETE', () => {
     await post(demoWave('W-10'));
     const o = await h.app.inject({ url: '/api/v1/orders/W-10-O2', headers: auth('operator') });
     expect(o.statusCode).toBe(200);
-    expect(o.json()).toMatchObject({ orderId: 'W-10-O2', waveId: 'W-10', container: 'W-10-TOTE-2', status: 'open' });
+    expect(o.json()).toMatchObject({
+      orderId: 'W-10-O2',
+      waveId: 'W-10',
+      container: 'W-10-TOTE-2',
+      status: 'open',
+    });
     expect(o.json().lines).toHaveLength(3);
   });
 
   it('cancels a wave: open lines cancelled, a wave.cancelled event, idempotent', async () => {
     await post(demoWave('W-11'));
-    const res = await h.app.inject({ method: 'DELETE', url: '/api/v1/waves/W-11', headers: auth('wms') });
+    const res = await h.app.inject({
+      method: 'DELETE',
+      url: '/api/v1/waves/W-11',
+      headers: auth('wms'),
+    });
     expect(res.statusCode).toBe(200);
     expect(res.json().status).toBe('cancelled');
     expect(res.json().counts).toMatchObject({ open: 0, cancelled: 6 });
-    const again = await h.app.inject({ method: 'DELETE', url: '/api/v1/waves/W-11', headers: auth('wms') });
+    const again = await h.app.inject({
+      method: 'DELETE',
+      url: '/api/v1/waves/W-11',
+      headers: auth('wms'),
+    });
     expect(again.statusCode).toBe(200);
     const types = h.outbox.read(0, 100).map((e) => e.type);
     expect(types).toEqual(['wave.accepted', 'wave.cancelled']);
-    expect((await h.app.inject({ method: 'DELETE', url: '/api/v1/waves/nope', headers: auth('wms') })).statusCode).toBe(404);
+    expect(
+      (await h.app.inject({ method: 'DELETE', url: '/api/v1/waves/nope', headers: auth('wms') }))
+        .statusCode,
+    ).toBe(404);
   });
 });
 

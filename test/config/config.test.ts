@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { parseLocationsCsv } from '../../config/csv.ts';
 import { PicklineError } from '../../config/errors.ts';
 import { checkConfig, loadConfig } from '../../config/load.ts';
-import { parseLocationsCsv } from '../../config/csv.ts';
 import { DEFAULT_CONFIG } from '../../controller/paths.ts';
 import { tempDir } from '../helpers/harness.ts';
 
@@ -11,7 +11,15 @@ const base = () => ({
   site: 'T',
   api: { port: 0, tokens: { wms: ['wms-token-1'] } },
   storage: { path: ':memory:' },
-  buses: [{ id: 'b1', transport: 'modbus-tcp', host: '127.0.0.1', port: 1502, profile: 'pickline-ptl-v1' }],
+  buses: [
+    {
+      id: 'b1',
+      transport: 'modbus-tcp',
+      host: '127.0.0.1',
+      port: 1502,
+      profile: 'pickline-ptl-v1',
+    },
+  ],
   zones: [{ id: 'A', mode: 'pick', locations: [{ id: 'L1', bus: 'b1', address: 1 }] }],
 });
 
@@ -37,7 +45,9 @@ describe('site configuration', () => {
   });
 
   it('applies PICKLINE_API_PORT and PICKLINE_DB overrides, and reports a bad port', () => {
-    const { config } = checkConfig(base(), { env: { PICKLINE_API_PORT: '9123', PICKLINE_DB: '/tmp/x.db' } });
+    const { config } = checkConfig(base(), {
+      env: { PICKLINE_API_PORT: '9123', PICKLINE_DB: '/tmp/x.db' },
+    });
     expect(config.api.port).toBe(9123);
     expect(config.storage.path).toBe('/tmp/x.db');
     expect(problems(base(), { PICKLINE_API_PORT: 'eighty' })).toEqual([
@@ -50,9 +60,15 @@ describe('site configuration', () => {
   });
 
   it('reports unresolved references, each as path: message', () => {
-    const c = base() as ReturnType<typeof base> & { zones: { locations: object[]; doneIndicator?: object }[] };
+    const c = base() as ReturnType<typeof base> & {
+      zones: { locations: object[]; doneIndicator?: object }[];
+    };
     c.zones[0].doneIndicator = { bus: 'b1', address: 1 };
-    c.zones[0].locations.push({ id: 'L1', bus: 'b1', address: 2 }, { id: 'L3', bus: 'nope', address: 3 }, { id: 'L4' });
+    c.zones[0].locations.push(
+      { id: 'L1', bus: 'b1', address: 2 },
+      { id: 'L3', bus: 'nope', address: 3 },
+      { id: 'L4' },
+    );
     c.buses.push({ id: 'b1', transport: 'modbus-rtu', profile: 'ghost' } as never);
     expect(problems(c)).toEqual([
       'buses[1].id: duplicate bus id "b1"',
@@ -72,7 +88,9 @@ describe('site configuration', () => {
     const p = problems(c);
     expect(p).toContain('api.port: must be <= 65535');
     expect(p).toContain('zones[0].locations[1].address: must be <= 247');
-    expect(p).toContain('zones[0].locations[1].id: duplicate location id "L1" (also zones[0].locations[0])');
+    expect(p).toContain(
+      'zones[0].locations[1].id: duplicate location id "L1" (also zones[0].locations[0])',
+    );
   });
 
   it('parses location CSV with quotes, CRLF, comments and other zones', () => {
@@ -90,7 +108,10 @@ describe('site configuration', () => {
 
 describe('pickline check-config', () => {
   const run = (...args: string[]) =>
-    spawnSync(process.execPath, ['bin/pickline.js', 'check-config', ...args], { encoding: 'utf8', timeout: 30_000 });
+    spawnSync(process.execPath, ['bin/pickline.js', 'check-config', ...args], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
 
   it('accepts the demo config with exit 0', () => {
     const r = run(DEFAULT_CONFIG);

@@ -5,15 +5,22 @@ import { ERRORS, PicklineError, toError } from '../../config/errors.ts';
 describe('error catalogue', () => {
   it('is documented code for code, with the same HTTP status, in docs/errors.md', () => {
     const doc = readFileSync('docs/errors.md', 'utf8');
-    const rows = [...doc.matchAll(/^\| `([A-Z_]+)` \| (\d{3}) \|/gm)].map((m) => [m[1], Number(m[2])]);
-    expect(Object.fromEntries(rows)).toEqual(Object.fromEntries(Object.entries(ERRORS).map(([c, e]) => [c, e.status])));
+    const rows = [...doc.matchAll(/^\| `([A-Z_]+)` \| (\d{3}) \|/gm)].map((m) => [
+      m[1],
+      Number(m[2]),
+    ]);
+    expect(Object.fromEntries(rows)).toEqual(
+      Object.fromEntries(Object.entries(ERRORS).map(([c, e]) => [c, e.status])),
+    );
   });
 
   it('uses UPPER_SNAKE codes and serialises to the API error shape', () => {
     for (const code of Object.keys(ERRORS)) expect(code).toMatch(/^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$/);
     const e = new PicklineError('INVALID_WAVE', 'bad', [{ path: '/x', message: 'm' }]);
     expect(e.status).toBe(400);
-    expect(JSON.parse(JSON.stringify(e))).toEqual({ error: { code: 'INVALID_WAVE', message: 'bad', details: [{ path: '/x', message: 'm' }] } });
+    expect(JSON.parse(JSON.stringify(e))).toEqual({
+      error: { code: 'INVALID_WAVE', message: 'bad', details: [{ path: '/x', message: 'm' }] },
+    });
   });
 
   it('turns thrown non-Errors (as modbus-serial throws) into Errors', () => {

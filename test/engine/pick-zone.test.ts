@@ -14,14 +14,25 @@ afterEach(async () => {
   tmp.remove();
 });
 
-const line = (lineId: string, location: string, quantity: number) => ({ lineId, sku: `SKU-${lineId}`, location, quantity });
+const line = (lineId: string, location: string, quantity: number) => ({
+  lineId,
+  sku: `SKU-${lineId}`,
+  location,
+  quantity,
+});
 const events = () => f.outbox.read(0, 1000);
 
 describe('pick zone', () => {
   it('lights every open line of the scanned order in the zone, in the picker colour, with quantities', async () => {
     f.waves.submit({
       waveId: 'W1',
-      orders: [{ orderId: 'O1', container: 'T1', lines: [line('L1', 'A-01-01', 3), line('L2', 'A-01-05', 1), line('L3', 'B-02-01', 2)] }],
+      orders: [
+        {
+          orderId: 'O1',
+          container: 'T1',
+          lines: [line('L1', 'A-01-01', 3), line('L2', 'A-01-05', 1), line('L3', 'B-02-01', 2)],
+        },
+      ],
     });
     const r = await f.engine.scan('A', 'T1', 'jdoe');
     expect(r.lit.map((l) => l.line_id)).toEqual(['L1', 'L2']);
@@ -34,7 +45,16 @@ describe('pick zone', () => {
   });
 
   it('records confirm, a - correction as a short, the short key, then completes order and wave', async () => {
-    f.waves.submit({ waveId: 'W2', orders: [{ orderId: 'O2', container: 'T2', lines: [line('L1', 'A-01-01', 3), line('L2', 'A-01-02', 4), line('L3', 'A-01-03', 2)] }] });
+    f.waves.submit({
+      waveId: 'W2',
+      orders: [
+        {
+          orderId: 'O2',
+          container: 'T2',
+          lines: [line('L1', 'A-01-01', 3), line('L2', 'A-01-02', 4), line('L3', 'A-01-03', 2)],
+        },
+      ],
+    });
     await f.engine.scan('A', 'T2', 'jdoe');
     f.a.press(1, 'confirm'); // 3 of 3
     f.a.press(2, 'confirm', 3); // display corrected with '-' to 3 of 4
@@ -57,12 +77,30 @@ describe('pick zone', () => {
       'wave.completed',
     ]);
     const picked = events()[1];
-    expect(picked.data).toMatchObject({ waveId: 'W2', orderId: 'O2', lineId: 'L1', location: 'A-01-01', requested: 3, picked: 3, picker: 'jdoe', via: 'light' });
+    expect(picked.data).toMatchObject({
+      waveId: 'W2',
+      orderId: 'O2',
+      lineId: 'L1',
+      location: 'A-01-01',
+      requested: 3,
+      picked: 3,
+      picker: 'jdoe',
+      via: 'light',
+    });
     expect(events()[5].data).toMatchObject({ lines: 3, picked: 1, shorted: 2, units: 6 });
   });
 
   it('flashes the done indicator when the order has nothing left in the zone, then clears it', async () => {
-    f.waves.submit({ waveId: 'W3', orders: [{ orderId: 'O3', container: 'T3', lines: [line('L1', 'A-01-01', 1), line('L2', 'B-02-02', 1)] }] });
+    f.waves.submit({
+      waveId: 'W3',
+      orders: [
+        {
+          orderId: 'O3',
+          container: 'T3',
+          lines: [line('L1', 'A-01-01', 1), line('L2', 'B-02-02', 1)],
+        },
+      ],
+    });
     await f.engine.scan('A', 'T3', 'jdoe');
     f.a.press(1);
     await until(() => f.a.lit(100) !== undefined, 'done indicator lit');
@@ -77,7 +115,10 @@ describe('pick zone', () => {
   });
 
   it('ignores a press with a stale job token or on a dark module, and counts it', async () => {
-    f.waves.submit({ waveId: 'W4', orders: [{ orderId: 'O4', container: 'T4', lines: [line('L1', 'A-01-01', 2)] }] });
+    f.waves.submit({
+      waveId: 'W4',
+      orders: [{ orderId: 'O4', container: 'T4', lines: [line('L1', 'A-01-01', 2)] }],
+    });
     await f.engine.scan('A', 'T4', 'jdoe');
     const seq = f.a.lit(1)!.seq;
     f.a.press(1, 'confirm', 2, seq + 1000);
@@ -95,8 +136,16 @@ describe('pick zone', () => {
     f.waves.submit({
       waveId: 'W5',
       orders: [
-        { orderId: 'O5a', container: 'T5a', lines: [line('La1', 'A-01-01', 1), line('La2', 'A-01-02', 2)] },
-        { orderId: 'O5b', container: 'T5b', lines: [line('Lb1', 'A-01-02', 5), line('Lb2', 'A-01-03', 1)] },
+        {
+          orderId: 'O5a',
+          container: 'T5a',
+          lines: [line('La1', 'A-01-01', 1), line('La2', 'A-01-02', 2)],
+        },
+        {
+          orderId: 'O5b',
+          container: 'T5b',
+          lines: [line('Lb1', 'A-01-02', 5), line('Lb2', 'A-01-03', 1)],
+        },
       ],
     });
     const ra = await f.engine.scan('A', 'T5a', 'jdoe');
@@ -110,20 +159,33 @@ describe('pick zone', () => {
     await until(() => f.a.lit(2)?.color === rb.color, 'module 2 handed to the second picker');
     expect(f.a.lit(2)!.display).toBe(5);
     f.a.press(2);
-    await until(() => f.waves.getOrder('O5b').lines[0].status === 'picked', 'second picker confirmed');
+    await until(
+      () => f.waves.getOrder('O5b').lines[0].status === 'picked',
+      'second picker confirmed',
+    );
     expect(f.waves.getOrder('O5b').lines[0].picker).toBe('asmith');
     // the same picker keeps their colour for their next order
-    f.waves.submit({ waveId: 'W6', orders: [{ orderId: 'O6', container: 'T6', lines: [line('L61', 'A-01-09', 1)] }] });
+    f.waves.submit({
+      waveId: 'W6',
+      orders: [{ orderId: 'O6', container: 'T6', lines: [line('L61', 'A-01-09', 1)] }],
+    });
     expect((await f.engine.scan('A', 'T6', 'jdoe')).color).toBe(ra.color);
   });
 
   it('answers unknown codes and zones with precise errors', async () => {
-    await expect(f.engine.scan('A', 'NOPE', 'jdoe')).rejects.toMatchObject({ code: 'SCAN_NOT_MATCHED' });
-    await expect(f.engine.scan('Z', 'NOPE', 'jdoe')).rejects.toMatchObject({ code: 'ZONE_NOT_FOUND' });
+    await expect(f.engine.scan('A', 'NOPE', 'jdoe')).rejects.toMatchObject({
+      code: 'SCAN_NOT_MATCHED',
+    });
+    await expect(f.engine.scan('Z', 'NOPE', 'jdoe')).rejects.toMatchObject({
+      code: 'ZONE_NOT_FOUND',
+    });
   });
 
   it('switches off the lights of a cancelled wave and ignores presses for it', async () => {
-    f.waves.submit({ waveId: 'W7', orders: [{ orderId: 'O7', container: 'T7', lines: [line('L1', 'A-01-04', 2)] }] });
+    f.waves.submit({
+      waveId: 'W7',
+      orders: [{ orderId: 'O7', container: 'T7', lines: [line('L1', 'A-01-04', 2)] }],
+    });
     await f.engine.scan('A', 'T7', 'jdoe');
     const seq = f.a.lit(4)!.seq;
     f.waves.cancel('W7');
@@ -134,13 +196,24 @@ describe('pick zone', () => {
   });
 
   it('lets an operator confirm or short a line from the API when a module is dead', async () => {
-    f.waves.submit({ waveId: 'W8', orders: [{ orderId: 'O8', container: 'T8', lines: [line('L1', 'A-01-06', 2), line('L2', 'A-01-07', 3)] }] });
+    f.waves.submit({
+      waveId: 'W8',
+      orders: [
+        {
+          orderId: 'O8',
+          container: 'T8',
+          lines: [line('L1', 'A-01-06', 2), line('L2', 'A-01-07', 3)],
+        },
+      ],
+    });
     f.a.dead.add(7);
     const r = await f.engine.scan('A', 'T8', 'jdoe');
     expect(r.failed).toMatchObject([{ bus: 'bus-a', address: 7, ok: false }]);
     await f.engine.closeLine('L2', { short: true, quantity: 1, reason: 'damaged', picker: 'sup' });
     await f.engine.closeLine('L1', {});
-    expect(f.waves.getOrder('O8').lines.map((l) => [l.status, l.picked, l.via, l.reason, l.picker])).toEqual([
+    expect(
+      f.waves.getOrder('O8').lines.map((l) => [l.status, l.picked, l.via, l.reason, l.picker]),
+    ).toEqual([
       ['picked', 2, 'api', null, 'jdoe'], // the picker whose light it was
       ['short', 1, 'api', 'damaged', 'sup'],
     ]);
@@ -148,14 +221,24 @@ describe('pick zone', () => {
   });
 
   it('raises device.offline for a module that stops answering and marks its lit line', async () => {
-    f.waves.submit({ waveId: 'W9', orders: [{ orderId: 'O9', container: 'T9', lines: [line('L1', 'A-01-08', 2)] }] });
+    f.waves.submit({
+      waveId: 'W9',
+      orders: [{ orderId: 'O9', container: 'T9', lines: [line('L1', 'A-01-08', 2)] }],
+    });
     await f.engine.scan('A', 'T9', 'jdoe');
     f.a.setOnline(8, true); // first report at start: not news
     expect(events().map((e) => e.type)).toEqual(['wave.accepted']);
     f.a.setOnline(8, false);
     const offline = events().find((e) => e.type === 'device.offline')!;
-    expect(offline.data).toMatchObject({ bus: 'bus-a', address: 8, location: 'A-01-08', litLine: 'L1' });
-    expect(f.store.db.prepare("SELECT flag FROM lines WHERE id = 'L1'").get()).toEqual({ flag: 'device-offline' });
+    expect(offline.data).toMatchObject({
+      bus: 'bus-a',
+      address: 8,
+      location: 'A-01-08',
+      litLine: 'L1',
+    });
+    expect(f.store.db.prepare("SELECT flag FROM lines WHERE id = 'L1'").get()).toEqual({
+      flag: 'device-offline',
+    });
     f.a.states.clear(); // it lost its state while away
     f.a.setOnline(8, true);
     await until(() => f.a.lit(8) !== undefined, 're-lit when back');

@@ -27,7 +27,14 @@ describe('put wall', () => {
     f.waves.submit({
       waveId: 'PW1',
       orders: [
-        put('P1', [['P1-1', 'MUG', 2], ['P1-2', 'PEN', 1]], 'P-3'),
+        put(
+          'P1',
+          [
+            ['P1-1', 'MUG', 2],
+            ['P1-2', 'PEN', 1],
+          ],
+          'P-3',
+        ),
         put('P2', [['P2-1', 'MUG', 1]]),
         put('P3', [['P3-1', 'PEN', 4]]),
       ],
@@ -58,12 +65,16 @@ describe('put wall', () => {
     expect(pen.waiting).toEqual([{ lineId: 'P1-2', location: 'P-3' }]);
     f.b.press(23);
     await until(() => f.b.lit(23)?.display === 1, 'P-3 shows the waiting PEN line');
-    const picked = f.outbox.read(0, 100).find((e) => e.type === 'line.picked' && e.data.lineId === 'P1-1')!;
+    const picked = f.outbox
+      .read(0, 100)
+      .find((e) => e.type === 'line.picked' && e.data.lineId === 'P1-1')!;
     expect(picked.data).toMatchObject({ location: 'P-3', putWall: 'P', sku: 'MUG' });
   });
 
   it('answers SCAN_NOT_MATCHED for a SKU nobody needs', async () => {
-    await expect(f.engine.scan('P', 'NOTHING', 'jdoe')).rejects.toMatchObject({ code: 'SCAN_NOT_MATCHED' });
+    await expect(f.engine.scan('P', 'NOTHING', 'jdoe')).rejects.toMatchObject({
+      code: 'SCAN_NOT_MATCHED',
+    });
   });
 });
 
@@ -71,7 +82,18 @@ describe('recovery', () => {
   it('after a restart re-lights exactly the modules that were lit, with the same quantities and tokens, and darkens the rest', async () => {
     f.waves.submit({
       waveId: 'R1',
-      orders: [{ orderId: 'R1-O', container: 'RT', lines: [1, 2, 3].map((i) => ({ lineId: `R1-${i}`, sku: 'S', location: `A-01-0${i}`, quantity: i + 1 })) }],
+      orders: [
+        {
+          orderId: 'R1-O',
+          container: 'RT',
+          lines: [1, 2, 3].map((i) => ({
+            lineId: `R1-${i}`,
+            sku: 'S',
+            location: `A-01-0${i}`,
+            quantity: i + 1,
+          })),
+        },
+      ],
     });
     await f.engine.scan('A', 'RT', 'jdoe');
     f.a.press(1);

@@ -2,7 +2,13 @@
  * In-memory LightBus for unit tests of the controller: records the state of
  * every module, and lets a test press keys as a module would report them.
  */
-import type { HealthChange, KeyEvent, LightBus, LightState, ModuleInfo } from '../../device-drivers/types.ts';
+import type {
+  HealthChange,
+  KeyEvent,
+  LightBus,
+  LightState,
+  ModuleInfo,
+} from '../../device-drivers/types.ts';
 
 export class FakeBus implements LightBus {
   readonly id: string;
@@ -53,7 +59,8 @@ export class FakeBus implements LightBus {
   setOnline(address: number, online: boolean): void {
     if (online) this.dead.delete(address);
     else this.dead.add(address);
-    for (const l of this.#health) l({ bus: this.id, address, online, reason: online ? undefined : 'test' });
+    for (const l of this.#health)
+      l({ bus: this.id, address, online, reason: online ? undefined : 'test' });
   }
 
   onKey(l: (e: KeyEvent) => void) {
@@ -71,10 +78,26 @@ export class FakeBus implements LightBus {
   }
 
   info() {
-    return { id: this.id, transport: 'fake', open: true, queueDepth: 0, counters: emptyCounters(), modules: 0, online: 0 };
+    return {
+      id: this.id,
+      transport: 'fake',
+      open: true,
+      queueDepth: 0,
+      counters: emptyCounters(),
+      modules: 0,
+      online: 0,
+    };
   }
 }
 
 function emptyCounters() {
-  return { transactions: 0, timeouts: 0, crcErrors: 0, exceptions: 0, staleEvents: 0, keyEvents: 0, latencyMs: {} };
+  return {
+    transactions: 0,
+    timeouts: 0,
+    crcErrors: 0,
+    exceptions: 0,
+    staleEvents: 0,
+    keyEvents: 0,
+    latencyMs: {},
+  };
 }

@@ -1,7 +1,7 @@
 /** A controller core (store, waves, engine) over fake buses, for engine tests. */
 import pino from 'pino';
-import { Outbox } from '../../controller/events/outbox.ts';
 import { PickEngine } from '../../controller/engine/engine.ts';
+import { Outbox } from '../../controller/events/outbox.ts';
 import { Site } from '../../controller/site.ts';
 import { Store } from '../../controller/store/db.ts';
 import { syncLocations } from '../../controller/store/locations.ts';
@@ -20,7 +20,10 @@ export interface FakeFloor {
   stop(): Promise<void>;
 }
 
-export async function fakeFloor(dbPath: string, opts: { doneFlashMs?: number; buses?: [FakeBus, FakeBus] } = {}): Promise<FakeFloor> {
+export async function fakeFloor(
+  dbPath: string,
+  opts: { doneFlashMs?: number; buses?: [FakeBus, FakeBus] } = {},
+): Promise<FakeFloor> {
   const site = new Site(demoConfig(dbPath));
   const store = new Store(dbPath);
   store.start();
@@ -38,7 +41,12 @@ export async function fakeFloor(dbPath: string, opts: { doneFlashMs?: number; bu
     logger: pino({ level: 'silent' }),
     doneFlashMs: opts.doneFlashMs ?? 50,
   });
-  const waves = new WaveService({ store, outbox, site, onCancelled: (w, l) => engine.onCancelled(w, l) });
+  const waves = new WaveService({
+    store,
+    outbox,
+    site,
+    onCancelled: (w, l) => engine.onCancelled(w, l),
+  });
   await engine.start();
   return {
     store,

@@ -6,7 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
-import { loadConfig, type LoadedConfig } from '../../config/load.ts';
+import { type LoadedConfig, loadConfig } from '../../config/load.ts';
 import { DEFAULT_CONFIG } from '../../controller/paths.ts';
 import { SimulatedFloor } from '../../simulators/floor.ts';
 import { WmsSimulator } from '../../simulators/wms/index.ts';

@@ -26,10 +26,14 @@ async function freePort(): Promise<number> {
 }
 
 async function startChild(): Promise<void> {
-  child = spawn(process.execPath, ['bin/pickline.js', 'start', '--config', site.configFile, '--no-simulate', '--no-console'], {
-    env: { ...process.env, PICKLINE_API_PORT: String(port) },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  child = spawn(
+    process.execPath,
+    ['bin/pickline.js', 'start', '--config', site.configFile, '--no-simulate', '--no-console'],
+    {
+      env: { ...process.env, PICKLINE_API_PORT: String(port) },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
   const end = Date.now() + 30_000;
@@ -81,42 +85,75 @@ describe('SIGKILL in the middle of a wave', () => {
     const wave = {
       waveId: 'CW-1',
       orders: [
-        { orderId: 'CO-1', container: 'CT-1', lines: locs.slice(0, 3).map((l, i) => ({ lineId: `CL-1${i}`, sku: `S${i}`, location: l, quantity: i + 2 })) },
-        { orderId: 'CO-2', container: 'CT-2', lines: locs.slice(3).map((l, i) => ({ lineId: `CL-2${i}`, sku: `T${i}`, location: l, quantity: i + 1 })) },
+        {
+          orderId: 'CO-1',
+          container: 'CT-1',
+          lines: locs
+            .slice(0, 3)
+            .map((l, i) => ({ lineId: `CL-1${i}`, sku: `S${i}`, location: l, quantity: i + 2 })),
+        },
+        {
+          orderId: 'CO-2',
+          container: 'CT-2',
+          lines: locs
+            .slice(3)
+            .map((l, i) => ({ lineId: `CL-2${i}`, sku: `T${i}`, location: l, quantity: i + 1 })),
+        },
       ],
     };
     expect((await api('POST', '/waves', 'wms', wave)).status).toBe(201);
-    expect((await api('POST', '/zones/A/scan', 'operator', { code: 'CT-1', picker: 'jdoe' })).status).toBe(200);
-    expect((await api('POST', '/zones/A/scan', 'operator', { code: 'CT-2', picker: 'asmith' })).status).toBe(200);
+    expect(
+      (await api('POST', '/zones/A/scan', 'operator', { code: 'CT-1', picker: 'jdoe' })).status,
+    ).toBe(200);
+    expect(
+      (await api('POST', '/zones/A/scan', 'operator', { code: 'CT-2', picker: 'asmith' })).status,
+    ).toBe(200);
     for (const l of locs) expect(registers(site, l)[0]).toBe(1);
 
     // two confirmed picks, committed before the crash
     site.floor.module('A-01-01').press('confirm');
     site.floor.module('A-01-04').press('confirm');
-    await until(() => registers(site, 'A-01-01')[0] === 0 && registers(site, 'A-01-04')[0] === 0, 'two picks confirmed', 10_000);
+    await until(
+      () => registers(site, 'A-01-01')[0] === 0 && registers(site, 'A-01-04')[0] === 0,
+      'two picks confirmed',
+      10_000,
+    );
     const litBefore = Object.fromEntries(locs.map((l) => [l, registers(site, l)]));
 
     await kill();
     // the modules lose power too: dark, as after a power cut of the floor
-    for (const l of locs) site.floor.module(l).execute(Buffer.from([0x10, 0, 0, 0, 4, 8, 0, 0, 0, 0, 0, 0, 0, 0]));
+    for (const l of locs)
+      site.floor.module(l).execute(Buffer.from([0x10, 0, 0, 0, 4, 8, 0, 0, 0, 0, 0, 0, 0, 0]));
     for (const l of locs) expect(registers(site, l)[0]).toBe(0);
 
     await startChild();
     // exactly the lit modules light again, with the same colour, quantity and job token
-    await until(() => locs.every((l) => registers(site, l)[0] === litBefore[l][0]), 'modules re-lit', 10_000);
+    await until(
+      () => locs.every((l) => registers(site, l)[0] === litBefore[l][0]),
+      'modules re-lit',
+      10_000,
+    );
     for (const l of locs) {
       if (litBefore[l][0] !== 0) expect(registers(site, l)).toEqual(litBefore[l]);
       else expect(registers(site, l)[0]).toBe(0); // picked before the crash: stays dark
     }
-    expect(locs.filter((l) => litBefore[l][0] !== 0)).toEqual(['A-01-02', 'A-01-03', 'A-01-05', 'A-01-06']);
+    expect(locs.filter((l) => litBefore[l][0] !== 0)).toEqual([
+      'A-01-02',
+      'A-01-03',
+      'A-01-05',
+      'A-01-06',
+    ]);
     expect(registers(site, 'A-01-07')[0]).toBe(0);
 
     const mid = (await api('GET', '/waves/CW-1', 'wms')).json;
-    const byId = Object.fromEntries(mid.orders.flatMap((o: any) => o.lines).map((l: any) => [l.lineId, l.status]));
+    const byId = Object.fromEntries(
+      mid.orders.flatMap((o: any) => o.lines).map((l: any) => [l.lineId, l.status]),
+    );
     expect(byId['CL-10']).toBe('picked');
     expect(byId['CL-20']).toBe('picked');
 
-    for (const l of ['A-01-02', 'A-01-03', 'A-01-05', 'A-01-06']) site.floor.module(l).press('confirm');
+    for (const l of ['A-01-02', 'A-01-03', 'A-01-05', 'A-01-06'])
+      site.floor.module(l).press('confirm');
     const end = Date.now() + 15_000;
     while ((await api('GET', '/waves/CW-1', 'wms')).json.status !== 'completed') {
       if (Date.now() > end) throw new Error('wave did not finish after the restart');
@@ -125,7 +162,14 @@ describe('SIGKILL in the middle of a wave', () => {
 
     const feed = (await api('GET', '/events?limit=1000', 'wms')).json.events as any[];
     const picks = feed.filter((e) => e.type === 'line.picked' || e.type === 'line.shorted');
-    expect(picks.map((e) => e.data.lineId).sort()).toEqual(['CL-10', 'CL-11', 'CL-12', 'CL-20', 'CL-21', 'CL-22']);
+    expect(picks.map((e) => e.data.lineId).sort()).toEqual([
+      'CL-10',
+      'CL-11',
+      'CL-12',
+      'CL-20',
+      'CL-21',
+      'CL-22',
+    ]);
     expect(feed.filter((e) => e.type === 'order.completed')).toHaveLength(2);
     expect(feed.filter((e) => e.type === 'wave.completed')).toHaveLength(1);
 

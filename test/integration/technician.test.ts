@@ -22,8 +22,18 @@ afterAll(async () => {
   tmp?.remove();
 });
 
-const api = async (method: string, url: string, body?: object, role: Parameters<typeof auth>[0] = 'technician') => {
-  const r = await c.app.inject({ method: method as 'GET', url: `/api/v1${url}`, headers: auth(role), payload: body });
+const api = async (
+  method: string,
+  url: string,
+  body?: object,
+  role: Parameters<typeof auth>[0] = 'technician',
+) => {
+  const r = await c.app.inject({
+    method: method as 'GET',
+    url: `/api/v1${url}`,
+    headers: auth(role),
+    payload: body,
+  });
   return { status: r.statusCode, json: r.json() as any };
 };
 
@@ -34,12 +44,30 @@ describe('technician API', () => {
   });
 
   it('lists buses and modules with health, counters and locations', async () => {
-    await until(() => c.buses.get('bus-a')!.modules().every((m) => m.online), 'bus-a modules online', 10_000);
+    await until(
+      () =>
+        c.buses
+          .get('bus-a')!
+          .modules()
+          .every((m) => m.online),
+      'bus-a modules online',
+      10_000,
+    );
     const buses = (await api('GET', '/technician/buses')).json.buses;
     expect(buses.map((b: any) => b.id)).toEqual(['bus-a', 'bus-b']);
-    expect(buses[0]).toMatchObject({ transport: 'modbus-tcp', open: true, modules: 17, online: 17 });
+    expect(buses[0]).toMatchObject({
+      transport: 'modbus-tcp',
+      open: true,
+      modules: 17,
+      online: 17,
+    });
     const mods = (await api('GET', '/technician/buses/bus-a/modules')).json.modules;
-    expect(mods.find((m: any) => m.address === 3)).toMatchObject({ location: 'A-01-03', zone: 'A', online: true, inUse: false });
+    expect(mods.find((m: any) => m.address === 3)).toMatchObject({
+      location: 'A-01-03',
+      zone: 'A',
+      online: true,
+      inUse: false,
+    });
     expect(mods.find((m: any) => m.address === 100)).toMatchObject({ location: 'A-DONE' });
     expect(mods[0].counters.transactions).toBeGreaterThan(0);
     expect((await api('GET', '/technician/buses/nope/modules')).status).toBe(404);
@@ -78,6 +106,8 @@ describe('technician API', () => {
     const m = site.floor.module('bus-a:16');
     m.press('confirm');
     expect(m.address).toBe(200);
-    expect((await api('POST', '/technician/buses/bus-a/modules/15/address', { to: 14 })).status).toBe(400); // 14 answers already
+    expect(
+      (await api('POST', '/technician/buses/bus-a/modules/15/address', { to: 14 })).status,
+    ).toBe(400); // 14 answers already
   });
 });

@@ -5,12 +5,12 @@
  * valid signatures → order and wave completed.
  */
 import { createHmac } from 'node:crypto';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Controller } from '../../controller/main.ts';
 import { until } from '../helpers/floor.ts';
 import { auth, tempDir } from '../helpers/harness.ts';
 import { type LiveSite, liveSite, registers, WEBHOOK_SECRET } from '../helpers/live.ts';
-import pino from 'pino';
 
 let tmp: ReturnType<typeof tempDir>;
 let site: LiveSite;
@@ -79,7 +79,9 @@ describe('a wave through the simulated floor over Modbus TCP', () => {
     }
     const w = (await api('GET', '/waves/IW-1', 'wms')).json;
     expect(w.orders[0].status).toBe('completed');
-    expect(w.orders[0].lines.map((l: any) => [l.lineId, l.status, l.picked, l.reason, l.via, l.picker])).toEqual([
+    expect(
+      w.orders[0].lines.map((l: any) => [l.lineId, l.status, l.picked, l.reason, l.via, l.picker]),
+    ).toEqual([
       ['IL-1', 'picked', 3, null, 'light', 'jdoe'],
       ['IL-2', 'short', 3, 'quantity', 'light', 'jdoe'],
       ['IL-3', 'short', 0, 'short-key', 'light', 'jdoe'],
@@ -104,17 +106,35 @@ describe('a wave through the simulated floor over Modbus TCP', () => {
   });
 
   it('ignores a press that carries a stale job token (the module was re-lit with a new one)', async () => {
-    const wave = { waveId: 'IW-2', orders: [{ orderId: 'IO-2', container: 'TOTE-2', lines: [{ lineId: 'IL-21', sku: 'X', location: 'A-01-05', quantity: 1 }] }] };
+    const wave = {
+      waveId: 'IW-2',
+      orders: [
+        {
+          orderId: 'IO-2',
+          container: 'TOTE-2',
+          lines: [{ lineId: 'IL-21', sku: 'X', location: 'A-01-05', quantity: 1 }],
+        },
+      ],
+    };
     expect((await api('POST', '/waves', 'wms', wave)).status).toBe(201);
     await api('POST', '/zones/A/scan', 'operator', { code: 'TOTE-2', picker: 'asmith' });
-    const before = c.engine.stats().ignoredPresses + (c.buses.get('bus-a')!.modules().find((m) => m.address === 5)?.counters.staleEvents ?? 0);
+    const before =
+      c.engine.stats().ignoredPresses +
+      (c.buses
+        .get('bus-a')!
+        .modules()
+        .find((m) => m.address === 5)?.counters.staleEvents ?? 0);
     // the module reports a press under another job token: write JOB_SEQ behind the controller's back
     const m = site.floor.module('A-01-05');
     const token = m.readHolding(3, 1)[0];
     m.execute(Buffer.from([0x06, 0x00, 0x03, ((token + 7) >> 8) & 0xff, (token + 7) & 0xff]));
     m.press('confirm');
     const stale = () =>
-      c.engine.stats().ignoredPresses + (c.buses.get('bus-a')!.modules().find((x) => x.address === 5)?.counters.staleEvents ?? 0);
+      c.engine.stats().ignoredPresses +
+      (c.buses
+        .get('bus-a')!
+        .modules()
+        .find((x) => x.address === 5)?.counters.staleEvents ?? 0);
     await until(() => stale() > before, 'stale press counted', 5000);
     expect(c.waves.getOrder('IO-2').lines[0].status).toBe('lit');
   });
@@ -123,13 +143,23 @@ describe('a wave through the simulated floor over Modbus TCP', () => {
     const wave = {
       waveId: 'IW-3',
       orders: [
-        { orderId: 'IO-31', container: 'TOTE-31', lines: [{ lineId: 'IL-31', sku: 'A', location: 'A-01-10', quantity: 2 }] },
-        { orderId: 'IO-32', container: 'TOTE-32', lines: [{ lineId: 'IL-32', sku: 'B', location: 'A-01-11', quantity: 4 }] },
+        {
+          orderId: 'IO-31',
+          container: 'TOTE-31',
+          lines: [{ lineId: 'IL-31', sku: 'A', location: 'A-01-10', quantity: 2 }],
+        },
+        {
+          orderId: 'IO-32',
+          container: 'TOTE-32',
+          lines: [{ lineId: 'IL-32', sku: 'B', location: 'A-01-11', quantity: 4 }],
+        },
       ],
     };
     expect((await api('POST', '/waves', 'wms', wave)).status).toBe(201);
-    const a = (await api('POST', '/zones/A/scan', 'operator', { code: 'TOTE-31', picker: 'p-one' })).json;
-    const b = (await api('POST', '/zones/A/scan', 'operator', { code: 'TOTE-32', picker: 'p-two' })).json;
+    const a = (await api('POST', '/zones/A/scan', 'operator', { code: 'TOTE-31', picker: 'p-one' }))
+      .json;
+    const b = (await api('POST', '/zones/A/scan', 'operator', { code: 'TOTE-32', picker: 'p-two' }))
+      .json;
     expect(a.color).not.toBe(b.color);
     const colorA = registers(site, 'A-01-10')[1];
     const colorB = registers(site, 'A-01-11')[1];
@@ -147,11 +177,17 @@ describe('a wave through the simulated floor over Modbus TCP', () => {
       waveId: 'IW-4',
       orders: [
         { orderId: 'IO-41', putWall: 'P', lines: [{ lineId: 'IL-41', sku: 'BOOK', quantity: 2 }] },
-        { orderId: 'IO-42', putWall: 'P', cubby: 'P-8', lines: [{ lineId: 'IL-42', sku: 'BOOK', quantity: 1 }] },
+        {
+          orderId: 'IO-42',
+          putWall: 'P',
+          cubby: 'P-8',
+          lines: [{ lineId: 'IL-42', sku: 'BOOK', quantity: 1 }],
+        },
       ],
     };
     expect((await api('POST', '/waves', 'wms', wave)).status).toBe(201);
-    const r = (await api('POST', '/zones/P/scan', 'operator', { code: 'BOOK', picker: 'putter' })).json;
+    const r = (await api('POST', '/zones/P/scan', 'operator', { code: 'BOOK', picker: 'putter' }))
+      .json;
     expect(r.lit.map((l: any) => [l.location, l.quantity])).toEqual([
       ['P-1', 2],
       ['P-8', 1],
@@ -161,6 +197,10 @@ describe('a wave through the simulated floor over Modbus TCP', () => {
     site.floor.module('P-1').press('confirm');
     site.floor.module('P-8').press('confirm');
     await until(() => c.waves.get('IW-4').status === 'completed', 'put wave completed', 10_000);
-    await until(() => registers(site, 'P-1')[0] === 0 && registers(site, 'P-8')[0] === 0, 'cubbies dark', 5000);
+    await until(
+      () => registers(site, 'P-1')[0] === 0 && registers(site, 'P-8')[0] === 0,
+      'cubbies dark',
+      5000,
+    );
   });
 });
