@@ -2,6 +2,7 @@
  * In-memory LightBus for unit tests of the controller: records the state of
  * every module, and lets a test press keys as a module would report them.
  */
+import { emptyCounters } from '../../device-drivers/modbus/counters.ts';
 import type {
   HealthChange,
   KeyEvent,
@@ -88,16 +89,4 @@ export class FakeBus implements LightBus {
       online: 0,
     };
   }
-}
-
-function emptyCounters() {
-  return {
-    transactions: 0,
-    timeouts: 0,
-    crcErrors: 0,
-    exceptions: 0,
-    staleEvents: 0,
-    keyEvents: 0,
-    latencyMs: {},
-  };
 }
