@@ -45,7 +45,15 @@ export async function eventRoutes(app: FastifyInstance, opts: { outbox: Outbox }
             .filter(Boolean)
         : undefined;
       const events = opts.outbox.read(after, limit, types);
-      return { events, next: events.length > 0 ? events[events.length - 1].seq : after };
+      // With a type filter and nothing matching, skip past the events read
+      // (both calls run in the same tick: nothing is appended between them).
+      const next =
+        events.length > 0
+          ? events[events.length - 1].seq
+          : types
+            ? Math.max(after, opts.outbox.lastSeq())
+            : after;
+      return { events, next };
     },
   );
 }

@@ -71,15 +71,16 @@ export class Outbox {
     return e;
   }
 
-  /** Events with seq > after, oldest first. */
+  /** Events with seq > after, oldest first; `types` filters in SQL so paging always advances. */
   read(after: number, limit: number, types?: readonly string[]): PicklineEvent[] {
+    const filter =
+      types && types.length > 0 ? ` AND type IN (${types.map(() => '?').join(',')})` : '';
     const rows = this.#store.db
       .prepare(
-        'SELECT seq, event_id, type, occurred_at, data FROM events WHERE seq > ? ORDER BY seq LIMIT ?',
+        `SELECT seq, event_id, type, occurred_at, data FROM events WHERE seq > ?${filter} ORDER BY seq LIMIT ?`,
       )
-      .all(after, types ? limit * 4 : limit) as Row[];
-    const out = rows.map(toEvent);
-    return types ? out.filter((e) => types.includes(e.type)).slice(0, limit) : out;
+      .all(after, ...(filter ? types! : []), limit) as Row[];
+    return rows.map(toEvent);
   }
 
   lastSeq(): number {

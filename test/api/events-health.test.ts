@@ -50,6 +50,32 @@ describe('GET /api/v1/events', () => {
     expect(empty).toEqual({ events: [], next: 5 });
   });
 
+  it('filters by type in the database, so a page always advances', async () => {
+    for (let i = 1; i <= 3; i++) {
+      await h.app.inject({
+        method: 'POST',
+        url: '/api/v1/waves',
+        headers: auth('wms'),
+        payload: demoWave(`W-${i}`),
+      });
+    }
+    await h.app.inject({ method: 'DELETE', url: '/api/v1/waves/W-2', headers: auth('wms') });
+    const page = (
+      await h.app.inject({
+        url: '/api/v1/events?type=wave.cancelled&limit=1',
+        headers: auth('wms'),
+      })
+    ).json();
+    expect(page.events.map((e: { type: string; seq: number }) => [e.type, e.seq])).toEqual([
+      ['wave.cancelled', 4],
+    ]);
+    expect(page.next).toBe(4);
+    const none = (
+      await h.app.inject({ url: '/api/v1/events?type=wave.completed', headers: auth('wms') })
+    ).json();
+    expect(none).toEqual({ events: [], next: 4 }); // nothing matches up to seq 4: skip past it
+  });
+
   it('rejects a bad query with 400 and a token of another role with 403', async () => {
     const bad = await h.app.inject({
       url: '/api/v1/events?after=-1&limit=abc',
