@@ -71,8 +71,10 @@ export function encodeLight(p: Profile, s: LightState): ModbusRequest {
     : { fc: 16, address: w.address, values };
 }
 
+export type ReadRequest = Extract<ModbusRequest, { count: number }>;
+
 /** The key-poll read (CONTRACTS.md §4: input registers 0–3 for pickline-ptl-v1). */
-export function eventRead(p: Profile): ModbusRequest {
+export function eventRead(p: Profile): ReadRequest {
   const e = p.events;
   return e.kind === 'counter'
     ? { fc: e.fc, address: e.address, count: e.fields.length }
@@ -81,20 +83,20 @@ export function eventRead(p: Profile): ModbusRequest {
 
 /** Health read: the event block, widened to cover the status word when both are adjacent words of one table. */
 export interface HealthRead {
-  request: ModbusRequest & { count: number };
+  request: ReadRequest;
   eventsAt: number;
   statusAt: number | null;
 }
 
 export function healthRead(p: Profile): HealthRead {
-  const ev = eventRead(p) as ModbusRequest & { count: number };
+  const ev = eventRead(p);
   const st = p.status;
   if (!st || st.fc !== ev.fc) return { request: ev, eventsAt: 0, statusAt: null };
   const start = Math.min(ev.address, st.address);
   const end = Math.max(ev.address + ev.count, st.address + 1);
   if (end - start > 16) return { request: ev, eventsAt: 0, statusAt: null };
   return {
-    request: { fc: ev.fc, address: start, count: end - start } as HealthRead['request'],
+    request: { fc: ev.fc, address: start, count: end - start },
     eventsAt: ev.address - start,
     statusAt: st.address - start,
   };

@@ -5,7 +5,7 @@
  *
  * Contract of `accept`: given every byte received since the request was sent,
  * return the response PDU once complete, `null` while more bytes are needed,
- * or throw DEVICE_CRC for a frame that is corrupt (bad CRC, wrong unit).
+ * or throw DEVICE_CRC for a frame that is corrupt.
  */
 import { PicklineError } from '../../config/errors.ts';
 import { crcOk, rtuFrame } from './crc.ts';
@@ -21,24 +21,31 @@ export interface Framing {
 export class RtuFraming implements Framing {
   readonly name = 'rtu';
   private unit = 0;
+  private fc = 0;
 
   encode(unit: number, pdu: Buffer): Buffer {
     this.unit = unit;
+    this.fc = pdu[0];
     return rtuFrame(unit, pdu);
   }
 
+  /**
+   * A frame with a good CRC from another unit or for another function is a late
+   * answer to an earlier, timed-out request (RTU has no transaction id): it is
+   * skipped, not counted as a CRC error.
+   */
   accept(rx: Buffer): Buffer | null {
-    const len = responsePduLength(rx.subarray(1));
-    if (len === null || rx.length < len + 3) return null;
-    const adu = rx.subarray(0, len + 3);
-    if (!crcOk(adu)) throw new PicklineError('DEVICE_CRC', `CRC error from unit ${rx[0]}`);
-    if (adu[0] !== this.unit) {
-      throw new PicklineError(
-        'DEVICE_CRC',
-        `frame from unit ${adu[0]} while waiting for ${this.unit}`,
-      );
+    let off = 0;
+    for (;;) {
+      const len = responsePduLength(rx.subarray(off + 1));
+      if (len === null || rx.length - off < len + 3) return null;
+      const adu = rx.subarray(off, off + len + 3);
+      if (!crcOk(adu))
+        throw new PicklineError('DEVICE_CRC', `CRC error in a frame from unit ${adu[0]}`);
+      if (adu[0] === this.unit && (adu[1] & 0x7f) === this.fc)
+        return Buffer.from(adu.subarray(1, len + 1));
+      off += len + 3;
     }
-    return Buffer.from(adu.subarray(1, len + 1));
   }
 }
 
