@@ -38,7 +38,9 @@ export function eventHeaders(
   };
 }
 
-export type PostResult = { ok: true; status: number } | { ok: false; status?: number; error: string };
+export type PostResult =
+  | { ok: true; status: number }
+  | { ok: false; status?: number; error: string };
 
 export interface PostOptions {
   fetchImpl: typeof fetch;
@@ -74,7 +76,11 @@ export async function postEvent(o: PostOptions): Promise<PostResult> {
     const text = await res.text();
     if (res.status >= 200 && res.status < 300) return { ok: true, status: res.status };
     const snippet = text.slice(0, ERROR_TEXT_MAX).replace(/\s+/g, ' ').trim();
-    return { ok: false, status: res.status, error: `HTTP ${res.status}${snippet ? `: ${snippet}` : ''}` };
+    return {
+      ok: false,
+      status: res.status,
+      error: `HTTP ${res.status}${snippet ? `: ${snippet}` : ''}`,
+    };
   } catch (e) {
     if (timedOut) return { ok: false, error: `timeout after ${o.timeoutMs} ms` };
     if (o.abort.signal.aborted) return { ok: false, error: 'aborted: dispatcher stopping' };
