@@ -1,0 +1,51 @@
+/**
+ * Webhook delivery throughput: a backlog of N events drained to the simulated
+ * WMS over real HTTP on 127.0.0.1, one event per POST in seq order
+ * (CONTRACTS.md §1). Prints one JSON line:
+ *   node bin/run-ts.js bench/webhooks.ts [--events 2000]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Outbox } from '../controller/events/outbox.ts';
+import { WebhookDispatcher } from '../controller/events/webhooks.ts';
+import { Store } from '../controller/store/db.ts';
+import { WmsSimulator } from '../simulators/wms/index.ts';
+
+const arg = process.argv.indexOf('--events');
+const events = arg > 0 ? Number(process.argv[arg + 1]) : 2000;
+const dir = mkdtempSync(join(tmpdir(), 'pickline-bench-'));
+const store = new Store(join(dir, 'bench.db'));
+const wms = new WmsSimulator({ secret: 'bench' });
+let dispatcher: WebhookDispatcher | null = null;
+try {
+  store.start();
+  const outbox = new Outbox(store);
+  store.tx(() => {
+    for (let i = 1; i <= events; i++) {
+      outbox.append('line.picked', { waveId: 'W-1', lineId: `L-${i}`, requested: 1, picked: 1 });
+    }
+  });
+  const { url } = await wms.start();
+  dispatcher = new WebhookDispatcher({ store, outbox, webhooks: [{ url, secret: 'bench' }] });
+  const t0 = performance.now();
+  dispatcher.start();
+  await dispatcher.drained(600_000);
+  const ms = performance.now() - t0;
+  console.log(
+    JSON.stringify({
+      bench: 'webhooks.drain',
+      events,
+      ms: Math.round(ms),
+      eventsPerSecond: Math.round((events / ms) * 1000),
+      duplicates: wms.counters.duplicates,
+      outOfOrder: wms.counters.outOfOrder,
+      heapUsedMB: Math.round(process.memoryUsage().heapUsed / 1e6),
+    }),
+  );
+} finally {
+  await dispatcher?.stop();
+  await wms.stop();
+  store.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
