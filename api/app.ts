@@ -19,6 +19,8 @@ export interface ApiDeps {
   waves: WaveService;
   outbox: Outbox;
   tokens: Tokens;
+  /** `GET /api/v1/status`: a snapshot for dashboards (engine, webhooks, buses) */
+  status?: () => Record<string, unknown>;
   /** readiness checks for /readyz (store open, buses up) */
   readiness?: () => ReadinessCheck[];
   bodyLimit?: number;
@@ -68,6 +70,20 @@ export async function build(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, { readiness: deps.readiness ?? (() => []) });
   await app.register(waveRoutes, { prefix: '/api/v1', waves: deps.waves });
   await app.register(eventRoutes, { prefix: '/api/v1', outbox: deps.outbox });
+  const status = deps.status;
+  if (status) {
+    app.get(
+      '/api/v1/status',
+      {
+        config: { roles: ['wms', 'operator', 'technician', 'viewer'] },
+        schema: {
+          tags: ['health'],
+          summary: 'Controller snapshot: version, uptime, pick counters, webhook delivery, buses',
+        },
+      },
+      async () => status(),
+    );
+  }
   for (const p of deps.plugins ?? [])
     await app.register(async (scoped) => p(scoped), { prefix: '/api/v1' });
   return app;

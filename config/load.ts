@@ -197,6 +197,13 @@ function referenceProblems(c: SiteConfig, profiles: Map<string, Profile>): Error
     if (!o.pin && !o.pinHash)
       out.push({ path: `/operators/${i}`, message: 'needs pin or pinHash' });
   });
+  const hooks = new Set<string>();
+  (Array.isArray(c.webhooks) ? c.webhooks : []).forEach((w, i) => {
+    if (!w || typeof w.url !== 'string') return;
+    if (hooks.has(w.url))
+      out.push({ path: `/webhooks/${i}/url`, message: 'the same url is configured twice' });
+    hooks.add(w.url);
+  });
   const tokens = new Map<string, string>();
   for (const [role, list] of Object.entries(c.api?.tokens ?? {})) {
     for (const t of Array.isArray(list) ? list : []) {

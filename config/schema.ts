@@ -112,7 +112,23 @@ export const WebhookConfig = T.Object(
   {
     url: T.String({ pattern: '^https?://', description: 'Receiver of event POSTs' }),
     secret: T.String({ minLength: 1, description: 'HMAC-SHA256 key' }),
-    types: T.Optional(T.Array(T.String(), { description: 'Event types to send (default all)' })),
+    types: T.Optional(
+      T.Array(
+        T.Union(
+          [
+            'wave.accepted',
+            'line.picked',
+            'line.shorted',
+            'order.completed',
+            'wave.completed',
+            'wave.cancelled',
+            'device.offline',
+            'device.online',
+          ].map((t) => T.Literal(t)),
+        ),
+        { description: 'Event types to send (default all)' },
+      ),
+    ),
     timeoutMs: T.Optional(T.Integer({ minimum: 100, maximum: 60000 })),
     maxBackoffMs: T.Optional(T.Integer({ minimum: 100, maximum: 3600000 })),
   },

@@ -121,6 +121,7 @@ export class Controller {
       logger: this.log.child({ component: 'api' }),
       version: VERSION,
       readiness: () => this.#readiness(),
+      status: () => this.status(),
       plugins: [
         (app) => floorRoutes(app, { engine: this.engine, waves: this.waves, site: this.site }),
         (app) => technicianRoutes(app, { technician: this.technician }),
@@ -147,6 +148,22 @@ export class Controller {
       this.log.info('Pickline controller stopped');
     })();
     return this.#stopping;
+  }
+
+  /** What `GET /api/v1/status` shows. */
+  status(): Record<string, unknown> {
+    return {
+      site: this.config.site,
+      version: VERSION,
+      uptimeS: Math.round(process.uptime()),
+      lastEventSeq: this.outbox.lastSeq(),
+      engine: this.engine.stats(),
+      webhooks: this.webhooks.status(),
+      buses: [...this.buses.values()].map((b) => {
+        const { counters: _c, ...info } = b.info();
+        return info;
+      }),
+    };
   }
 
   #readiness() {

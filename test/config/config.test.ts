@@ -81,6 +81,19 @@ describe('site configuration', () => {
     ]);
   });
 
+  it('rejects a webhook configured twice and an unknown event type', () => {
+    const c = {
+      ...base(),
+      webhooks: [
+        { url: 'http://wms/e', secret: 's' },
+        { url: 'http://wms/e', secret: 't', types: ['line.picked', 'line.lost'] },
+      ],
+    };
+    const p = problems(c);
+    expect(p).toContain('webhooks[1].url: the same url is configured twice');
+    expect(p.some((x) => x.startsWith('webhooks[1].types[1]: must be one of'))).toBe(true);
+  });
+
   it('reports schema and reference problems together', () => {
     const c = base() as Record<string, unknown> & ReturnType<typeof base>;
     (c.api as Record<string, unknown>).port = 70000;

@@ -80,6 +80,18 @@ describe('technician API', () => {
     await until(() => registers(site, 'A-01-09')[0] === 0, 'restored to dark', 5000);
   });
 
+  it('shows a controller snapshot at /status for any role', async () => {
+    const r = await api('GET', '/status', undefined, 'viewer');
+    expect(r.status).toBe(200);
+    expect(r.json).toMatchObject({
+      site: 'DEMO-1',
+      engine: { picks: expect.any(Number) },
+      webhooks: [{ deliveredSeq: expect.any(Number) }],
+    });
+    expect(r.json.buses.map((b: any) => b.id)).toEqual(['bus-a', 'bus-b']);
+    expect((await api('GET', '/status', undefined, 'viewer')).status).toBe(200);
+  });
+
   it('reads a module identity', async () => {
     const r = await api('GET', '/technician/buses/bus-a/modules/2/identity');
     expect(r.status).toBe(200);
