@@ -26,6 +26,7 @@ interface LineRow {
   picker: string | null;
   via: string | null;
   reason: string | null;
+  flag?: string | null;
   updated_at: string;
 }
 interface OrderRow {
@@ -120,6 +121,7 @@ function lineView(r: LineRow): LineView {
     picker: r.picker,
     via: r.via,
     reason: r.reason,
+    flag: r.flag ?? null,
     updatedAt: r.updated_at,
   };
 }

@@ -66,6 +66,10 @@ export const LineView = T.Object({
   picker: NStr,
   via: T.Union([T.String({ description: 'light | voice | api' }), T.Null()]),
   reason: NStr,
+  flag: T.Union([
+    T.String({ description: 'waiting (its module shows another line) | device-offline' }),
+    T.Null(),
+  ]),
   updatedAt: Str,
 });
 export const OrderView = T.Object({

@@ -154,6 +154,7 @@ describe('pick zone', () => {
     expect(f.a.lit(1)!.color).toBe(ra.color);
     expect(f.a.lit(3)!.color).toBe(rb.color);
     expect(rb.waiting).toEqual([{ lineId: 'Lb1', location: 'A-01-02' }]);
+    expect(f.waves.getOrder('O5b').lines[0]).toMatchObject({ status: 'open', flag: 'waiting' });
     expect(f.a.lit(2)).toMatchObject({ color: ra.color, display: 2 });
     f.a.press(2); // jdoe takes A-01-02: it now shows asmith's line
     await until(() => f.a.lit(2)?.color === rb.color, 'module 2 handed to the second picker');
@@ -236,9 +237,7 @@ describe('pick zone', () => {
       location: 'A-01-08',
       litLine: 'L1',
     });
-    expect(f.store.db.prepare("SELECT flag FROM lines WHERE id = 'L1'").get()).toEqual({
-      flag: 'device-offline',
-    });
+    expect(f.waves.getOrder('O9').lines[0].flag).toBe('device-offline');
     f.a.states.clear(); // it lost its state while away
     f.a.setOnline(8, true);
     await until(() => f.a.lit(8) !== undefined, 're-lit when back');
