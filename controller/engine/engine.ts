@@ -21,10 +21,12 @@ import {
   type LightRow,
   lightAt,
   openLinesInZone,
-  sessions,
   setFlag,
 } from './repo.ts';
 import { decidePickScan, decidePutScan, type ScanDecision } from './scan.ts';
+import { type ZoneStatus, zoneStatus } from './status.ts';
+
+export type { ZoneStatus } from './status.ts';
 
 export interface EngineDeps {
   store: Store;
@@ -38,23 +40,6 @@ export interface EngineDeps {
 
 export interface ScanResult extends ScanDecision {
   failed: LightOutcome[];
-}
-
-export interface ZoneStatus {
-  zone: string;
-  name: string;
-  mode: string;
-  locations: number;
-  sessions: { orderId: string; picker: string; color: string; startedAt: string }[];
-  lit: {
-    lineId: string;
-    location: string | null;
-    bus: string;
-    address: number;
-    quantity: number | null;
-    color: string | null;
-    picker: string | null;
-  }[];
 }
 
 export interface EngineStats {
@@ -181,34 +166,7 @@ export class PickEngine {
 
   /** Live state of a zone: active orders with their pickers, lit modules. */
   zoneStatus(zoneId: string): ZoneStatus {
-    const zone = this.#d.site.zones.get(zoneId);
-    if (!zone) throw new PicklineError('ZONE_NOT_FOUND', `no zone ${zoneId}`);
-    const db = this.#d.store.db;
-    return {
-      zone: zone.id,
-      name: zone.name,
-      mode: zone.mode,
-      locations: zone.locations.length,
-      sessions: sessions(db, zone.id).map((s) => ({
-        orderId: s.order_id,
-        picker: s.picker,
-        color: s.color,
-        startedAt: s.started_at,
-      })),
-      lit: (
-        db
-          .prepare('SELECT * FROM lights WHERE zone = ? ORDER BY bus, address')
-          .all(zone.id) as LightRow[]
-      ).map((r) => ({
-        lineId: r.line_id,
-        location: this.#d.site.byModule.get(`${r.bus}/${r.address}`)?.id ?? null,
-        bus: r.bus,
-        address: r.address,
-        quantity: r.display,
-        color: r.color,
-        picker: r.picker,
-      })),
-    };
+    return zoneStatus(this.#d.store.db, this.#d.site, zoneId);
   }
 
   stats(): EngineStats {

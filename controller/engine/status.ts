@@ -1,0 +1,51 @@
+/** Read models of the floor for the API: a zone's pickers, orders and lit modules. */
+import { PicklineError } from '../../config/errors.ts';
+import type { Site } from '../site.ts';
+import type { Db } from '../store/db.ts';
+import { type LightRow, sessions } from './repo.ts';
+
+export interface ZoneStatus {
+  zone: string;
+  name: string;
+  mode: string;
+  locations: number;
+  sessions: { orderId: string; picker: string; color: string; startedAt: string }[];
+  lit: {
+    lineId: string;
+    location: string | null;
+    bus: string;
+    address: number;
+    quantity: number | null;
+    color: string | null;
+    picker: string | null;
+  }[];
+}
+
+export function zoneStatus(db: Db, site: Site, zoneId: string): ZoneStatus {
+  const zone = site.zones.get(zoneId);
+  if (!zone) throw new PicklineError('ZONE_NOT_FOUND', `no zone ${zoneId}`);
+  const lit = db
+    .prepare('SELECT * FROM lights WHERE zone = ? ORDER BY bus, address')
+    .all(zone.id) as LightRow[];
+  return {
+    zone: zone.id,
+    name: zone.name,
+    mode: zone.mode,
+    locations: zone.locations.length,
+    sessions: sessions(db, zone.id).map((s) => ({
+      orderId: s.order_id,
+      picker: s.picker,
+      color: s.color,
+      startedAt: s.started_at,
+    })),
+    lit: lit.map((r) => ({
+      lineId: r.line_id,
+      location: site.byModule.get(`${r.bus}/${r.address}`)?.id ?? null,
+      bus: r.bus,
+      address: r.address,
+      quantity: r.display,
+      color: r.color,
+      picker: r.picker,
+    })),
+  };
+}
