@@ -69,10 +69,11 @@ describe('site configuration', () => {
       { id: 'L3', bus: 'nope', address: 3 },
       { id: 'L4' },
     );
-    c.buses.push({ id: 'b1', transport: 'modbus-rtu', profile: 'ghost' } as never);
+    c.buses.push({ id: 'b1', transport: 'modbus-rtu', profile: 'ghost', simulate: true } as never);
     expect(problems(c)).toEqual([
       'buses[1].id: duplicate bus id "b1"',
       'buses[1].path: is required for transport modbus-rtu',
+      'buses[1].simulate: only modbus-tcp buses can be simulated in-process',
       'buses[1].profile: unknown profile "ghost" (have: generic-io-lamp-v1, pickline-ptl-v1)',
       'zones[0].locations[0].address: bus "b1" address 1 is already used by done indicator of zone A',
       'zones[0].locations[1].id: duplicate location id "L1" (also zones[0].locations[0])',
