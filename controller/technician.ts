@@ -12,7 +12,7 @@ import type {
   TechnicianBus,
 } from '../device-drivers/types.ts';
 import type { Site } from './site.ts';
-import type { Store } from './store/db.ts';
+import { type Store, stmt } from './store/db.ts';
 
 export interface ModuleView extends ModuleInfo {
   location: string | null;
@@ -139,7 +139,7 @@ export class Technician {
   }
 
   #inUse(busId: string): Set<number> {
-    const rows = this.#store.db.prepare('SELECT address FROM lights WHERE bus = ?').all(busId) as {
+    const rows = stmt(this.#store.db, 'SELECT address FROM lights WHERE bus = ?').all(busId) as {
       address: number;
     }[];
     return new Set(rows.map((r) => r.address));

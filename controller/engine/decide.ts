@@ -7,7 +7,7 @@
 import { PicklineError } from '../../config/errors.ts';
 import type { Color } from '../../config/schema.ts';
 import type { Site, Zone } from '../site.ts';
-import type { Db } from '../store/db.ts';
+import { type Db, stmt } from '../store/db.ts';
 import type { LineRow } from '../waves/repo.ts';
 import {
   insertLight,
@@ -48,7 +48,8 @@ export function lightOrWait(
   const existing = lightAt(db, m.bus, m.address);
   if (existing) {
     if (existing.line_id === line.id) return existing;
-    db.prepare(
+    stmt(
+      db,
       "UPDATE lines SET flag = 'waiting', updated_at = ? WHERE id = ? AND flag IS NOT 'waiting'",
     ).run(now, line.id);
     return null;
@@ -66,7 +67,7 @@ export function lightOrWait(
     lit_at: now,
   };
   insertLight(db, row);
-  db.prepare('UPDATE lines SET flag = NULL WHERE id = ?').run(line.id);
+  stmt(db, 'UPDATE lines SET flag = NULL WHERE id = ?').run(line.id);
   setLineStatus(db, line.id, 'lit', now);
   return row;
 }
@@ -81,17 +82,17 @@ export function nextForModule(
 ): LightRow | null {
   const loc = site.byModule.get(`${bus}/${address}`);
   if (!loc || lightAt(db, bus, address)) return null;
-  const next = db
-    .prepare(
-      `SELECT l.*, o.cubby AS cubby FROM lines l JOIN orders o ON o.id = l.order_id
+  const next = stmt(
+    db,
+    `SELECT l.*, o.cubby AS cubby FROM lines l JOIN orders o ON o.id = l.order_id
        WHERE l.status = 'open' AND l.flag = 'waiting' AND (l.location = ? OR (l.location IS NULL AND o.cubby = ?))
        ORDER BY l.updated_at, l.idx LIMIT 1`,
-    )
-    .get(loc.id, loc.id) as (LineRow & { cubby: string | null }) | undefined;
+  ).get(loc.id, loc.id) as (LineRow & { cubby: string | null }) | undefined;
   if (!next) return null;
-  const s = db
-    .prepare('SELECT picker, color FROM zone_sessions WHERE zone = ? AND order_id = ?')
-    .get(loc.zone, next.order_id) as { picker: string; color: Color } | undefined;
+  const s = stmt(db, 'SELECT picker, color FROM zone_sessions WHERE zone = ? AND order_id = ?').get(
+    loc.zone,
+    next.order_id,
+  ) as { picker: string; color: Color } | undefined;
   if (!s) return null;
   return lightOrWait(db, site, next, next.cubby, s, now);
 }

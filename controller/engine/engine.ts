@@ -9,7 +9,7 @@ import { PicklineError } from '../../config/errors.ts';
 import type { HealthChange, KeyEvent, LightBus, Unsubscribe } from '../../device-drivers/types.ts';
 import type { Outbox } from '../events/outbox.ts';
 import type { Site } from '../site.ts';
-import type { Store } from '../store/db.ts';
+import { type Store, stmt } from '../store/db.ts';
 import type { LineRow } from '../waves/repo.ts';
 import { nextForModule } from './decide.ts';
 import { Lighting, type LightOutcome } from './lighting.ts';
@@ -85,7 +85,7 @@ export class PickEngine {
       for (const r of allLights(db)) {
         const l = getLine(db, r.line_id);
         if (l?.status !== 'lit')
-          db.prepare('DELETE FROM lights WHERE bus = ? AND address = ?').run(r.bus, r.address);
+          stmt(db, 'DELETE FROM lights WHERE bus = ? AND address = ?').run(r.bus, r.address);
       }
       return allLights(db);
     });
@@ -130,7 +130,7 @@ export class PickEngine {
     const { store } = this.#d;
     const { l, picker } = store.tx(() => {
       const l = getLine(store.db, lineId);
-      const lit = store.db.prepare('SELECT picker FROM lights WHERE line_id = ?').get(lineId) as
+      const lit = stmt(store.db, 'SELECT picker FROM lights WHERE line_id = ?').get(lineId) as
         | { picker: string | null }
         | undefined;
       return { l, picker: lit?.picker ?? null };
@@ -152,11 +152,11 @@ export class PickEngine {
     const now = new Date().toISOString();
     const freed = store.tx(() =>
       litLines.flatMap((l) => {
-        const row = store.db.prepare('SELECT * FROM lights WHERE line_id = ?').get(l.id) as
+        const row = stmt(store.db, 'SELECT * FROM lights WHERE line_id = ?').get(l.id) as
           | LightRow
           | undefined;
         if (!row) return [];
-        store.db.prepare('DELETE FROM lights WHERE line_id = ?').run(l.id);
+        stmt(store.db, 'DELETE FROM lights WHERE line_id = ?').run(l.id);
         return [{ row, next: nextForModule(store.db, site, row.bus, row.address, now) }];
       }),
     );

@@ -6,7 +6,7 @@
  */
 import { PicklineError } from '../../config/errors.ts';
 import type { Outbox } from '../events/outbox.ts';
-import type { Db } from '../store/db.ts';
+import { type Db, stmt } from '../store/db.ts';
 import type { LineRow } from '../waves/repo.ts';
 import {
   deleteLightOfLine,
@@ -51,10 +51,11 @@ export function commitPick(db: Db, outbox: Outbox, p: PickInput, now = new Date(
   const short = p.short === true || p.quantity < l.quantity;
   const status = short ? 'short' : 'picked';
   const reason = short ? (p.reason ?? (p.short ? 'short-key' : 'quantity')) : null;
-  db.prepare(
+  stmt(
+    db,
     'UPDATE lines SET status = ?, picked = ?, picker = ?, via = ?, reason = ?, flag = NULL, updated_at = ? WHERE id = ?',
   ).run(status, p.quantity, p.picker, p.via, reason, at, l.id);
-  db.prepare('INSERT INTO line_history (line_id, status, at, detail) VALUES (?, ?, ?, ?)').run(
+  stmt(db, 'INSERT INTO line_history (line_id, status, at, detail) VALUES (?, ?, ?, ?)').run(
     l.id,
     status,
     at,
@@ -85,8 +86,8 @@ export function commitPick(db: Db, outbox: Outbox, p: PickInput, now = new Date(
   let orderCompleted = false;
   if (openInOrder === 0 && o.status !== 'cancelled') {
     orderCompleted = true;
-    db.prepare("UPDATE orders SET status = 'completed', updated_at = ? WHERE id = ?").run(at, o.id);
-    for (const s of db.prepare('SELECT zone FROM zone_sessions WHERE order_id = ?').all(o.id) as {
+    stmt(db, "UPDATE orders SET status = 'completed', updated_at = ? WHERE id = ?").run(at, o.id);
+    for (const s of stmt(db, 'SELECT zone FROM zone_sessions WHERE order_id = ?').all(o.id) as {
       zone: string;
     }[]) {
       deleteSession(db, s.zone, o.id);
@@ -111,12 +112,12 @@ export function commitPick(db: Db, outbox: Outbox, p: PickInput, now = new Date(
     "SELECT COUNT(*) AS n FROM lines WHERE wave_id = ? AND status IN ('open','lit')",
     l.wave_id,
   );
-  const wave = db.prepare('SELECT status FROM waves WHERE id = ?').get(l.wave_id) as {
+  const wave = stmt(db, 'SELECT status FROM waves WHERE id = ?').get(l.wave_id) as {
     status: string;
   };
   if (openInWave === 0 && wave.status !== 'cancelled' && wave.status !== 'completed') {
     waveCompleted = true;
-    db.prepare("UPDATE waves SET status = 'completed', updated_at = ? WHERE id = ?").run(
+    stmt(db, "UPDATE waves SET status = 'completed', updated_at = ? WHERE id = ?").run(
       at,
       l.wave_id,
     );
@@ -126,24 +127,20 @@ export function commitPick(db: Db, outbox: Outbox, p: PickInput, now = new Date(
       now,
     );
   } else if (wave.status === 'accepted') {
-    db.prepare("UPDATE waves SET status = 'active', updated_at = ? WHERE id = ?").run(
-      at,
-      l.wave_id,
-    );
+    stmt(db, "UPDATE waves SET status = 'active', updated_at = ? WHERE id = ?").run(at, l.wave_id);
   }
   return { line: getLine(db, l.id)!, light, orderCompleted, waveCompleted };
 }
 
 function count(db: Db, sql: string, arg: string): number {
-  return (db.prepare(sql).get(arg) as { n: number }).n;
+  return (stmt(db, sql).get(arg) as { n: number }).n;
 }
 
 function totals(db: Db, col: 'order_id' | 'wave_id', id: string): Record<string, number> {
-  const rows = db
-    .prepare(
-      `SELECT status, COUNT(*) AS n, SUM(picked) AS q FROM lines WHERE ${col} = ? GROUP BY status`,
-    )
-    .all(id) as {
+  const rows = stmt(
+    db,
+    `SELECT status, COUNT(*) AS n, SUM(picked) AS q FROM lines WHERE ${col} = ? GROUP BY status`,
+  ).all(id) as {
     status: string;
     n: number;
     q: number;

@@ -2,7 +2,7 @@
  * SQL of the pick engine: lit modules, zone sessions, and the commit of a
  * pick with its events. Writes run inside `store.tx()` of the caller.
  */
-import type { Db } from '../store/db.ts';
+import { type Db, stmt } from '../store/db.ts';
 import type { LineRow, OrderRow } from '../waves/repo.ts';
 
 export interface LightRow {
@@ -29,49 +29,50 @@ export interface SessionRow {
 /** Next job token, 1–65535 (CONTRACTS.md §4 JOB_SEQ is a 16-bit register). */
 export function nextSeq(db: Db): number {
   const cur = Number(
-    (db.prepare("SELECT value FROM meta WHERE key = 'job_seq'").get() as { value: string }).value,
+    (stmt(db, "SELECT value FROM meta WHERE key = 'job_seq'").get() as { value: string }).value,
   );
   const next = (cur % 65535) + 1;
-  db.prepare("UPDATE meta SET value = ? WHERE key = 'job_seq'").run(String(next));
+  stmt(db, "UPDATE meta SET value = ? WHERE key = 'job_seq'").run(String(next));
   return next;
 }
 
 export function lightAt(db: Db, bus: string, address: number): LightRow | undefined {
-  return db.prepare('SELECT * FROM lights WHERE bus = ? AND address = ?').get(bus, address) as
+  return stmt(db, 'SELECT * FROM lights WHERE bus = ? AND address = ?').get(bus, address) as
     | LightRow
     | undefined;
 }
 
 export function allLights(db: Db): LightRow[] {
-  return db.prepare('SELECT * FROM lights ORDER BY bus, address').all() as LightRow[];
+  return stmt(db, 'SELECT * FROM lights ORDER BY bus, address').all() as LightRow[];
 }
 
 export function insertLight(db: Db, l: LightRow): void {
-  db.prepare(
+  stmt(
+    db,
     `INSERT INTO lights (bus, address, line_id, zone, seq, mode, color, display, picker, lit_at)
      VALUES (@bus, @address, @line_id, @zone, @seq, @mode, @color, @display, @picker, @lit_at)`,
   ).run(l);
 }
 
 export function deleteLightOfLine(db: Db, lineId: string): LightRow | undefined {
-  const row = db.prepare('SELECT * FROM lights WHERE line_id = ?').get(lineId) as
+  const row = stmt(db, 'SELECT * FROM lights WHERE line_id = ?').get(lineId) as
     | LightRow
     | undefined;
-  if (row) db.prepare('DELETE FROM lights WHERE line_id = ?').run(lineId);
+  if (row) stmt(db, 'DELETE FROM lights WHERE line_id = ?').run(lineId);
   return row;
 }
 
 export function line(db: Db, lineId: string): LineRow | undefined {
-  return db.prepare('SELECT * FROM lines WHERE id = ?').get(lineId) as LineRow | undefined;
+  return stmt(db, 'SELECT * FROM lines WHERE id = ?').get(lineId) as LineRow | undefined;
 }
 
 export function order(db: Db, orderId: string): OrderRow | undefined {
-  return db.prepare('SELECT * FROM orders WHERE id = ?').get(orderId) as OrderRow | undefined;
+  return stmt(db, 'SELECT * FROM orders WHERE id = ?').get(orderId) as OrderRow | undefined;
 }
 
 export function setLineStatus(db: Db, lineId: string, status: 'open' | 'lit', now: string): void {
-  db.prepare('UPDATE lines SET status = ?, updated_at = ? WHERE id = ?').run(status, now, lineId);
-  db.prepare('INSERT INTO line_history (line_id, status, at) VALUES (?, ?, ?)').run(
+  stmt(db, 'UPDATE lines SET status = ?, updated_at = ? WHERE id = ?').run(status, now, lineId);
+  stmt(db, 'INSERT INTO line_history (line_id, status, at) VALUES (?, ?, ?)').run(
     lineId,
     status,
     now,
@@ -79,10 +80,12 @@ export function setLineStatus(db: Db, lineId: string, status: 'open' | 'lit', no
 }
 
 export function markActive(db: Db, orderId: string, waveId: string, now: string): void {
-  db.prepare(
+  stmt(
+    db,
     "UPDATE orders SET status = 'active', updated_at = ? WHERE id = ? AND status = 'open'",
   ).run(now, orderId);
-  db.prepare(
+  stmt(
+    db,
     "UPDATE waves SET status = 'active', updated_at = ? WHERE id = ? AND status = 'accepted'",
   ).run(now, waveId);
 }
@@ -90,32 +93,32 @@ export function markActive(db: Db, orderId: string, waveId: string, now: string)
 export function sessions(db: Db, zone?: string): SessionRow[] {
   return (
     zone
-      ? db.prepare('SELECT * FROM zone_sessions WHERE zone = ? ORDER BY started_at').all(zone)
-      : db.prepare('SELECT * FROM zone_sessions ORDER BY started_at').all()
+      ? stmt(db, 'SELECT * FROM zone_sessions WHERE zone = ? ORDER BY started_at').all(zone)
+      : stmt(db, 'SELECT * FROM zone_sessions ORDER BY started_at').all()
   ) as SessionRow[];
 }
 
 export function insertSession(db: Db, s: SessionRow): void {
-  db.prepare(
+  stmt(
+    db,
     'INSERT INTO zone_sessions (zone, order_id, picker, color, started_at) VALUES (@zone, @order_id, @picker, @color, @started_at)',
   ).run(s);
 }
 
 export function deleteSession(db: Db, zone: string, orderId: string): void {
-  db.prepare('DELETE FROM zone_sessions WHERE zone = ? AND order_id = ?').run(zone, orderId);
+  stmt(db, 'DELETE FROM zone_sessions WHERE zone = ? AND order_id = ?').run(zone, orderId);
 }
 
 /** Open (not yet lit, not closed) lines of an order at the locations of a zone. */
 export function openLinesInZone(db: Db, orderId: string, zone: string): LineRow[] {
-  return db
-    .prepare(
-      `SELECT l.* FROM lines l JOIN locations loc ON loc.id = l.location
+  return stmt(
+    db,
+    `SELECT l.* FROM lines l JOIN locations loc ON loc.id = l.location
        WHERE l.order_id = ? AND loc.zone = ? AND l.status IN ('open','lit') ORDER BY l.idx`,
-    )
-    .all(orderId, zone) as LineRow[];
+  ).all(orderId, zone) as LineRow[];
 }
 
 export function setFlag(db: Db, lineIds: string[], flag: string | null, now: string): void {
-  const st = db.prepare('UPDATE lines SET flag = ?, updated_at = ? WHERE id = ?');
+  const st = stmt(db, 'UPDATE lines SET flag = ?, updated_at = ? WHERE id = ?');
   for (const id of lineIds) st.run(flag, now, id);
 }

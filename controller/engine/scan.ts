@@ -6,7 +6,7 @@
  */
 import { PicklineError } from '../../config/errors.ts';
 import type { Site, Zone } from '../site.ts';
-import type { Db } from '../store/db.ts';
+import { type Db, stmt } from '../store/db.ts';
 import type { LineRow, OrderRow } from '../waves/repo.ts';
 import { colorFor, lightOrWait } from './decide.ts';
 import { insertSession, type LightRow, openLinesInZone } from './repo.ts';
@@ -31,13 +31,12 @@ export function decidePickScan(
   picker: string,
   now: string,
 ): ScanDecision {
-  const order = db
-    .prepare(
-      `SELECT o.* FROM orders o JOIN waves w ON w.id = o.wave_id
+  const order = stmt(
+    db,
+    `SELECT o.* FROM orders o JOIN waves w ON w.id = o.wave_id
        WHERE (o.container = ? OR o.id = ?) AND o.put_wall IS NULL AND o.status IN ('open','active')
        ORDER BY w.priority DESC, w.created_at, o.idx LIMIT 1`,
-    )
-    .get(code, code) as OrderRow | undefined;
+  ).get(code, code) as OrderRow | undefined;
   if (!order)
     throw new PicklineError('SCAN_NOT_MATCHED', `no open order with container or id "${code}"`);
   const base = {
@@ -48,9 +47,10 @@ export function decidePickScan(
   };
   const lines = openLinesInZone(db, order.id, zone.id);
   if (lines.length === 0) return { ...base, color: null, lit: [], waiting: [], done: true };
-  const session = db
-    .prepare('SELECT * FROM zone_sessions WHERE zone = ? AND order_id = ?')
-    .get(zone.id, order.id) as { picker: string; color: string } | undefined;
+  const session = stmt(db, 'SELECT * FROM zone_sessions WHERE zone = ? AND order_id = ?').get(
+    zone.id,
+    order.id,
+  ) as { picker: string; color: string } | undefined;
   const who = session
     ? { picker: session.picker, color: session.color as never }
     : { picker, color: colorFor(db, zone, picker) };
@@ -80,14 +80,13 @@ export function decidePutScan(
   picker: string,
   now: string,
 ): ScanDecision {
-  const rows = db
-    .prepare(
-      `SELECT l.*, o.cubby AS cubby FROM lines l JOIN orders o ON o.id = l.order_id JOIN waves w ON w.id = o.wave_id
+  const rows = stmt(
+    db,
+    `SELECT l.*, o.cubby AS cubby FROM lines l JOIN orders o ON o.id = l.order_id JOIN waves w ON w.id = o.wave_id
        WHERE l.sku = ? AND l.status = 'open' AND (l.flag IS NULL OR l.flag != 'waiting')
          AND o.put_wall = ? AND o.status IN ('open','active')
        ORDER BY w.priority DESC, w.created_at, o.idx, l.idx`,
-    )
-    .all(sku, zone.id) as (LineRow & { cubby: string | null })[];
+  ).all(sku, zone.id) as (LineRow & { cubby: string | null })[];
   if (rows.length === 0)
     throw new PicklineError('SCAN_NOT_MATCHED', `no order at put wall ${zone.id} needs "${sku}"`);
   const color = colorFor(db, zone, picker);
@@ -111,9 +110,10 @@ export function decidePutScan(
       decision.waiting.push({ lineId: l.id, location: null });
       continue;
     }
-    const has = db
-      .prepare('SELECT 1 FROM zone_sessions WHERE zone = ? AND order_id = ?')
-      .get(zone.id, l.order_id);
+    const has = stmt(db, 'SELECT 1 FROM zone_sessions WHERE zone = ? AND order_id = ?').get(
+      zone.id,
+      l.order_id,
+    );
     if (!has)
       insertSession(db, { zone: zone.id, order_id: l.order_id, picker, color, started_at: now });
     const row = lightOrWait(db, site, l, cubby, { picker, color }, now);
@@ -127,15 +127,14 @@ export function decidePutScan(
 function assignCubby(db: Db, zone: Zone, orderId: string, now: string): string | null {
   const taken = new Set(
     (
-      db
-        .prepare(
-          "SELECT cubby FROM orders WHERE put_wall = ? AND cubby IS NOT NULL AND status IN ('open','active')",
-        )
-        .all(zone.id) as { cubby: string }[]
+      stmt(
+        db,
+        "SELECT cubby FROM orders WHERE put_wall = ? AND cubby IS NOT NULL AND status IN ('open','active')",
+      ).all(zone.id) as { cubby: string }[]
     ).map((r) => r.cubby),
   );
   const free = zone.locations.find((l) => !taken.has(l.id));
   if (!free) return null;
-  db.prepare('UPDATE orders SET cubby = ?, updated_at = ? WHERE id = ?').run(free.id, now, orderId);
+  stmt(db, 'UPDATE orders SET cubby = ?, updated_at = ? WHERE id = ?').run(free.id, now, orderId);
   return free.id;
 }

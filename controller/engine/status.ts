@@ -1,7 +1,7 @@
 /** Read models of the floor for the API: a zone's pickers, orders and lit modules. */
 import { PicklineError } from '../../config/errors.ts';
 import type { Site } from '../site.ts';
-import type { Db } from '../store/db.ts';
+import { type Db, stmt } from '../store/db.ts';
 import { type LightRow, sessions } from './repo.ts';
 
 export interface ZoneStatus {
@@ -24,9 +24,9 @@ export interface ZoneStatus {
 export function zoneStatus(db: Db, site: Site, zoneId: string): ZoneStatus {
   const zone = site.zones.get(zoneId);
   if (!zone) throw new PicklineError('ZONE_NOT_FOUND', `no zone ${zoneId}`);
-  const lit = db
-    .prepare('SELECT * FROM lights WHERE zone = ? ORDER BY bus, address')
-    .all(zone.id) as LightRow[];
+  const lit = stmt(db, 'SELECT * FROM lights WHERE zone = ? ORDER BY bus, address').all(
+    zone.id,
+  ) as LightRow[];
   return {
     zone: zone.id,
     name: zone.name,

@@ -5,7 +5,7 @@
  * in commit order; `eventId` is unique across stores (`e-<storeId>-<seq>`),
  * so a receiver that dedupes by id never drops an event of a rebuilt store.
  */
-import type { Store } from '../store/db.ts';
+import { type Store, stmt } from '../store/db.ts';
 
 export const EVENT_TYPES = [
   'wave.accepted',
@@ -51,11 +51,11 @@ export class Outbox {
     if (!db.inTransaction) throw new Error('Outbox.append must run inside a transaction');
     if (!this.#storeId) {
       this.#storeId = (
-        db.prepare("SELECT value FROM meta WHERE key = 'store_id'").get() as { value: string }
+        stmt(db, "SELECT value FROM meta WHERE key = 'store_id'").get() as { value: string }
       ).value;
     }
     const seq = (
-      db.prepare('SELECT COALESCE(MAX(seq), 0) + 1 AS s FROM events').get() as { s: number }
+      stmt(db, 'SELECT COALESCE(MAX(seq), 0) + 1 AS s FROM events').get() as { s: number }
     ).s;
     const e: PicklineEvent = {
       eventId: `e-${this.#storeId}-${String(seq).padStart(6, '0')}`,
@@ -64,7 +64,8 @@ export class Outbox {
       occurredAt: at.toISOString(),
       data,
     };
-    db.prepare(
+    stmt(
+      db,
       'INSERT INTO events (seq, event_id, type, occurred_at, data) VALUES (?, ?, ?, ?, ?)',
     ).run(seq, e.eventId, type, e.occurredAt, JSON.stringify(data));
     this.#schedule(e);
@@ -75,17 +76,16 @@ export class Outbox {
   read(after: number, limit: number, types?: readonly string[]): PicklineEvent[] {
     const filter =
       types && types.length > 0 ? ` AND type IN (${types.map(() => '?').join(',')})` : '';
-    const rows = this.#store.db
-      .prepare(
-        `SELECT seq, event_id, type, occurred_at, data FROM events WHERE seq > ?${filter} ORDER BY seq LIMIT ?`,
-      )
-      .all(after, ...(filter ? types! : []), limit) as Row[];
+    const rows = stmt(
+      this.#store.db,
+      `SELECT seq, event_id, type, occurred_at, data FROM events WHERE seq > ?${filter} ORDER BY seq LIMIT ?`,
+    ).all(after, ...(filter ? types! : []), limit) as Row[];
     return rows.map(toEvent);
   }
 
   lastSeq(): number {
     return (
-      this.#store.db.prepare('SELECT COALESCE(MAX(seq), 0) AS s FROM events').get() as { s: number }
+      stmt(this.#store.db, 'SELECT COALESCE(MAX(seq), 0) AS s FROM events').get() as { s: number }
     ).s;
   }
 
@@ -105,7 +105,7 @@ export class Outbox {
       this.#pending = [];
       if (!this.#store.isOpen) return;
       const db = this.#store.db;
-      const exists = db.prepare('SELECT 1 FROM events WHERE event_id = ?');
+      const exists = stmt(db, 'SELECT 1 FROM events WHERE event_id = ?');
       for (const ev of batch) {
         if (!exists.get(ev.eventId)) continue;
         for (const l of this.#listeners) {

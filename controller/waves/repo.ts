@@ -1,7 +1,7 @@
 /**
  * SQL for waves, orders and lines. Callers run writes inside `store.tx()`.
  */
-import type { Db } from '../store/db.ts';
+import { type Db, stmt } from '../store/db.ts';
 import type {
   LineStatus,
   LineView,
@@ -47,17 +47,20 @@ interface WaveRow {
 }
 
 export function insertWave(db: Db, w: WaveInput, hash: string, now: string): void {
-  db.prepare(
+  stmt(
+    db,
     'INSERT INTO waves (id, priority, status, body_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
   ).run(w.waveId, w.priority ?? 0, 'accepted', hash, now, now);
-  const order = db.prepare(
+  const order = stmt(
+    db,
     'INSERT INTO orders (id, wave_id, idx, container, put_wall, cubby, status, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
   );
-  const line = db.prepare(
+  const line = stmt(
+    db,
     `INSERT INTO lines (id, order_id, wave_id, idx, sku, location, quantity, description, status, updated_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'open', ?)`,
   );
-  const hist = db.prepare("INSERT INTO line_history (line_id, status, at) VALUES (?, 'open', ?)");
+  const hist = stmt(db, "INSERT INTO line_history (line_id, status, at) VALUES (?, 'open', ?)");
   w.orders.forEach((o, i) => {
     order.run(
       o.orderId,
@@ -87,7 +90,7 @@ export function insertWave(db: Db, w: WaveInput, hash: string, now: string): voi
 }
 
 export function waveHash(db: Db, waveId: string): string | null {
-  const r = db.prepare('SELECT body_hash FROM waves WHERE id = ?').get(waveId) as
+  const r = stmt(db, 'SELECT body_hash FROM waves WHERE id = ?').get(waveId) as
     | { body_hash: string }
     | undefined;
   return r?.body_hash ?? null;
@@ -139,14 +142,14 @@ function orderView(o: OrderRow, lines: LineRow[]): OrderView {
 }
 
 export function getWave(db: Db, waveId: string): WaveView | null {
-  const w = db.prepare('SELECT * FROM waves WHERE id = ?').get(waveId) as WaveRow | undefined;
+  const w = stmt(db, 'SELECT * FROM waves WHERE id = ?').get(waveId) as WaveRow | undefined;
   if (!w) return null;
-  const orders = db
-    .prepare('SELECT * FROM orders WHERE wave_id = ? ORDER BY idx')
-    .all(waveId) as OrderRow[];
-  const lines = db
-    .prepare('SELECT * FROM lines WHERE wave_id = ? ORDER BY order_id, idx')
-    .all(waveId) as LineRow[];
+  const orders = stmt(db, 'SELECT * FROM orders WHERE wave_id = ? ORDER BY idx').all(
+    waveId,
+  ) as OrderRow[];
+  const lines = stmt(db, 'SELECT * FROM lines WHERE wave_id = ? ORDER BY order_id, idx').all(
+    waveId,
+  ) as LineRow[];
   const byOrder = new Map<string, LineRow[]>();
   const counts = { lines: lines.length, open: 0, picked: 0, short: 0, cancelled: 0 };
   for (const l of lines) {
@@ -167,12 +170,13 @@ export function getWave(db: Db, waveId: string): WaveView | null {
 }
 
 export function waveSummary(db: Db, waveId: string): WaveSummary | null {
-  const w = db.prepare('SELECT * FROM waves WHERE id = ?').get(waveId) as WaveRow | undefined;
+  const w = stmt(db, 'SELECT * FROM waves WHERE id = ?').get(waveId) as WaveRow | undefined;
   if (!w) return null;
   const counts = { lines: 0, open: 0, picked: 0, short: 0, cancelled: 0 };
-  for (const r of db
-    .prepare('SELECT status, COUNT(*) AS n FROM lines WHERE wave_id = ? GROUP BY status')
-    .all(waveId) as {
+  for (const r of stmt(
+    db,
+    'SELECT status, COUNT(*) AS n FROM lines WHERE wave_id = ? GROUP BY status',
+  ).all(waveId) as {
     status: LineStatus;
     n: number;
   }[]) {
@@ -181,7 +185,7 @@ export function waveSummary(db: Db, waveId: string): WaveSummary | null {
     else counts[r.status] += r.n;
   }
   const orders = (
-    db.prepare('SELECT COUNT(*) AS n FROM orders WHERE wave_id = ?').get(waveId) as { n: number }
+    stmt(db, 'SELECT COUNT(*) AS n FROM orders WHERE wave_id = ?').get(waveId) as { n: number }
   ).n;
   return {
     waveId: w.id,
@@ -195,16 +199,16 @@ export function waveSummary(db: Db, waveId: string): WaveSummary | null {
 }
 
 export function getOrder(db: Db, orderId: string): OrderView | null {
-  const o = db.prepare('SELECT * FROM orders WHERE id = ?').get(orderId) as OrderRow | undefined;
+  const o = stmt(db, 'SELECT * FROM orders WHERE id = ?').get(orderId) as OrderRow | undefined;
   if (!o) return null;
-  const lines = db
-    .prepare('SELECT * FROM lines WHERE order_id = ? ORDER BY idx')
-    .all(orderId) as LineRow[];
+  const lines = stmt(db, 'SELECT * FROM lines WHERE order_id = ? ORDER BY idx').all(
+    orderId,
+  ) as LineRow[];
   return orderView(o, lines);
 }
 
 export function waveStatus(db: Db, waveId: string): WaveStatus | null {
-  const r = db.prepare('SELECT status FROM waves WHERE id = ?').get(waveId) as
+  const r = stmt(db, 'SELECT status FROM waves WHERE id = ?').get(waveId) as
     | { status: WaveStatus }
     | undefined;
   return r?.status ?? null;
@@ -216,23 +220,26 @@ export function cancelWaveRows(
   waveId: string,
   now: string,
 ): { lit: LineRow[]; cancelled: number } {
-  const lit = db
-    .prepare("SELECT * FROM lines WHERE wave_id = ? AND status = 'lit'")
-    .all(waveId) as LineRow[];
-  const ids = db
-    .prepare("SELECT id FROM lines WHERE wave_id = ? AND status IN ('open','lit')")
-    .all(waveId) as { id: string }[];
-  const hist = db.prepare(
+  const lit = stmt(db, "SELECT * FROM lines WHERE wave_id = ? AND status = 'lit'").all(
+    waveId,
+  ) as LineRow[];
+  const ids = stmt(db, "SELECT id FROM lines WHERE wave_id = ? AND status IN ('open','lit')").all(
+    waveId,
+  ) as { id: string }[];
+  const hist = stmt(
+    db,
     "INSERT INTO line_history (line_id, status, at) VALUES (?, 'cancelled', ?)",
   );
   for (const { id } of ids) hist.run(id, now);
-  db.prepare(
+  stmt(
+    db,
     "UPDATE lines SET status = 'cancelled', updated_at = ? WHERE wave_id = ? AND status IN ('open','lit')",
   ).run(now, waveId);
-  db.prepare(
+  stmt(
+    db,
     "UPDATE orders SET status = 'cancelled', updated_at = ? WHERE wave_id = ? AND status IN ('open','active')",
   ).run(now, waveId);
-  db.prepare("UPDATE waves SET status = 'cancelled', updated_at = ? WHERE id = ?").run(now, waveId);
+  stmt(db, "UPDATE waves SET status = 'cancelled', updated_at = ? WHERE id = ?").run(now, waveId);
   return { lit, cancelled: ids.length };
 }
 
