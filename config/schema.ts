@@ -5,6 +5,7 @@
  * references lives in `config/load.ts`.
  */
 import { type Static, Type as T } from '@sinclair/typebox';
+import { EVENT_TYPES } from './events.ts';
 
 const Id = (description: string) =>
   T.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$', description });
@@ -113,21 +114,9 @@ export const WebhookConfig = T.Object(
     url: T.String({ pattern: '^https?://', description: 'Receiver of event POSTs' }),
     secret: T.String({ minLength: 1, description: 'HMAC-SHA256 key' }),
     types: T.Optional(
-      T.Array(
-        T.Union(
-          [
-            'wave.accepted',
-            'line.picked',
-            'line.shorted',
-            'order.completed',
-            'wave.completed',
-            'wave.cancelled',
-            'device.offline',
-            'device.online',
-          ].map((t) => T.Literal(t)),
-        ),
-        { description: 'Event types to send (default all)' },
-      ),
+      T.Array(T.Union(EVENT_TYPES.map((t) => T.Literal(t))), {
+        description: 'Event types to send (default all)',
+      }),
     ),
     timeoutMs: T.Optional(T.Integer({ minimum: 100, maximum: 60000 })),
     maxBackoffMs: T.Optional(T.Integer({ minimum: 100, maximum: 3600000 })),

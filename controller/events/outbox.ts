@@ -5,19 +5,10 @@
  * in commit order; `eventId` is unique across stores (`e-<storeId>-<seq>`),
  * so a receiver that dedupes by id never drops an event of a rebuilt store.
  */
+import type { EventType } from '../../config/events.ts';
 import { type Store, stmt } from '../store/db.ts';
 
-export const EVENT_TYPES = [
-  'wave.accepted',
-  'line.picked',
-  'line.shorted',
-  'order.completed',
-  'wave.completed',
-  'wave.cancelled',
-  'device.offline',
-  'device.online',
-] as const;
-export type EventType = (typeof EVENT_TYPES)[number];
+export { EVENT_TYPES, type EventType } from '../../config/events.ts';
 
 export interface PicklineEvent {
   eventId: string;

@@ -20,7 +20,7 @@ import { PicklineError } from '../../config/errors.ts';
 import type { WebhookConfig } from '../../config/schema.ts';
 import pkg from '../../package.json' with { type: 'json' };
 import type { Store } from '../store/db.ts';
-import { EVENT_TYPES, type Outbox } from './outbox.ts';
+import type { Outbox } from './outbox.ts';
 import { WebhookChannel } from './webhook-channel.ts';
 import { WebhookCursors } from './webhook-cursors.ts';
 
@@ -123,13 +123,6 @@ export class WebhookDispatcher {
     });
     this.#loops = this.#channels.map((c, i) => c.run(opened[i]));
     for (const [i, c] of this.#channels.entries()) {
-      const unknown = c.types?.filter((t) => !(EVENT_TYPES as readonly string[]).includes(t));
-      if (unknown?.length) {
-        this.#log.warn(
-          { url: redact(c.url), unknown },
-          'webhook types filter names unknown event types',
-        );
-      }
       this.#log.info(
         { url: redact(c.url), deliveredSeq: opened[i].deliveredSeq, types: c.types ?? 'all' },
         'webhook started',
