@@ -142,8 +142,8 @@ function orderView(o: OrderRow, lines: LineRow[]): OrderView {
 }
 
 export function getWave(db: Db, waveId: string): WaveView | null {
-  const w = stmt(db, 'SELECT * FROM waves WHERE id = ?').get(waveId) as WaveRow | undefined;
-  if (!w) return null;
+  const summary = waveSummary(db, waveId);
+  if (!summary) return null;
   const orders = stmt(db, 'SELECT * FROM orders WHERE wave_id = ? ORDER BY idx').all(
     waveId,
   ) as OrderRow[];
@@ -151,22 +151,11 @@ export function getWave(db: Db, waveId: string): WaveView | null {
     waveId,
   ) as LineRow[];
   const byOrder = new Map<string, LineRow[]>();
-  const counts = { lines: lines.length, open: 0, picked: 0, short: 0, cancelled: 0 };
   for (const l of lines) {
     if (!byOrder.has(l.order_id)) byOrder.set(l.order_id, []);
     byOrder.get(l.order_id)!.push(l);
-    if (l.status === 'open' || l.status === 'lit') counts.open++;
-    else counts[l.status]++;
   }
-  return {
-    waveId: w.id,
-    priority: w.priority,
-    status: w.status,
-    createdAt: w.created_at,
-    updatedAt: w.updated_at,
-    counts,
-    orders: orders.map((o) => orderView(o, byOrder.get(o.id) ?? [])),
-  };
+  return { ...summary, orders: orders.map((o) => orderView(o, byOrder.get(o.id) ?? [])) };
 }
 
 export function waveSummary(db: Db, waveId: string): WaveSummary | null {
