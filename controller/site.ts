@@ -2,6 +2,7 @@
  * The floor as the controller sees it: zones and locations from the validated
  * site config (CSV imports already merged), indexed for lookups.
  */
+import { addressesByBus, type WiredModule, wiredModules } from '../config/modules.ts';
 import type { Color, SiteConfig, ZoneConfig } from '../config/schema.ts';
 import { COLORS } from '../config/schema.ts';
 
@@ -31,9 +32,14 @@ export class Site {
   readonly locations = new Map<string, Location>();
   /** `${bus}/${address}` → location (done indicators are not locations) */
   readonly byModule = new Map<string, Location>();
+  /** every wired module: locations and done indicators */
+  readonly modules: WiredModule[];
+  readonly #names = new Map<string, string>();
 
   constructor(cfg: SiteConfig) {
     this.name = cfg.site;
+    this.modules = wiredModules(cfg);
+    for (const m of this.modules) this.#names.set(moduleKey(m.bus, m.address), m.name);
     for (const z of cfg.zones) {
       const zone: Zone = {
         id: z.id,
@@ -65,17 +71,12 @@ export class Site {
 
   /** Addresses in use on each bus (locations and done indicators). */
   addressesByBus(): Map<string, number[]> {
-    const out = new Map<string, Set<number>>();
-    const add = (bus: string | null, a: number | null) => {
-      if (!bus || a === null) return;
-      if (!out.has(bus)) out.set(bus, new Set());
-      out.get(bus)!.add(a);
-    };
-    for (const z of this.zones.values()) {
-      add(z.doneIndicator?.bus ?? null, z.doneIndicator?.address ?? null);
-      for (const l of z.locations) add(l.bus, l.address);
-    }
-    return new Map([...out].map(([k, v]) => [k, [...v].sort((a, b) => a - b)]));
+    return addressesByBus(this.modules);
+  }
+
+  /** The location id or `<zone>-DONE` wired at a bus address, else null. */
+  moduleName(bus: string, address: number): string | null {
+    return this.#names.get(moduleKey(bus, address)) ?? null;
   }
 }
 

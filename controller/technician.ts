@@ -51,7 +51,7 @@ export class Technician {
       const loc = this.#site.byModule.get(`${busId}/${m.address}`);
       return {
         ...m,
-        location: loc?.id ?? this.#doneIndicatorName(busId, m.address),
+        location: this.#site.moduleName(busId, m.address),
         zone: loc?.zone ?? null,
         inUse: inUse.has(m.address),
       };
@@ -102,8 +102,7 @@ export class Technician {
     const targets = this.#targets(scope);
     const out: WalkResult = { tested: 0, answered: [], failed: [], skipped: [], ms: 0 };
     for (const { bus, address } of targets) {
-      const location =
-        this.#site.byModule.get(`${bus}/${address}`)?.id ?? this.#doneIndicatorName(bus, address);
+      const location = this.#site.moduleName(bus, address);
       if (this.#inUse(bus).has(address)) {
         out.skipped.push({ bus, address, location, reason: 'shows a pick job' });
         continue;
@@ -125,13 +124,9 @@ export class Technician {
 
   #targets(scope: { bus?: string; zone?: string }): { bus: string; address: number }[] {
     if (scope.zone) {
-      const z = this.#site.zones.get(scope.zone);
-      if (!z) throw new PicklineError('ZONE_NOT_FOUND', `no zone ${scope.zone}`);
-      const list = z.locations
-        .filter((l) => l.bus && l.address !== null)
-        .map((l) => ({ bus: l.bus!, address: l.address! }));
-      if (z.doneIndicator) list.push({ ...z.doneIndicator });
-      return list;
+      if (!this.#site.zones.has(scope.zone))
+        throw new PicklineError('ZONE_NOT_FOUND', `no zone ${scope.zone}`);
+      return this.#site.modules.filter((m) => m.zone === scope.zone);
     }
     const buses = scope.bus ? [this.#bus(scope.bus).id] : [...this.#buses.keys()];
     const byBus = this.#site.addressesByBus();
@@ -143,14 +138,6 @@ export class Technician {
       address: number;
     }[];
     return new Set(rows.map((r) => r.address));
-  }
-
-  #doneIndicatorName(bus: string, address: number): string | null {
-    for (const z of this.#site.zones.values()) {
-      if (z.doneIndicator?.bus === bus && z.doneIndicator.address === address)
-        return `${z.id}-DONE`;
-    }
-    return null;
   }
 
   #bus(id: string): TechnicianBus {

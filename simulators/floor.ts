@@ -7,6 +7,7 @@
  */
 
 import { PicklineError } from '../config/errors.ts';
+import { addressesByBus, wiredModules } from '../config/modules.ts';
 import type { Profile } from '../config/profile-schema.ts';
 import type { SiteConfig } from '../config/schema.ts';
 import {
@@ -57,21 +58,9 @@ export class SimulatedFloor {
   /** Starts a bank per simulated bus; returns where each listens. */
   async start(): Promise<Map<string, { host: string; port: number }>> {
     const out = new Map<string, { host: string; port: number }>();
-    const addresses = new Map<string, Set<number>>();
-    for (const z of this.#config.zones) {
-      const add = (bus?: string, a?: number) => {
-        if (!bus || a === undefined) return;
-        if (!addresses.has(bus)) addresses.set(bus, new Set());
-        addresses.get(bus)!.add(a);
-        if (z.doneIndicator?.bus === bus && z.doneIndicator.address === a)
-          this.#names.set(`${bus}:${a}`, `${z.id}-DONE`);
-      };
-      add(z.doneIndicator?.bus, z.doneIndicator?.address);
-      for (const l of z.locations) {
-        add(l.bus, l.address);
-        if (l.bus && l.address !== undefined) this.#names.set(`${l.bus}:${l.address}`, l.id);
-      }
-    }
+    const wired = wiredModules(this.#config);
+    for (const m of wired) this.#names.set(`${m.bus}:${m.address}`, m.name);
+    const addresses = addressesByBus(wired);
     for (const b of this.#config.buses.filter((x) => x.simulate)) {
       if (b.transport !== 'modbus-tcp') {
         throw new PicklineError(
@@ -84,7 +73,7 @@ export class SimulatedFloor {
         throw new PicklineError('CONFIG_INVALID', `bus ${b.id}: unknown profile ${b.profile}`);
       const bank = new ModuleBank({
         profile,
-        addresses: [...(addresses.get(b.id) ?? [])].sort((x, y) => x - y),
+        addresses: addresses.get(b.id) ?? [],
       });
       for (const m of bank.modules()) {
         const address = m.address;
