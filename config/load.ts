@@ -125,7 +125,10 @@ function referenceProblems(c: SiteConfig, profiles: Map<string, Profile>): Error
       out.push({ path: `${at}/port`, message: `is required for transport ${b.transport}` });
     }
     if (b.simulate && b.transport !== 'modbus-tcp') {
-      out.push({ path: `${at}/simulate`, message: 'only modbus-tcp buses can be simulated in-process' });
+      out.push({
+        path: `${at}/simulate`,
+        message: 'only modbus-tcp buses can be simulated in-process',
+      });
     }
     if (String(b.transport).startsWith('modbus')) {
       if (!b.profile) out.push({ path: `${at}/profile`, message: 'is required for Modbus buses' });
