@@ -51,7 +51,7 @@ export async function build(deps: ApiDeps): Promise<FastifyInstance> {
         title: 'Pickline controller API',
         version: deps.version ?? '1',
         description:
-          'WMS, operator and technician interface of a Pickline edge controller (CONTRACTS.md).',
+          'WMS, operator and technician interface of a Pickline edge controller (docs/CONTRACTS.md in the repository).',
       },
       servers: [{ url: '/' }],
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },

@@ -5,7 +5,7 @@ const rows = Object.entries(ERRORS).map(([c, e]) => `| \`${c}\` | ${e.status} | 
 console.log(`# Pickline error codes
 
 Every API error has the shape \`{"error": {"code", "message", "details": [{"path", "message"}]}}\`
-(CONTRACTS.md §1). Codes are stable: match on \`code\`, not on \`message\`. The
+([CONTRACTS.md §1](CONTRACTS.md#1-wms-rest-api-apiv1)). Codes are stable: match on \`code\`, not on \`message\`. The
 catalogue lives in \`config/errors.ts\`; a test keeps this table in step with it.
 The HTTP status is the one the API answers with; codes with status 500+ that
 are about configuration or devices are also used in logs and technician views.
