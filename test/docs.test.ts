@@ -52,14 +52,18 @@ function slug(heading: string): string {
 
 describe('documentation citations', () => {
   it('cite nothing outside the repository', () => {
-    const outside = new RegExp(['\\.\\./shared', 'shared/docs', '/work/'].join('|'));
-    const hits = sources
-      .filter((s) => s.path !== 'test/docs.test.ts')
-      .flatMap((s) =>
-        s.text
-          .split('\n')
-          .flatMap((line, i) => (outside.test(line) ? [`${s.path}:${i + 1}: ${line.trim()}`] : [])),
-      );
+    // spelled in pieces so that this file does not match itself in a `git grep`
+    const pieces = [
+      ['\\.\\.', 'shared'],
+      ['shared', 'docs'],
+      ['', 'work', ''],
+    ];
+    const outside = new RegExp(pieces.map((p) => p.join('/')).join('|'));
+    const hits = sources.flatMap((s) =>
+      s.text
+        .split('\n')
+        .flatMap((line, i) => (outside.test(line) ? [`${s.path}:${i + 1}: ${line.trim()}`] : [])),
+    );
     expect(hits).toEqual([]);
   });
 
