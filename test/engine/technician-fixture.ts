@@ -19,6 +19,8 @@ export class TechBus extends FakeBus {
   readonly armed = new Map<number, number>();
   /** presses consumed by a re-address acceptance */
   readonly consumed: number[] = [];
+  /** false: an accepted module keeps answering at its old address too (property tests) */
+  moveOnAccept = true;
 
   async identify(address: number, ms = 50): Promise<void> {
     this.#answer(address);
@@ -61,9 +63,11 @@ export class TechBus extends FakeBus {
     if (key === 'confirm' && to !== undefined) {
       // the module takes the pending address; the press never becomes a key event
       this.armed.delete(address);
-      this.present.delete(address);
-      this.present.add(to);
-      this.states.delete(address);
+      if (this.moveOnAccept) {
+        this.present.delete(address);
+        this.present.add(to);
+        this.states.delete(address);
+      }
       this.consumed.push(address);
       return;
     }
