@@ -42,6 +42,12 @@ export const ERRORS = {
   // --- devices and buses
   BUS_NOT_FOUND: { status: 404, text: 'No bus with that id.' },
   MODULE_NOT_FOUND: { status: 404, text: 'No module at that bus address.' },
+  MODULE_BUSY: {
+    status: 409,
+    text: 'The module shows a pick job or a done indicator, or a technician task holds it.',
+  },
+  ADDRESS_IN_USE: { status: 409, text: 'A module already answers at the target address.' },
+  READDRESS_NOT_ARMED: { status: 404, text: 'No re-address is armed on that module.' },
   DEVICE_TIMEOUT: { status: 504, text: 'A device did not answer within its timeout.' },
   DEVICE_EXCEPTION: { status: 502, text: 'A device answered with a protocol exception.' },
   DEVICE_CRC: { status: 502, text: 'A frame failed its checksum.' },

@@ -165,6 +165,20 @@ export const SiteConfig = T.Object(
         { additionalProperties: false },
       ),
     ),
+    technician: T.Optional(
+      T.Object(
+        {
+          readdressTimeoutMs: T.Integer({
+            minimum: 1000,
+            maximum: 600000,
+            default: 60000,
+            description:
+              'How long an armed re-address waits for the confirm press before it is disarmed',
+          }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     webhooks: T.Optional(T.Array(WebhookConfig)),
     buses: T.Array(BusConfig, { default: [] }),
     operators: T.Optional(T.Array(OperatorConfig)),

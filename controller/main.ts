@@ -69,7 +69,14 @@ export class Controller {
       buses: this.buses,
       logger: this.log.child({ component: 'engine' }),
     });
-    this.technician = new Technician({ buses: this.buses, site: this.site, store: this.store });
+    this.technician = new Technician({
+      buses: this.buses,
+      site: this.site,
+      store: this.store,
+      holder: this.engine,
+      readdressMs: this.config.technician?.readdressTimeoutMs,
+      logger: this.log.child({ component: 'technician' }),
+    });
     this.webhooks = new WebhookDispatcher({
       store: this.store,
       outbox: this.outbox,
@@ -141,6 +148,7 @@ export class Controller {
     this.#stopping ??= (async () => {
       await this.#app?.close();
       this.#app = null;
+      await this.technician.stop();
       await this.engine.stop();
       await this.webhooks.stop();
       await Promise.all([...this.buses.values()].map((b) => b.stop().catch(() => {})));

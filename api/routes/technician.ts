@@ -1,4 +1,8 @@
-/** Technician operations (role `technician`): buses, modules, identify, walk test, re-address. */
+/**
+ * Technician operations (role `technician`): buses, modules, identify, walk
+ * test, re-address. Identify, walk test and re-address hold the module from
+ * the engine (409 MODULE_BUSY while it shows a job or a done indicator).
+ */
 import { Type as T } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Technician } from '../../controller/technician.ts';
@@ -45,7 +49,10 @@ export async function technicianRoutes(
       config: TECH,
       schema: {
         tags,
-        summary: 'Blink one module fast, then restore what it showed',
+        summary: 'Blink one module fast, then give it back to the engine',
+        description:
+          'Refused (409 MODULE_BUSY) while the module shows a pick job or a done indicator; ' +
+          'key presses on it commit nothing meanwhile.',
         params: ModuleParams,
         body: T.Optional(
           T.Object(
@@ -53,7 +60,7 @@ export async function technicianRoutes(
             { additionalProperties: false },
           ),
         ),
-        response: { 404: ErrorBody, 504: ErrorBody },
+        response: { 404: ErrorBody, 409: ErrorBody, 501: ErrorBody, 504: ErrorBody },
       },
     },
     async (req) => {
@@ -84,17 +91,43 @@ export async function technicianRoutes(
         tags,
         summary: 'Give a module a new address',
         description:
-          'needsKeyPress: the module takes the address when its confirm key is pressed (pickline-ptl-v1). ' +
-          'Update the site config (location address) afterwards.',
+          'The target address is probed first (409 ADDRESS_IN_USE when a module answers there); ' +
+          'refused (409 MODULE_BUSY) while the module shows a pick job or a done indicator. ' +
+          'needsKeyPress: the module takes the address when its confirm key is pressed (pickline-ptl-v1); ' +
+          'until then it stays dark and held, and the re-address is disarmed at expiresAt (ISO-8601, ' +
+          'config technician.readdressTimeoutMs) or by DELETE. Update the site config (location address) afterwards.',
         params: ModuleParams,
         body: T.Object(
           { to: T.Integer({ minimum: 1, maximum: 247 }) },
           { additionalProperties: false },
         ),
-        response: { 400: ErrorBody, 404: ErrorBody, 501: ErrorBody, 504: ErrorBody },
+        response: {
+          400: ErrorBody,
+          404: ErrorBody,
+          409: ErrorBody,
+          501: ErrorBody,
+          504: ErrorBody,
+        },
       },
     },
     async (req) => tech.setAddress(req.params.busId, req.params.address, req.body.to),
+  );
+
+  app.delete<{ Params: ModuleP }>(
+    '/technician/buses/:busId/modules/:address/address',
+    {
+      config: TECH,
+      schema: {
+        tags,
+        summary: 'Cancel an armed re-address',
+        description:
+          'Writes the module its own address back and gives it back to the engine. ' +
+          'disarmed: false when the module no longer answers at its old address (its confirm press moved it).',
+        params: ModuleParams,
+        response: { 404: ErrorBody },
+      },
+    },
+    async (req) => tech.cancelAddress(req.params.busId, req.params.address),
   );
 
   app.post<{ Body: { bus?: string; zone?: string; dwellMs?: number } }>(
@@ -105,7 +138,8 @@ export async function technicianRoutes(
         tags,
         summary: 'Light every module of a bus or zone in turn; report those that never answered',
         description:
-          'Modules showing a pick job are skipped. Without bus or zone, every bus is walked.',
+          'Each module is held while lit; modules showing a pick job or a done indicator are skipped. ' +
+          'Give a bus or a zone (not both: 400 INVALID_REQUEST); without either, every bus is walked.',
         body: T.Object(
           {
             bus: T.Optional(T.String()),
@@ -114,7 +148,7 @@ export async function technicianRoutes(
           },
           { additionalProperties: false },
         ),
-        response: { 404: ErrorBody },
+        response: { 400: ErrorBody, 404: ErrorBody },
       },
     },
     async (req) =>

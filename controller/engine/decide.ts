@@ -11,6 +11,7 @@ import { type Db, stmt } from '../store/db.ts';
 import type { LineRow } from '../waves/repo.ts';
 import {
   insertLight,
+  isHeld,
   type LightRow,
   lightAt,
   markActive,
@@ -31,8 +32,9 @@ export function moduleOf(
 }
 
 /**
- * Lights `line` on its module if the module is free; otherwise flags the line
- * `waiting` (FIFO by updated_at) so it lights when the module frees.
+ * Lights `line` on its module if the module is free (no lit job, not held
+ * for a technician); otherwise flags the line `waiting` (FIFO by updated_at)
+ * so it lights when the module frees.
  */
 export function lightOrWait(
   db: Db,
@@ -46,8 +48,8 @@ export function lightOrWait(
   if (!m) return null;
   markActive(db, line.order_id, line.wave_id, now);
   const existing = lightAt(db, m.bus, m.address);
-  if (existing) {
-    if (existing.line_id === line.id) return existing;
+  if (existing || isHeld(db, m.bus, m.address)) {
+    if (existing?.line_id === line.id) return existing;
     stmt(
       db,
       "UPDATE lines SET flag = 'waiting', updated_at = ? WHERE id = ? AND flag IS NOT 'waiting'",

@@ -12,6 +12,7 @@ import type { Site } from '../site.ts';
 import { type Store, stmt } from '../store/db.ts';
 import type { LineRow } from '../waves/repo.ts';
 import { nextForModule } from './decide.ts';
+import { type Hold, Holds, type ModuleHolder } from './holds.ts';
 import { Lighting, type LightOutcome } from './lighting.ts';
 import { commitPick, type PickResult, type Via } from './picks.ts';
 import {
@@ -46,23 +47,28 @@ export interface EngineStats {
   keyPresses: number;
   picks: number;
   ignoredPresses: number;
+  /** presses on a module held for a technician (also in ignoredPresses) */
+  heldPresses: number;
   lightFailures: number;
 }
 
-export class PickEngine {
+export class PickEngine implements ModuleHolder {
   readonly #d: EngineDeps;
   readonly #lighting: Lighting;
+  readonly #holds: Holds;
   #subs: Unsubscribe[] = [];
-  readonly #stats = { keyPresses: 0, picks: 0, ignoredPresses: 0 };
+  readonly #stats = { keyPresses: 0, picks: 0, ignoredPresses: 0, heldPresses: 0 };
   readonly #health = new Map<string, boolean>();
 
   constructor(deps: EngineDeps) {
     this.#d = deps;
-    this.#lighting = new Lighting(deps.buses, deps.logger);
+    this.#lighting = new Lighting(deps.buses, deps.logger, (b, a) => this.heldFor(b, a) !== null);
+    this.#holds = new Holds(deps.store, deps.site, this.#lighting);
   }
 
   /** Subscribes to the buses (already started) and restores the floor. */
   async start(): Promise<void> {
+    this.#holds.start();
     for (const bus of this.#d.buses.values()) {
       this.#subs.push(bus.onKey((e) => void this.#onKey(e)));
       this.#subs.push(bus.onHealth((h) => this.#onHealth(h)));
@@ -173,6 +179,15 @@ export class PickEngine {
     return { ...this.#stats, lightFailures: this.#lighting.failures };
   }
 
+  /** Takes a module from the engine for a technician task (holds.ts); MODULE_BUSY when it shows a job. */
+  hold(bus: string, address: number, purpose: string): Promise<Hold> {
+    return this.#holds.acquire(bus, address, purpose);
+  }
+
+  heldFor(bus: string, address: number): string | null {
+    return this.#holds.heldFor(bus, address);
+  }
+
   /** Resolves when all light commands decided so far were executed (tests, benchmarks). */
   idle(): Promise<void> {
     return this.#lighting.idle();
@@ -181,6 +196,12 @@ export class PickEngine {
   async #onKey(e: KeyEvent): Promise<void> {
     this.#stats.keyPresses++;
     if (e.key !== 'confirm' && e.key !== 'short') return; // +/- act on the module's display locally
+    if (this.heldFor(e.bus, e.address) !== null) {
+      this.#stats.ignoredPresses++;
+      this.#stats.heldPresses++;
+      this.#d.logger.info({ bus: e.bus, address: e.address }, 'key press ignored: module held');
+      return;
+    }
     const { store } = this.#d;
     const found = store.tx(() => {
       const row = lightAt(store.db, e.bus, e.address);

@@ -2,7 +2,8 @@
  * Applies light decisions to the buses. Decisions are made in SQLite (the
  * `lights` table); this class only executes them, one operation at a time per
  * module, in the order they were decided, so a late `clear` can never switch
- * off a light that a later decision turned on.
+ * off a light that a later decision turned on. Commands for a module a
+ * technician holds are skipped (holds.ts).
  */
 import type { Logger } from 'pino';
 import type { Color } from '../../config/schema.ts';
@@ -15,6 +16,8 @@ export interface LightOutcome {
   address: number;
   ok: boolean;
   error?: string;
+  /** skipped: a technician holds the module (holds.ts) */
+  held?: boolean;
 }
 
 export class Lighting {
@@ -22,11 +25,18 @@ export class Lighting {
   readonly #log: Logger;
   readonly #chains = new Map<string, Promise<unknown>>();
   readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #flashing = new Map<string, number>();
+  readonly #held: (bus: string, address: number) => boolean;
   failures = 0;
 
-  constructor(buses: Map<string, LightBus>, log: Logger) {
+  constructor(
+    buses: Map<string, LightBus>,
+    log: Logger,
+    held: (bus: string, address: number) => boolean = () => false,
+  ) {
     this.#buses = buses;
     this.#log = log;
+    this.#held = held;
   }
 
   apply(row: LightRow): Promise<LightOutcome> {
@@ -45,13 +55,29 @@ export class Lighting {
 
   /** Lights a module for `ms`, then clears it (done indicators). */
   flash(bus: string, address: number, state: LightState, ms: number): Promise<LightOutcome> {
+    if (this.#held(bus, address)) return Promise.resolve({ bus, address, ok: true, held: true });
+    const key = moduleKey(bus, address);
     const p = this.#run(bus, address, (b) => b.light(address, state));
+    this.#flashing.set(key, (this.#flashing.get(key) ?? 0) + 1);
     const t = setTimeout(() => {
       this.#timers.delete(t);
+      const n = (this.#flashing.get(key) ?? 1) - 1;
+      if (n > 0) this.#flashing.set(key, n);
+      else this.#flashing.delete(key);
       void this.clear(bus, address);
     }, ms);
     this.#timers.add(t);
     return p;
+  }
+
+  /** A flash (done indicator) shows on the module now. */
+  flashing(bus: string, address: number): boolean {
+    return this.#flashing.has(moduleKey(bus, address));
+  }
+
+  /** Resolves when the operations queued for one module so far finished. */
+  async settled(bus: string, address: number): Promise<void> {
+    await this.#chains.get(moduleKey(bus, address))?.catch(() => {});
   }
 
   /** Resolves when every queued operation finished. */
@@ -62,6 +88,7 @@ export class Lighting {
   stop(): void {
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
+    this.#flashing.clear();
   }
 
   #run(bus: string, address: number, op: (b: LightBus) => Promise<void>): Promise<LightOutcome> {
@@ -70,6 +97,8 @@ export class Lighting {
     const next = prev.then(async (): Promise<LightOutcome> => {
       const b = this.#buses.get(bus);
       if (!b) return { bus, address, ok: false, error: `no bus ${bus}` };
+      // held for a technician: the release re-applies the `lights` table
+      if (this.#held(bus, address)) return { bus, address, ok: true, held: true };
       try {
         await op(b);
         return { bus, address, ok: true };

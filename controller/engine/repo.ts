@@ -122,3 +122,11 @@ export function setFlag(db: Db, lineIds: string[], flag: string | null, now: str
   const st = stmt(db, 'UPDATE lines SET flag = ?, updated_at = ? WHERE id = ?');
   for (const id of lineIds) st.run(flag, now, id);
 }
+
+/** A technician holds the module (holds.ts): the light decisions treat it as busy. */
+export function isHeld(db: Db, bus: string, address: number): boolean {
+  return (
+    stmt(db, 'SELECT 1 FROM temp.module_holds WHERE bus = ? AND address = ?').get(bus, address) !==
+    undefined
+  );
+}

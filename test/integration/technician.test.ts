@@ -70,6 +70,8 @@ describe('technician API', () => {
     });
     expect(mods.find((m: any) => m.address === 100)).toMatchObject({ location: 'A-DONE' });
     expect(mods[0].counters.transactions).toBeGreaterThan(0);
+    expect(mods[0].lastSeenAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(mods[0].heldFor).toBeNull();
     expect((await api('GET', '/technician/buses/nope/modules')).status).toBe(404);
   });
 
@@ -98,6 +100,19 @@ describe('technician API', () => {
     expect(Object.keys(r.json)).toEqual(expect.arrayContaining(['model', 'fw', 'serial']));
   });
 
+  it('answers /identity and /identify the same way for an unconfigured address', async () => {
+    const identity = await api('GET', '/technician/buses/bus-a/modules/77/identity');
+    const identify = await api('POST', '/technician/buses/bus-a/modules/77/identify', { ms: 100 });
+    expect([identity.status, identity.json.error.code]).toEqual([404, 'MODULE_NOT_FOUND']);
+    expect([identify.status, identify.json.error.code]).toEqual([404, 'MODULE_NOT_FOUND']);
+  });
+
+  it('refuses a walk test given both a bus and a zone', async () => {
+    const r = await api('POST', '/technician/walk-test', { bus: 'bus-a', zone: 'A', dwellMs: 0 });
+    expect(r.status).toBe(400);
+    expect(r.json.error.code).toBe('INVALID_REQUEST');
+  });
+
   it('walk-tests a zone and reports the module that never answered', async () => {
     site.floor.module('B-02-05').setFault({ kind: 'silence' });
     try {
@@ -114,12 +129,28 @@ describe('technician API', () => {
   it('re-addresses a module; it takes the address when its confirm key is pressed', async () => {
     const r = await api('POST', '/technician/buses/bus-a/modules/16/address', { to: 200 });
     expect(r.status).toBe(200);
-    expect(r.json).toEqual({ needsKeyPress: true });
+    expect(r.json).toEqual({ needsKeyPress: true, expiresAt: expect.any(String) });
     const m = site.floor.module('bus-a:16');
     m.press('confirm');
     expect(m.address).toBe(200);
-    expect(
-      (await api('POST', '/technician/buses/bus-a/modules/15/address', { to: 14 })).status,
-    ).toBe(400); // 14 answers already
+    const taken = await api('POST', '/technician/buses/bus-a/modules/15/address', { to: 14 });
+    expect([taken.status, taken.json.error.code]).toEqual([409, 'ADDRESS_IN_USE']); // 14 answers already
+    // 200 is in no site config, but the module just moved there answers: the probe finds it
+    const probed = await api('POST', '/technician/buses/bus-a/modules/15/address', { to: 200 });
+    expect([probed.status, probed.json.error.code]).toEqual([409, 'ADDRESS_IN_USE']);
+  });
+
+  it('cancels an armed re-address: the module keeps its address and its press is a key event again', async () => {
+    const r = await api('POST', '/technician/buses/bus-a/modules/12/address', { to: 201 });
+    expect(r.status).toBe(200);
+    const mods = (await api('GET', '/technician/buses/bus-a/modules')).json.modules;
+    expect(mods.find((x: any) => x.address === 12).heldFor).toBe('re-address to 201');
+    const del = await api('DELETE', '/technician/buses/bus-a/modules/12/address');
+    expect([del.status, del.json]).toEqual([200, { disarmed: true }]);
+    const m = site.floor.module('A-01-12');
+    m.press('confirm');
+    expect(m.address).toBe(12);
+    const again = await api('DELETE', '/technician/buses/bus-a/modules/12/address');
+    expect([again.status, again.json.error.code]).toEqual([404, 'READDRESS_NOT_ARMED']);
   });
 });
