@@ -47,6 +47,7 @@ async function scenario(pollAll: boolean, presses: number, lights: number) {
   const cfg: BusConfig = {
     id: 'bench',
     transport: 'modbus-rtu',
+    profile: 'pickline-ptl-v1',
     path: pty.a,
     baudRate: BAUD,
     parity: 'even',

@@ -116,28 +116,12 @@ function referenceProblems(c: SiteConfig, profiles: Map<string, Profile>): Error
     const at = `/buses/${i}`;
     if (buses.has(b.id)) out.push({ path: `${at}/id`, message: `duplicate bus id "${b.id}"` });
     buses.set(b.id, i);
-    if (b.transport === 'modbus-rtu' && !b.path)
-      out.push({ path: `${at}/path`, message: 'is required for transport modbus-rtu' });
-    if ((b.transport === 'modbus-tcp' || b.transport === 'ablepick') && !b.host) {
-      out.push({ path: `${at}/host`, message: `is required for transport ${b.transport}` });
-    }
-    if ((b.transport === 'modbus-tcp' || b.transport === 'ablepick') && b.port === undefined) {
-      out.push({ path: `${at}/port`, message: `is required for transport ${b.transport}` });
-    }
-    if (b.simulate && b.transport !== 'modbus-tcp') {
+    // the schema checks each transport's own fields; profiles are data loaded beside it
+    if ('profile' in b && typeof b.profile === 'string' && !profiles.has(b.profile)) {
       out.push({
-        path: `${at}/simulate`,
-        message: 'only modbus-tcp buses can be simulated in-process',
+        path: `${at}/profile`,
+        message: `unknown profile "${b.profile}" (have: ${[...profiles.keys()].join(', ')})`,
       });
-    }
-    if (String(b.transport).startsWith('modbus')) {
-      if (!b.profile) out.push({ path: `${at}/profile`, message: 'is required for Modbus buses' });
-      else if (!profiles.has(b.profile)) {
-        out.push({
-          path: `${at}/profile`,
-          message: `unknown profile "${b.profile}" (have: ${[...profiles.keys()].join(', ')})`,
-        });
-      }
     }
   });
   const zoneIds = new Set<string>();

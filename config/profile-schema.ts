@@ -1,9 +1,12 @@
 /**
- * Device profiles: a Modbus light module described as data (CONTRACTS.md §4,
+ * Device profiles: a light module described as data (CONTRACTS.md §4,
  * STYLE.md "devices are data"). Adding a device means adding a JSON file in
  * `config/profiles/`; drivers and simulators interpret it, no code changes.
  *
- * Addresses are 0-based protocol addresses. Values are 16-bit unsigned.
+ * A profile keeps what the module can do (`capabilities`: keys, display,
+ * colours, blink modes, job token), which any transport's driver reads, apart
+ * from how one transport reaches it (`modbus`: the register map). In `modbus`,
+ * addresses are 0-based protocol addresses and values 16-bit unsigned.
  */
 import { type Static, Type as T } from '@sinclair/typebox';
 
@@ -79,27 +82,33 @@ export const EventRead = T.Union([
   ),
 ]);
 
-export const Profile = T.Object(
+/** What the module can do, whatever the wire. */
+export const Capabilities = T.Object(
   {
-    name: T.String({ pattern: '^[a-z0-9][a-z0-9.-]*$' }),
-    description: T.String(),
-    vendor: T.Optional(T.String()),
-    source: T.Optional(T.String({ description: 'Manual or spec this map comes from' })),
-    capabilities: T.Object(
-      {
-        display: T.Boolean(),
-        colors: T.Array(T.String(), {
-          description: 'Colours the lamp can show; [] = one fixed colour',
-        }),
-        modes: T.Array(T.Union(['on', 'blink', 'fast'].map((m) => T.Literal(m))), { minItems: 1 }),
-        jobToken: T.Boolean({ description: 'Module echoes the job token (seq) with key events' }),
-        keys: T.Array(T.String()),
-        localAdjust: T.Boolean({
-          description: '+/- keys change the displayed quantity on the module',
-        }),
-      },
-      { additionalProperties: false },
+    display: T.Boolean(),
+    displayDigits: T.Optional(
+      T.Integer({
+        minimum: 1,
+        maximum: 5,
+        description: 'Digits of the display; shows 0..10^digits-1 (at most 65535)',
+      }),
     ),
+    colors: T.Array(T.String(), {
+      description: 'Colours the lamp can show; [] = one fixed colour',
+    }),
+    modes: T.Array(T.Union(['on', 'blink', 'fast'].map((m) => T.Literal(m))), { minItems: 1 }),
+    jobToken: T.Boolean({ description: 'Module echoes the job token (seq) with key events' }),
+    keys: T.Array(T.String()),
+    localAdjust: T.Boolean({
+      description: '+/- keys change the displayed quantity on the module',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+/** The Modbus register map of a module: how the Modbus driver and simulator reach it. */
+export const ModbusMap = T.Object(
+  {
     encoding: T.Object(
       {
         mode: T.Object(
@@ -108,7 +117,6 @@ export const Profile = T.Object(
         ),
         color: T.Optional(T.Record(T.String(), Word)),
         displayBlank: T.Optional(Word),
-        displayMax: T.Optional(Word),
       },
       { additionalProperties: false },
     ),
@@ -155,6 +163,25 @@ export const Profile = T.Object(
   { additionalProperties: false },
 );
 
+export const Profile = T.Object(
+  {
+    name: T.String({ pattern: '^[a-z0-9][a-z0-9.-]*$' }),
+    description: T.String(),
+    vendor: T.Optional(T.String()),
+    source: T.Optional(T.String({ description: 'Manual or spec this map comes from' })),
+    capabilities: Capabilities,
+    modbus: ModbusMap,
+  },
+  { additionalProperties: false },
+);
+
 export type Profile = Static<typeof Profile>;
+export type Capabilities = Static<typeof Capabilities>;
+export type ModbusMap = Static<typeof ModbusMap>;
 export type LightWrite = Static<typeof LightWrite>;
 export type EventRead = Static<typeof EventRead>;
+
+/** Largest quantity the display shows, or undefined when the profile gives no digit count. */
+export function displayMax(c: Capabilities): number | undefined {
+  return c.displayDigits === undefined ? undefined : Math.min(10 ** c.displayDigits - 1, 0xffff);
+}

@@ -1,6 +1,6 @@
 /**
  * Loads device profiles (JSON files in `config/profiles/`) and validates each
- * against `Profile`. A broken profile is a config error, reported with every
+ * against `Profile` (generic `capabilities` + the `modbus` register map). A broken profile is a config error, reported with every
  * problem, before anything starts.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -17,29 +17,39 @@ const check = makeAjv({ useDefaults: false }).compile(Profile);
 /** Semantic checks the schema cannot express. */
 function profileProblems(p: Profile): ErrorDetail[] {
   const out: ErrorDetail[] = [];
-  if (p.light.fc === 6 && p.light.fields.length !== 1) {
+  const m = p.modbus;
+  if (p.capabilities.displayDigits !== undefined && !p.capabilities.display) {
+    out.push({ path: '/capabilities/displayDigits', message: 'needs display: true' });
+  }
+  if (m.light.fc === 6 && m.light.fields.length !== 1) {
     out.push({
-      path: '/light/fields',
+      path: '/modbus/light/fields',
       message: 'FC06 writes one register: give exactly one field',
     });
   }
-  if (p.light.fc === 5 && p.light.fields.length !== 1) {
-    out.push({ path: '/light/fields', message: 'FC05 writes one coil: give exactly one field' });
-  }
-  if (p.light.kind === 'registers' && p.light.fields.includes('color') && !p.encoding.color) {
+  if (m.light.fc === 5 && m.light.fields.length !== 1) {
     out.push({
-      path: '/encoding/color',
+      path: '/modbus/light/fields',
+      message: 'FC05 writes one coil: give exactly one field',
+    });
+  }
+  if (m.light.kind === 'registers' && m.light.fields.includes('color') && !m.encoding.color) {
+    out.push({
+      path: '/modbus/encoding/color',
       message: 'is required when the light write carries a colour',
     });
   }
-  if (p.events.kind === 'counter' && !p.events.fields.includes('count')) {
-    out.push({ path: '/events/fields', message: 'a counter event read must include "count"' });
+  if (m.events.kind === 'counter' && !m.events.fields.includes('count')) {
+    out.push({
+      path: '/modbus/events/fields',
+      message: 'a counter event read must include "count"',
+    });
   }
-  for (const m of p.capabilities.modes) {
-    if (m !== 'on' && p.encoding.mode[m as 'blink' | 'fast'] === undefined) {
+  for (const mode of p.capabilities.modes) {
+    if (mode !== 'on' && m.encoding.mode[mode as 'blink' | 'fast'] === undefined) {
       out.push({
-        path: `/encoding/mode/${m}`,
-        message: `is required: capability lists mode "${m}"`,
+        path: `/modbus/encoding/mode/${mode}`,
+        message: `is required: capability lists mode "${mode}"`,
       });
     }
   }

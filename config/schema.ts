@@ -2,13 +2,20 @@
  * The site configuration schema: the single source of truth. Types are derived
  * from it with `Static<>`; README's configuration reference documents it.
  * Validation of the whole document (all errors at once) and of cross
- * references lives in `config/load.ts`.
+ * references lives in `config/load.ts`. Bus fields are per transport, in
+ * `config/transports/`.
  */
 import { type Static, Type as T } from '@sinclair/typebox';
 import { EVENT_TYPES } from './events.ts';
+import { Id } from './id.ts';
+import { BusConfig } from './transports/index.ts';
 
-const Id = (description: string) =>
-  T.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$', description });
+export type {
+  ModbusRtuBusConfig,
+  ModbusTcpBusConfig,
+  Transport,
+} from './transports/index.ts';
+export { BusConfig };
 
 export const COLORS = ['red', 'green', 'blue', 'yellow', 'cyan', 'magenta', 'white'] as const;
 export const Color = T.Union(
@@ -24,47 +31,6 @@ export const Address = T.Integer({
 
 export const BusRef = T.Object(
   { bus: Id('Bus id'), address: Address },
-  { additionalProperties: false },
-);
-
-export const BusConfig = T.Object(
-  {
-    id: Id('Bus id, referenced by locations'),
-    transport: T.Union(
-      [T.Literal('modbus-rtu'), T.Literal('modbus-tcp'), T.Literal('ablepick'), T.Literal('mqtt')],
-      { description: 'Wire protocol of the bus' },
-    ),
-    profile: T.Optional(
-      T.String({ minLength: 1, description: 'Device profile name (config/profiles)' }),
-    ),
-    // modbus-rtu
-    path: T.Optional(T.String({ minLength: 1, description: 'Serial device, e.g. /dev/ttyUSB0' })),
-    baudRate: T.Optional(T.Integer({ minimum: 300, maximum: 921600, default: 19200 })),
-    parity: T.Optional(T.Union([T.Literal('none'), T.Literal('even'), T.Literal('odd')])),
-    dataBits: T.Optional(T.Union([T.Literal(7), T.Literal(8)])),
-    stopBits: T.Optional(T.Union([T.Literal(1), T.Literal(2)])),
-    // modbus-tcp / ablepick
-    host: T.Optional(T.String({ minLength: 1 })),
-    port: T.Optional(T.Integer({ minimum: 1, maximum: 65535 })),
-    rtuOverTcp: T.Optional(T.Boolean({ description: 'RTU framing over a TCP gateway' })),
-    // scheduling (HARDWARE.md: timeouts and retries per transaction, bounded)
-    timeoutMs: T.Optional(
-      T.Integer({ minimum: 5, maximum: 10000, description: 'Per-transaction timeout' }),
-    ),
-    retries: T.Optional(T.Integer({ minimum: 0, maximum: 5 })),
-    pollIntervalMs: T.Optional(
-      T.Integer({ minimum: 0, maximum: 10000, description: 'Key poll period of lit modules' }),
-    ),
-    healthIntervalMs: T.Optional(
-      T.Integer({ minimum: 100, maximum: 600000, description: 'Sweep period of idle modules' }),
-    ),
-    offlineAfter: T.Optional(
-      T.Integer({ minimum: 1, maximum: 100, description: 'Failed transactions before offline' }),
-    ),
-    simulate: T.Optional(
-      T.Boolean({ description: 'Start an in-process simulator for this bus (demo / tests)' }),
-    ),
-  },
   { additionalProperties: false },
 );
 
@@ -198,7 +164,6 @@ export const SiteConfig = T.Object(
 );
 
 export type SiteConfig = Static<typeof SiteConfig>;
-export type BusConfig = Static<typeof BusConfig>;
 export type ZoneConfig = Static<typeof ZoneConfig>;
 export type LocationConfig = Static<typeof LocationConfig>;
 export type OperatorConfig = Static<typeof OperatorConfig>;

@@ -1,6 +1,9 @@
 /**
  * JSON Schema validation with every error reported (Ajv `allErrors`), each as
- * a `{path, message}` pair whose path is a JSON pointer (RFC 6901).
+ * a `{path, message}` pair whose path is a JSON pointer (RFC 6901). Tagged
+ * unions (`oneOf` + `discriminator`) validate only the branch the tag picks;
+ * `verbose` gives each error its schema, from which `x-variant` / `x-unknown`
+ * annotations (config/transports/bus.ts) make the messages precise.
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsImport from 'ajv-formats';
@@ -15,6 +18,8 @@ export function makeAjv(opts: { useDefaults?: boolean; coerceTypes?: boolean } =
     strict: false,
     useDefaults: opts.useDefaults ?? true,
     coerceTypes: opts.coerceTypes ?? false,
+    discriminator: true,
+    verbose: true,
   });
   addFormats(ajv);
   return ajv;
@@ -24,12 +29,27 @@ export function describeAjvError(e: ErrorObject): ErrorDetail {
   let path = e.instancePath;
   let message = e.message ?? 'is invalid';
   const p = e.params as Record<string, unknown>;
+  const parent = (e.parentSchema ?? {}) as Record<string, unknown>;
+  const variant = typeof parent['x-variant'] === 'string' ? ` for ${parent['x-variant']}` : '';
   if (e.keyword === 'required') {
     path = `${path}/${String(p.missingProperty)}`;
-    message = 'is required';
+    message = `is required${variant}`;
   } else if (e.keyword === 'additionalProperties') {
     path = `${path}/${String(p.additionalProperty)}`;
-    message = 'is not an allowed property';
+    message = variant ? `is not allowed${variant}` : 'is not an allowed property';
+  } else if (e.keyword === 'discriminator') {
+    const tag = String(p.tag);
+    const known = ((parent.oneOf ?? []) as { properties?: Record<string, { const?: unknown }> }[])
+      .map((b) => b.properties?.[tag]?.const)
+      .join(', ');
+    path = `${path}/${tag}`;
+    const value = p.tagValue;
+    message =
+      value === undefined
+        ? `is required (one of ${known})`
+        : typeof value !== 'string'
+          ? `must be one of ${known}`
+          : `${tag} "${value}" ${String(parent['x-unknown'] ?? 'is unknown')} (known: ${known})`;
   } else if (e.keyword === 'const' || e.keyword === 'enum') {
     const allowed = (p.allowedValues as unknown[] | undefined) ?? [p.allowedValue];
     message = `must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}`;

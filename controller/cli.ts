@@ -56,7 +56,7 @@ program
     // The simulated floor is started before the controller and beside it, as
     // real modules would be; the controller reaches it over Modbus TCP only.
     const floor =
-      opts.simulate && loaded.config.buses.some((b) => b.simulate)
+      opts.simulate && loaded.config.buses.some((b) => b.transport === 'modbus-tcp' && b.simulate)
         ? new SimulatedFloor(loaded.config, loaded.profiles)
         : null;
     const controller = new Controller(loaded);

@@ -39,6 +39,7 @@ cfg.webhooks = [{ url: `${url}/events`, secret }];
 cfg.log = { level: 'warn' };
 for (const z of cfg.zones) delete z.locationsCsv;
 for (const b of cfg.buses) {
+  if (b.transport !== 'modbus-tcp') continue;
   b.port = ports.get(b.id)!.port;
   b.simulate = false;
 }

@@ -9,7 +9,7 @@
 import { PicklineError } from '../config/errors.ts';
 import { addressesByBus, wiredModules } from '../config/modules.ts';
 import type { Profile } from '../config/profile-schema.ts';
-import type { SiteConfig } from '../config/schema.ts';
+import type { ModbusTcpBusConfig, SiteConfig } from '../config/schema.ts';
 import {
   type CommandResult,
   describe,
@@ -61,13 +61,11 @@ export class SimulatedFloor {
     const wired = wiredModules(this.#config);
     for (const m of wired) this.#names.set(`${m.bus}:${m.address}`, m.name);
     const addresses = addressesByBus(wired);
-    for (const b of this.#config.buses.filter((x) => x.simulate)) {
-      if (b.transport !== 'modbus-tcp') {
-        throw new PicklineError(
-          'UNSUPPORTED',
-          `bus ${b.id}: only modbus-tcp buses can be simulated in-process`,
-        );
-      }
+    // the schema allows `simulate` on modbus-tcp buses only
+    const simulated = this.#config.buses.filter(
+      (x): x is ModbusTcpBusConfig => x.transport === 'modbus-tcp' && x.simulate === true,
+    );
+    for (const b of simulated) {
       const profile = this.#profiles.get(b.profile ?? 'pickline-ptl-v1');
       if (!profile)
         throw new PicklineError('CONFIG_INVALID', `bus ${b.id}: unknown profile ${b.profile}`);

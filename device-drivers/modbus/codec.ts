@@ -1,10 +1,11 @@
 /**
  * Profile codec: turns `LightState`s into the profile's one light write and the
  * words read back into key events, identity and status. Pure functions of a
- * `Profile` (config/profile-schema.ts; map of pickline-ptl-v1 in CONTRACTS.md §4).
+ * `Profile`: its `capabilities` and `modbus` register map (config/profile-schema.ts;
+ * map of pickline-ptl-v1 in CONTRACTS.md §4).
  */
 import { PicklineError } from '../../config/errors.ts';
-import type { Profile } from '../../config/profile-schema.ts';
+import { displayMax, type Profile } from '../../config/profile-schema.ts';
 import type { Key, LightMode, LightState, ModuleIdentity } from '../types.ts';
 import type { ModbusRequest } from './pdu.ts';
 
@@ -17,14 +18,14 @@ const MODE_FALLBACK: Record<LightMode, LightMode[]> = {
 
 /** A mode the profile can show: `fast` degrades to `blink`, then `on`. */
 export function supportedMode(p: Profile, mode: LightMode): LightMode {
-  return MODE_FALLBACK[mode].find((m) => p.encoding.mode[m] !== undefined) ?? 'on';
+  return MODE_FALLBACK[mode].find((m) => p.modbus.encoding.mode[m] !== undefined) ?? 'on';
 }
 
 function fieldValue(p: Profile, field: string, s: LightState): number {
   const lit = s.mode !== 'off';
   switch (field) {
     case 'mode':
-      return p.encoding.mode[supportedMode(p, s.mode)] ?? 0;
+      return p.modbus.encoding.mode[supportedMode(p, s.mode)] ?? 0;
     case 'lamp':
       return lit ? 1 : 0;
     case 'zero':
@@ -35,7 +36,7 @@ function fieldValue(p: Profile, field: string, s: LightState): number {
       }
       return s.seq;
     case 'color': {
-      const table = p.encoding.color ?? {};
+      const table = p.modbus.encoding.color ?? {};
       if (!lit) return table.none ?? 0;
       const color = s.color ?? p.capabilities.colors[0];
       if (p.capabilities.colors.length === 0 || color === undefined) return table.none ?? 0;
@@ -44,9 +45,9 @@ function fieldValue(p: Profile, field: string, s: LightState): number {
       return v;
     }
     case 'display': {
-      const blank = p.encoding.displayBlank ?? 0;
+      const blank = p.modbus.encoding.displayBlank ?? 0;
       if (!lit || s.display === null || s.display === undefined) return blank;
-      const max = p.encoding.displayMax ?? 0xffff;
+      const max = displayMax(p.capabilities) ?? 0xffff;
       if (!Number.isInteger(s.display) || s.display < 0 || s.display > max) {
         throw new PicklineError('UNSUPPORTED', `${p.name} cannot display ${s.display} (0..${max})`);
       }
@@ -58,7 +59,7 @@ function fieldValue(p: Profile, field: string, s: LightState): number {
 
 /** The single write that sets the whole state (HARDWARE.md: one FC16 per light). */
 export function encodeLight(p: Profile, s: LightState): ModbusRequest {
-  const w = p.light;
+  const w = p.modbus.light;
   const values = w.fields.map((f) => fieldValue(p, f, s));
   if (w.kind === 'coils') {
     const bits = values.map((v) => v !== 0);
@@ -75,7 +76,7 @@ export type ReadRequest = Extract<ModbusRequest, { count: number }>;
 
 /** The key-poll read (CONTRACTS.md §4: input registers 0–3 for pickline-ptl-v1). */
 export function eventRead(p: Profile): ReadRequest {
-  const e = p.events;
+  const e = p.modbus.events;
   return e.kind === 'counter'
     ? { fc: e.fc, address: e.address, count: e.fields.length }
     : { fc: e.fc, address: e.address, count: e.keys.length };
@@ -90,7 +91,7 @@ export interface HealthRead {
 
 export function healthRead(p: Profile): HealthRead {
   const ev = eventRead(p);
-  const st = p.status;
+  const st = p.modbus.status;
   if (!st || st.fc !== ev.fc) return { request: ev, eventsAt: 0, statusAt: null };
   const start = Math.min(ev.address, st.address);
   const end = Math.max(ev.address + ev.count, st.address + 1);
@@ -129,7 +130,7 @@ export interface DecodedEvents {
  * Input style: a press is a 0→1 edge between two polls.
  */
 export function decodeEvents(p: Profile, words: number[], baseline: EventBaseline): DecodedEvents {
-  const e = p.events;
+  const e = p.modbus.events;
   const out: DecodedEvents = { baseline, presses: [], missed: 0, malformed: 0 };
   if (e.kind === 'inputs') {
     const bits = e.keys.map((_, i) => (words[i] ? 1 : 0));
@@ -168,19 +169,19 @@ export function decodeEvents(p: Profile, words: number[], baseline: EventBaselin
   let display: number | null = null;
   if (at('display') >= 0) {
     const d = words[at('display')];
-    display = d === (p.encoding.displayBlank ?? -1) ? null : d;
+    display = d === (p.modbus.encoding.displayBlank ?? -1) ? null : d;
   }
   out.presses.push({ key: key as Key, display, seq: at('seq') >= 0 ? words[at('seq')] : null });
   return out;
 }
 
 export function identityRead(p: Profile): ModbusRequest | null {
-  const id = p.identity;
+  const id = p.modbus.identity;
   return id ? { fc: id.fc, address: id.address, count: id.fields.length } : null;
 }
 
 export function decodeIdentity(p: Profile, words: number[]): ModuleIdentity {
-  const fields = p.identity?.fields ?? [];
+  const fields = p.modbus.identity?.fields ?? [];
   const w = (f: string) =>
     fields.includes(f as never) ? words[fields.indexOf(f as never)] : undefined;
   const out: ModuleIdentity = {};
@@ -192,12 +193,12 @@ export function decodeIdentity(p: Profile, words: number[]): ModuleIdentity {
 
 /** Names of the status bits that are set, e.g. ['lampFault']. */
 export function decodeStatus(p: Profile, word: number): string[] {
-  const bits = p.status?.bits ?? {};
+  const bits = p.modbus.status?.bits ?? {};
   return Object.entries(bits)
     .filter(([bit]) => (word >> Number(bit)) & 1)
     .map(([, name]) => name);
 }
 
 export function setAddressWrite(p: Profile, to: number): ModbusRequest | null {
-  return p.setAddress ? { fc: 6, address: p.setAddress.address, value: to } : null;
+  return p.modbus.setAddress ? { fc: 6, address: p.modbus.setAddress.address, value: to } : null;
 }

@@ -7,7 +7,7 @@
  */
 import { PicklineError } from '../../config/errors.ts';
 import type { Profile } from '../../config/profile-schema.ts';
-import type { BusConfig } from '../../config/schema.ts';
+import type { ModbusRtuBusConfig, ModbusTcpBusConfig } from '../../config/schema.ts';
 import { MbapFraming, RtuFraming } from './framing.ts';
 import { SerialLink, type SerialOptions, TcpLink } from './links.ts';
 import { ModbusLightBus } from './modbus-bus.ts';
@@ -30,6 +30,8 @@ export const MODBUS_DEFAULTS = {
   defaultProfile: 'pickline-ptl-v1',
 };
 
+export type ModbusBusConfig = ModbusRtuBusConfig | ModbusTcpBusConfig;
+
 export interface ModbusFactoryOptions {
   profiles: Map<string, Profile>;
   addresses: number[];
@@ -41,12 +43,12 @@ export interface ModbusFactoryOptions {
   identifyMs?: number;
 }
 
-const bad = (cfg: BusConfig, msg: string) =>
+const bad = (cfg: ModbusBusConfig, msg: string) =>
   new PicklineError('CONFIG_INVALID', `bus ${cfg.id}: ${msg}`, [
     { path: `/buses/${cfg.id}`, message: msg },
   ]);
 
-export function serialOptions(cfg: BusConfig): SerialOptions {
+export function serialOptions(cfg: ModbusRtuBusConfig): SerialOptions {
   if (!cfg.path) throw bad(cfg, 'modbus-rtu needs a serial "path"');
   const parity = cfg.parity ?? MODBUS_DEFAULTS.parity;
   return {
@@ -59,7 +61,7 @@ export function serialOptions(cfg: BusConfig): SerialOptions {
   };
 }
 
-export function createTransport(cfg: BusConfig): ModbusTransport {
+export function createTransport(cfg: ModbusBusConfig): ModbusTransport {
   if (cfg.transport === 'modbus-rtu') {
     const s = serialOptions(cfg);
     const bits = 1 + s.dataBits + (s.parity === 'none' ? 0 : 1) + s.stopBits;
@@ -79,10 +81,14 @@ export function createTransport(cfg: BusConfig): ModbusTransport {
       persistent: true,
     });
   }
-  throw new PicklineError('UNSUPPORTED', `bus ${cfg.id}: transport ${cfg.transport} is not Modbus`);
+  const other: never = cfg;
+  throw new PicklineError(
+    'UNSUPPORTED',
+    `bus ${(other as ModbusBusConfig).id}: not a Modbus transport`,
+  );
 }
 
-export function createModbusBus(cfg: BusConfig, opts: ModbusFactoryOptions): ModbusLightBus {
+export function createModbusBus(cfg: ModbusBusConfig, opts: ModbusFactoryOptions): ModbusLightBus {
   const name = cfg.profile ?? MODBUS_DEFAULTS.defaultProfile;
   const profile = opts.profiles.get(name);
   if (!profile) throw bad(cfg, `unknown profile "${name}"`);

@@ -19,7 +19,7 @@
  * callers settle with the newer write.
  */
 import { PicklineError } from '../../config/errors.ts';
-import type { Profile } from '../../config/profile-schema.ts';
+import { displayMax, type Profile } from '../../config/profile-schema.ts';
 import type {
   BusInfo,
   HealthChange,
@@ -195,7 +195,7 @@ export class ModbusLightBus implements LightBus, Identify, Readdress, IdentityRe
     }
     await this.submit({ unit: from, request, priority: PRIORITY.command, retries: this.o.retries });
     this.log.info({ bus: this.id, from, to }, 'module given a new address');
-    return { needsKeyPress: this.profile.setAddress?.accept === 'key' };
+    return { needsKeyPress: this.profile.modbus.setAddress?.accept === 'key' };
   }
 
   async readIdentity(address: number): Promise<ModuleIdentity> {
@@ -240,7 +240,7 @@ export class ModbusLightBus implements LightBus, Identify, Readdress, IdentityRe
   }
 
   private fitDisplay(d: number): number | null {
-    const max = this.profile.encoding.displayMax ?? 0xffff;
+    const max = displayMax(this.profile.capabilities) ?? 0xffff;
     return this.profile.capabilities.display && d <= max ? d : null;
   }
 

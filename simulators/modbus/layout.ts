@@ -7,9 +7,12 @@
 import type { Profile } from '../../config/profile-schema.ts';
 import type { Table } from './pdu.ts';
 
-export type LightField = Profile['light']['fields'][number];
-export type EventField = Extract<Profile['events'], { kind: 'counter' }>['fields'][number];
-export type IdentityField = NonNullable<Profile['identity']>['fields'][number];
+export type LightField = Profile['modbus']['light']['fields'][number];
+export type EventField = Extract<
+  Profile['modbus']['events'],
+  { kind: 'counter' }
+>['fields'][number];
+export type IdentityField = NonNullable<Profile['modbus']['identity']>['fields'][number];
 
 /** What one register or bit means; only light, buzzer and set-address are writable. */
 export type Role =
@@ -40,9 +43,9 @@ const TABLE_OF_FC: Record<1 | 2 | 3 | 4, Table> = {
 const regTable = (fc: 1 | 2 | 3 | 4): Table => TABLE_OF_FC[fc];
 
 function initialLight(p: Profile, field: LightField): number {
-  if (field === 'mode') return p.encoding.mode.off;
-  if (field === 'color') return p.encoding.color?.none ?? 0;
-  if (field === 'display') return p.encoding.displayBlank ?? 0;
+  if (field === 'mode') return p.modbus.encoding.mode.off;
+  if (field === 'color') return p.modbus.encoding.color?.none ?? 0;
+  if (field === 'display') return p.modbus.encoding.displayBlank ?? 0;
   return 0;
 }
 
@@ -57,14 +60,15 @@ export function buildLayout(p: Profile, unitId: number, ident: IdentityValues): 
   const put = (t: Table, address: number, role: Role, value = 0) => {
     if (!out[t].has(address)) out[t].set(address, { role, value });
   };
-  const lightTable: Table = p.light.kind === 'registers' ? 'holding' : 'coils';
-  p.light.fields.forEach((field, i) => {
+  const lightTable: Table = p.modbus.light.kind === 'registers' ? 'holding' : 'coils';
+  p.modbus.light.fields.forEach((field, i) => {
     const value = lightTable === 'holding' ? initialLight(p, field) : 0;
-    put(lightTable, p.light.address + i, { kind: 'light', field }, value);
+    put(lightTable, p.modbus.light.address + i, { kind: 'light', field }, value);
   });
-  if (p.buzzer) put('holding', p.buzzer.address, { kind: 'buzzer' });
-  if (p.setAddress) put('holding', p.setAddress.address, { kind: 'set-address' }, unitId);
-  const ev = p.events;
+  if (p.modbus.buzzer) put('holding', p.modbus.buzzer.address, { kind: 'buzzer' });
+  if (p.modbus.setAddress)
+    put('holding', p.modbus.setAddress.address, { kind: 'set-address' }, unitId);
+  const ev = p.modbus.events;
   if (ev.kind === 'counter') {
     for (const [i, field] of ev.fields.entries()) {
       put(regTable(ev.fc), ev.address + i, { kind: 'event', field });
@@ -74,8 +78,9 @@ export function buildLayout(p: Profile, unitId: number, ident: IdentityValues): 
       put(regTable(ev.fc), ev.address + index, { kind: 'key', index });
     }
   }
-  if (p.status) put(regTable(p.status.fc), p.status.address, { kind: 'status' });
-  const id = p.identity;
+  if (p.modbus.status)
+    put(regTable(p.modbus.status.fc), p.modbus.status.address, { kind: 'status' });
+  const id = p.modbus.identity;
   if (id) {
     id.fields.forEach((field, i) => {
       const value = (ident as unknown as Record<string, number>)[field] ?? 0;

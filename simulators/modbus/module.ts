@@ -3,7 +3,7 @@
  * encoding, key behaviour and re-addressing come from its profile
  * (CONTRACTS.md §4 for `pickline-ptl-v1`). Behaviour, not hardware detail:
  * - master writes are validated (unknown mode/colour code, display above
- *   `displayMax`, unit id outside 1–247 → exception 03) and all-or-nothing;
+ *   the display digits, unit id outside 1–247 → exception 03) and all-or-nothing;
  * - counter profiles: a key press updates the event registers at once;
  * - input profiles: a key press holds its input at 1 for `holdMs`, then 0
  *   (computed from the clock when read, so no timer needs stopping);
@@ -14,7 +14,7 @@
  */
 
 import { PicklineError } from '../../config/errors.ts';
-import type { Profile } from '../../config/profile-schema.ts';
+import { displayMax, type Profile } from '../../config/profile-schema.ts';
 import { buildLayout, type Cell, decode, type Layout } from './layout.ts';
 import { type DataModel, EXCEPTION, type Failure, serve, type Table } from './pdu.ts';
 import type {
@@ -76,7 +76,7 @@ export class SimModule implements DataModel {
   }
 
   state(): SimModuleState {
-    const enc = this.profile.encoding;
+    const enc = this.profile.modbus.encoding;
     const s: SimModuleState = {
       mode: 'off',
       color: null,
@@ -85,7 +85,7 @@ export class SimModule implements DataModel {
       lamp: false,
       buzzer: false,
     };
-    const coils = this.profile.light.kind === 'coils';
+    const coils = this.profile.modbus.light.kind === 'coils';
     for (const cell of this.lightCells()) {
       if (cell.role.kind !== 'light') continue;
       const v = cell.value;
@@ -114,7 +114,7 @@ export class SimModule implements DataModel {
       }
     }
     s.lamp = s.mode !== 'off';
-    const bz = this.profile.buzzer;
+    const bz = this.profile.modbus.buzzer;
     s.buzzer = bz ? this.cell('holding', bz.address)?.value === bz.on : false;
     return s;
   }
@@ -136,17 +136,17 @@ export class SimModule implements DataModel {
   press(key: SimKey = 'confirm', holdMs = this.holdMs): void {
     const p = this.profile;
     if (!p.capabilities.keys.includes(key)) this.unsupported(`has no ${key} key`);
-    const pending = this.cell('holding', p.setAddress?.address ?? -1);
+    const pending = this.cell('holding', p.modbus.setAddress?.address ?? -1);
     if (
       key === 'confirm' &&
-      p.setAddress?.accept === 'key' &&
+      p.modbus.setAddress?.accept === 'key' &&
       pending &&
       pending.value !== this.unitId
     ) {
       this.takeAddress(pending.value);
       return;
     }
-    const ev = p.events;
+    const ev = p.modbus.events;
     if (ev.kind === 'inputs') {
       const index = ev.keys.indexOf(key);
       if (index < 0) this.unsupported(`reports no ${key} key`);
@@ -176,7 +176,7 @@ export class SimModule implements DataModel {
   }
 
   setStatusBits(bits: number): void {
-    const st = this.profile.status;
+    const st = this.profile.modbus.status;
     if (!st) this.unsupported('has no status register');
     const cell = this.cell(st.fc === 3 ? 'holding' : 'input', st.address);
     if (cell) cell.value = bits & 0xffff;
@@ -212,7 +212,7 @@ export class SimModule implements DataModel {
     const readdress = cells.find((c) => c.role.kind === 'set-address');
     if (
       readdress &&
-      this.profile.setAddress?.accept === 'immediate' &&
+      this.profile.modbus.setAddress?.accept === 'immediate' &&
       readdress.value !== this.unitId
     ) {
       this.takeAddress(readdress.value);
@@ -224,13 +224,14 @@ export class SimModule implements DataModel {
   // --- internals
 
   private valueAllowed(cell: Cell, v: number): boolean {
-    const enc = this.profile.encoding;
+    const enc = this.profile.modbus.encoding;
     const role = cell.role;
     if (role.kind === 'set-address') return v >= 1 && v <= 247;
-    if (role.kind !== 'light' || this.profile.light.kind === 'coils') return true;
+    if (role.kind !== 'light' || this.profile.modbus.light.kind === 'coils') return true;
     if (role.field === 'mode') return decode(enc.mode, v) !== null;
     if (role.field === 'color') return decode(enc.color, v) !== null;
-    if (role.field === 'display') return v === enc.displayBlank || v <= (enc.displayMax ?? 0xffff);
+    if (role.field === 'display')
+      return v === enc.displayBlank || v <= (displayMax(this.profile.capabilities) ?? 0xffff);
     return true;
   }
 
@@ -243,9 +244,10 @@ export class SimModule implements DataModel {
   private adjust(delta: number): void {
     if (!this.profile.capabilities.localAdjust) this.unsupported('has no +/- keys');
     const cell = this.lightField('display');
-    const enc = this.profile.encoding;
+    const enc = this.profile.modbus.encoding;
     if (!cell || cell.value === enc.displayBlank) return; // nothing shown, nothing to adjust
-    const max = enc.displayMax ?? (enc.displayBlank === 0xffff ? 0xfffe : 0xffff);
+    const max =
+      displayMax(this.profile.capabilities) ?? (enc.displayBlank === 0xffff ? 0xfffe : 0xffff);
     cell.value = Math.min(max, Math.max(0, cell.value + delta));
     this.notifyIfChanged('local');
   }
@@ -278,7 +280,7 @@ export class SimModule implements DataModel {
   }
 
   private *lightCells(): Iterable<Cell> {
-    const l = this.profile.light;
+    const l = this.profile.modbus.light;
     const table: Table = l.kind === 'registers' ? 'holding' : 'coils';
     for (let i = 0; i < l.fields.length; i++) {
       const c = this.cell(table, l.address + i);

@@ -71,9 +71,9 @@ describe('site configuration', () => {
     );
     c.buses.push({ id: 'b1', transport: 'modbus-rtu', profile: 'ghost', simulate: true } as never);
     expect(problems(c)).toEqual([
-      'buses[1].id: duplicate bus id "b1"',
       'buses[1].path: is required for transport modbus-rtu',
-      'buses[1].simulate: only modbus-tcp buses can be simulated in-process',
+      'buses[1].simulate: is not allowed for transport modbus-rtu',
+      'buses[1].id: duplicate bus id "b1"',
       'buses[1].profile: unknown profile "ghost" (have: generic-io-lamp-v1, pickline-ptl-v1)',
       'zones[0].locations[0].address: bus "b1" address 1 is already used by done indicator of zone A',
       'zones[0].locations[1].id: duplicate location id "L1" (also zones[0].locations[0])',
@@ -163,7 +163,7 @@ describe('pickline check-config', () => {
           'api.port: must be <= 65535',
           'api.tokens.wms[0]: must NOT have fewer than 8 characters',
           'storage.path: is required',
-          'buses[1].transport: must be one of "modbus-rtu", "modbus-tcp", "ablepick", "mqtt"',
+          'buses[1].transport: transport "carrier-pigeon" has no driver in this version (known: modbus-rtu, modbus-tcp)',
           'zones[0].locations[1].address: must be <= 247',
           'buses[0].path: is required for transport modbus-rtu',
           'buses[0].profile: unknown profile "nope" (have: generic-io-lamp-v1, pickline-ptl-v1)',

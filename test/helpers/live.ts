@@ -37,6 +37,7 @@ export async function liveSite(dir: string): Promise<LiveSite> {
   raw.webhooks = [{ url: `${url}/events`, secret: WEBHOOK_SECRET, maxBackoffMs: 500 }];
   for (const z of raw.zones) delete z.locationsCsv; // rows already merged into locations
   for (const b of raw.buses) {
+    if (b.transport !== 'modbus-tcp') continue;
     b.port = ports.get(b.id)!.port;
     b.simulate = false; // the floor runs here, not in the controller
     b.healthIntervalMs = 500;

@@ -4,12 +4,13 @@
  * at its registers. Implemented by the simulator (in memory, TCP, RTU on a pty)
  * and by an independent stack (pymodbus over TCP and RTU).
  */
-import type { BusConfig } from '../../../config/schema.ts';
+import type { BusConfig, ModbusRtuBusConfig, ModbusTcpBusConfig } from '../../../config/schema.ts';
 import type { ModbusTransport } from '../../../device-drivers/modbus/transport.ts';
 
 export interface LightPeer {
   /** how the driver reaches the peer: BusConfig without id/profile */
-  bus: Omit<BusConfig, 'id'>;
+  bus: Partial<Omit<ModbusRtuBusConfig, 'id' | 'transport'>> &
+    Partial<Omit<ModbusTcpBusConfig, 'id' | 'transport'>> & { transport: BusConfig['transport'] };
   /** testing hook instead of a wire (in-memory peer) */
   transport?: () => ModbusTransport;
   press(address: number, key: 'confirm' | 'short'): Promise<void>;

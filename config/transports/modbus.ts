@@ -1,0 +1,47 @@
+/**
+ * Bus fields of the two Modbus transports (HARDWARE.md; driver in
+ * device-drivers/modbus/). Defaults of the optional fields are the driver's
+ * MODBUS_DEFAULTS.
+ */
+import { Type as T } from '@sinclair/typebox';
+import { busSchema } from './bus.ts';
+
+const profile = T.String({ minLength: 1, description: 'Device profile name (config/profiles)' });
+
+/** Scheduling, both Modbus transports (HARDWARE.md: timeouts and retries per transaction, bounded). */
+const scheduling = {
+  timeoutMs: T.Optional(
+    T.Integer({ minimum: 5, maximum: 10000, description: 'Per-transaction timeout' }),
+  ),
+  retries: T.Optional(T.Integer({ minimum: 0, maximum: 5 })),
+  pollIntervalMs: T.Optional(
+    T.Integer({ minimum: 0, maximum: 10000, description: 'Key poll period of lit modules' }),
+  ),
+  healthIntervalMs: T.Optional(
+    T.Integer({ minimum: 100, maximum: 600000, description: 'Sweep period of idle modules' }),
+  ),
+  offlineAfter: T.Optional(
+    T.Integer({ minimum: 1, maximum: 100, description: 'Failed transactions before offline' }),
+  ),
+};
+
+export const ModbusRtuBus = busSchema('modbus-rtu', {
+  profile,
+  path: T.String({ minLength: 1, description: 'Serial device, e.g. /dev/ttyUSB0' }),
+  baudRate: T.Optional(T.Integer({ minimum: 300, maximum: 921600, default: 19200 })),
+  parity: T.Optional(T.Union([T.Literal('none'), T.Literal('even'), T.Literal('odd')])),
+  dataBits: T.Optional(T.Union([T.Literal(7), T.Literal(8)])),
+  stopBits: T.Optional(T.Union([T.Literal(1), T.Literal(2)])),
+  ...scheduling,
+});
+
+export const ModbusTcpBus = busSchema('modbus-tcp', {
+  profile,
+  host: T.String({ minLength: 1 }),
+  port: T.Integer({ minimum: 1, maximum: 65535 }),
+  rtuOverTcp: T.Optional(T.Boolean({ description: 'RTU framing over a TCP gateway' })),
+  ...scheduling,
+  simulate: T.Optional(
+    T.Boolean({ description: 'Start an in-process simulator for this bus (demo / tests)' }),
+  ),
+});

@@ -1,0 +1,26 @@
+/**
+ * The registered drivers: one entry per transport, pairing the bus schema the
+ * site config validates with (config/transports/) and the factory that builds
+ * the bus. The schema lives in config/ because config is the bottom layer:
+ * check-config, the simulators and the types of SiteConfig need it without
+ * the drivers. This record's type makes a transport without a driver (or a
+ * driver without a schema) a compile error.
+ */
+import type { TSchema } from '@sinclair/typebox';
+import type { BusConfig, Transport } from '../config/schema.ts';
+import { ModbusRtuBus, ModbusTcpBus } from '../config/transports/index.ts';
+import { createModbusBus, type ModbusFactoryOptions } from './modbus/factory.ts';
+import type { TechnicianBus } from './types.ts';
+
+/** What every factory gets besides its bus config (the Modbus one is the superset today). */
+export type CreateBusOptions = ModbusFactoryOptions;
+
+export interface BusDriver<C extends BusConfig> {
+  schema: TSchema;
+  create(cfg: C, opts: CreateBusOptions): TechnicianBus;
+}
+
+export const DRIVERS: { [K in Transport]: BusDriver<Extract<BusConfig, { transport: K }>> } = {
+  'modbus-rtu': { schema: ModbusRtuBus, create: createModbusBus },
+  'modbus-tcp': { schema: ModbusTcpBus, create: createModbusBus },
+};
