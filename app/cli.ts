@@ -8,9 +8,9 @@ import { createInterface } from 'node:readline';
 import { Command } from 'commander';
 import { isPicklineError } from '../config/errors.ts';
 import { type LoadedConfig, loadConfig } from '../config/load.ts';
-import { SimulatedFloor } from '../simulators/floor.ts';
+import { DEFAULT_CONFIG } from '../controller/paths.ts';
+import { SimulatedFloor } from './floor.ts';
 import { Controller, VERSION } from './main.ts';
-import { DEFAULT_CONFIG } from './paths.ts';
 
 function load(file: string | undefined): LoadedConfig {
   const path = file ?? process.env.PICKLINE_CONFIG ?? DEFAULT_CONFIG;
