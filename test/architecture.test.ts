@@ -60,6 +60,15 @@ describe('architecture', () => {
     expect(importers).toEqual([]);
   });
 
+  it('the CLI loads the dev floor and simulators only when a bus is simulated', () => {
+    const src = readFileSync('app/cli.ts', 'utf8');
+    const eager = [...src.matchAll(/^import (?!type )[^;]*? from '(\.[^']+)'/gms)]
+      .map((m) => join('app', m[1]))
+      .filter((t) => t === 'app/floor.ts' || t.startsWith('simulators/'));
+    expect(eager).toEqual([]);
+    expect(src).toContain("await import('./floor.ts')");
+  });
+
   it('keeps source files under 600 lines', () => {
     const long = layerFiles().filter((f) => readFileSync(f, 'utf8').split('\n').length > 600);
     expect(long).toEqual([]);
