@@ -17,6 +17,15 @@ const MAY_IMPORT: Record<string, string[]> = {
   app: ['app', 'api', 'controller', 'device-drivers', 'simulators', 'config'],
 };
 
+/**
+ * Folders inside device-drivers/ that may import only the listed paths (and
+ * config/): the Modbus master (PDU, CRC, framing, transport, links, scheduler)
+ * knows nothing of lights, profiles or the adapter built on it.
+ */
+const INNER: Record<string, string[]> = {
+  'device-drivers/modbus/master': ['device-drivers/modbus/master'],
+};
+
 function files(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
     e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
@@ -43,6 +52,19 @@ describe('architecture', () => {
           const top = target.split('/')[0];
           if (top in MAY_IMPORT && !MAY_IMPORT[layer].includes(top))
             violations.push(`${file} imports ${spec}`);
+        }
+      }
+    }
+    expect(violations).toEqual([]);
+  });
+
+  it('inner driver folders import only what they may', () => {
+    const violations: string[] = [];
+    for (const [dir, allowed] of Object.entries(INNER)) {
+      for (const file of files(dir)) {
+        for (const { spec, target } of importsOf(file)) {
+          const ok = ['config', ...allowed].some((a) => target === a || target.startsWith(`${a}/`));
+          if (!ok) violations.push(`${file} imports ${spec}`);
         }
       }
     }

@@ -35,11 +35,11 @@ import type {
 } from '../types.ts';
 import * as codec from './codec.ts';
 import { copyCounters, countAttempt, emptyCounters } from './counters.ts';
+import { BusScheduler, type IdleWork, PRIORITY, type Txn } from './master/scheduler.ts';
+import type { ModbusTransport } from './master/transport.ts';
 import { type DriverLogger, ModuleRecord, silentLogger } from './module-record.ts';
 import { BusMonitor } from './monitor.ts';
 import { PollPlanner } from './planner.ts';
-import { BusScheduler, type IdleWork, PRIORITY, type Txn } from './scheduler.ts';
-import type { ModbusTransport } from './transport.ts';
 
 export interface ModbusBusOptions {
   id: string;
