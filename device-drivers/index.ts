@@ -9,7 +9,7 @@ import type { TechnicianBus } from './types.ts';
 
 export { MODBUS_DEFAULTS } from './modbus/factory.ts';
 export { ModbusLightBus } from './modbus/modbus-bus.ts';
-export type { DriverLogger } from './modbus/module-record.ts';
+export type { DriverLogger } from './shared/logger.ts';
 export type * from './types.ts';
 
 export type CreateBusOptions = ModbusFactoryOptions;

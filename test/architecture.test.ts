@@ -20,10 +20,12 @@ const MAY_IMPORT: Record<string, string[]> = {
 /**
  * Folders inside device-drivers/ that may import only the listed paths (and
  * config/): the Modbus master (PDU, CRC, framing, transport, links, scheduler)
- * knows nothing of lights, profiles or the adapter built on it.
+ * knows nothing of lights, profiles or the adapter built on it; shared/ holds
+ * what every driver uses (counters, logger) and knows no particular driver.
  */
 const INNER: Record<string, string[]> = {
   'device-drivers/modbus/master': ['device-drivers/modbus/master'],
+  'device-drivers/shared': ['device-drivers/shared', 'device-drivers/types.ts'],
 };
 
 function files(dir: string): string[] {
