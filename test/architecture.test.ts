@@ -45,6 +45,17 @@ function importsOf(file: string): { spec: string; target: string }[] {
 
 const layerFiles = () => Object.keys(MAY_IMPORT).flatMap((layer) => files(layer));
 
+/** Imports of anything under `dir` from layer files outside it. */
+function importersOf(dir: string): string[] {
+  return layerFiles()
+    .filter((f) => !f.startsWith(dir))
+    .flatMap((f) =>
+      importsOf(f)
+        .filter((i) => i.target.startsWith(dir))
+        .map((i) => `${f} imports ${i.spec}`),
+    );
+}
+
 describe('architecture', () => {
   it('imports point downward only', () => {
     const violations: string[] = [];
@@ -74,14 +85,7 @@ describe('architecture', () => {
   });
 
   it('nothing outside app/ imports app/ (tests, benches and bin/ may)', () => {
-    const importers = layerFiles()
-      .filter((f) => !f.startsWith('app/'))
-      .flatMap((f) =>
-        importsOf(f)
-          .filter((i) => i.target.startsWith('app/'))
-          .map((i) => `${f} imports ${i.spec}`),
-      );
-    expect(importers).toEqual([]);
+    expect(importersOf('app/')).toEqual([]);
   });
 
   it('the CLI loads the dev floor and simulators only when a bus is simulated', () => {
@@ -91,6 +95,10 @@ describe('architecture', () => {
       .filter((t) => t === 'app/floor.ts' || t.startsWith('simulators/'));
     expect(eager).toEqual([]);
     expect(src).toContain("await import('./floor.ts')");
+  });
+
+  it('device-drivers/testing/ (the fake bus) is for tests only: no layer imports it', () => {
+    expect(importersOf('device-drivers/testing/')).toEqual([]);
   });
 
   it('keeps source files under 600 lines', () => {
