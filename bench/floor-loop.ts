@@ -9,7 +9,7 @@
  */
 import { parseArgs } from 'node:util';
 import pino from 'pino';
-import { Controller } from '../controller/main.ts';
+import { Controller } from '../app/main.ts';
 import { auth, tempDir } from '../test/helpers/harness.ts';
 import { liveSite } from '../test/helpers/live.ts';
 

@@ -4,4 +4,4 @@
 import { register } from 'tsx/esm/api';
 
 register();
-await import('../controller/cli.ts');
+await import('../app/cli.ts');

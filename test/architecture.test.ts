@@ -1,7 +1,8 @@
 /**
  * Layers import downward only (STYLE.md §1): api → controller → device-drivers,
- * config at the bottom; simulators know only config. The composition root
- * (controller/main.ts, controller/cli.ts) assembles everything and is exempt.
+ * config at the bottom; simulators know only config. app/ is the composition
+ * root (wiring, CLI, dev floor, demo): it may import every layer and no layer
+ * imports it. Static, side-effect and dynamic imports are all checked.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,8 +14,19 @@ const MAY_IMPORT: Record<string, string[]> = {
   controller: ['controller', 'device-drivers', 'config'],
   api: ['api', 'controller', 'config'],
   simulators: ['simulators', 'config'],
+  app: ['app', 'api', 'controller', 'device-drivers', 'simulators', 'config'],
 };
-const ROOT_FILES = new Set(['controller/main.ts', 'controller/cli.ts']);
+
+/**
+ * Folders inside device-drivers/ that may import only the listed paths (and
+ * config/): the Modbus master (PDU, CRC, framing, transport, links, scheduler)
+ * knows nothing of lights, profiles or the adapter built on it; shared/ holds
+ * what every driver uses (counters, logger) and knows no particular driver.
+ */
+const INNER: Record<string, string[]> = {
+  'device-drivers/modbus/master': ['device-drivers/modbus/master'],
+  'device-drivers/shared': ['device-drivers/shared', 'device-drivers/types.ts'],
+};
 
 function files(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
@@ -22,27 +34,75 @@ function files(dir: string): string[] {
   );
 }
 
+/** Repository-relative paths of the relative imports of `file`. */
+function importsOf(file: string): { spec: string; target: string }[] {
+  const src = readFileSync(file, 'utf8');
+  return [...src.matchAll(/(?:from|import)\s*\(?\s*'(\.[^']+)'/g)].map((m) => ({
+    spec: m[1],
+    target: join(file, '..', m[1]),
+  }));
+}
+
+const layerFiles = () => Object.keys(MAY_IMPORT).flatMap((layer) => files(layer));
+
+/** Imports of anything under `dir` from layer files outside it. */
+function importersOf(dir: string): string[] {
+  return layerFiles()
+    .filter((f) => !f.startsWith(dir))
+    .flatMap((f) =>
+      importsOf(f)
+        .filter((i) => i.target.startsWith(dir))
+        .map((i) => `${f} imports ${i.spec}`),
+    );
+}
+
 describe('architecture', () => {
   it('imports point downward only', () => {
     const violations: string[] = [];
     for (const layer of Object.keys(MAY_IMPORT)) {
       for (const file of files(layer)) {
-        if (ROOT_FILES.has(file)) continue;
-        const src = readFileSync(file, 'utf8');
-        for (const m of src.matchAll(/from '(\.[^']+)'/g)) {
-          const target = join(file, '..', m[1]).split('/')[0];
-          if (target in MAY_IMPORT && !MAY_IMPORT[layer].includes(target))
-            violations.push(`${file} imports ${m[1]}`);
+        for (const { spec, target } of importsOf(file)) {
+          const top = target.split('/')[0];
+          if (top in MAY_IMPORT && !MAY_IMPORT[layer].includes(top))
+            violations.push(`${file} imports ${spec}`);
         }
       }
     }
     expect(violations).toEqual([]);
   });
 
+  it('inner driver folders import only what they may', () => {
+    const violations: string[] = [];
+    for (const [dir, allowed] of Object.entries(INNER)) {
+      for (const file of files(dir)) {
+        for (const { spec, target } of importsOf(file)) {
+          const ok = ['config', ...allowed].some((a) => target === a || target.startsWith(`${a}/`));
+          if (!ok) violations.push(`${file} imports ${spec}`);
+        }
+      }
+    }
+    expect(violations).toEqual([]);
+  });
+
+  it('nothing outside app/ imports app/ (tests, benches and bin/ may)', () => {
+    expect(importersOf('app/')).toEqual([]);
+  });
+
+  it('the CLI loads the dev floor and simulators only when a bus is simulated', () => {
+    const src = readFileSync('app/cli.ts', 'utf8');
+    const eager = [...src.matchAll(/^import (?!type )[^;]*? from '(\.[^']+)'/gms)]
+      .map((m) => join('app', m[1]))
+      .filter((t) => t === 'app/floor.ts' || t.startsWith('simulators/'));
+    expect(eager).toEqual([]);
+    expect(src).toContain("await import('./floor.ts')");
+  });
+
+  it('device-drivers/testing/ (the fake bus) is for tests only: no layer imports it', () => {
+    expect(importersOf('device-drivers/testing/')).toEqual([]);
+  });
+
   it('keeps source files under 600 lines', () => {
-    const long = Object.keys(MAY_IMPORT)
-      .flatMap(files)
-      .filter((f) => readFileSync(f, 'utf8').split('\n').length > 600);
+    const long = layerFiles().filter((f) => readFileSync(f, 'utf8').split('\n').length > 600);
     expect(long).toEqual([]);
   });
 });

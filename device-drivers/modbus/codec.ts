@@ -7,7 +7,7 @@
 import { PicklineError } from '../../config/errors.ts';
 import { displayMax, type Profile } from '../../config/profile-schema.ts';
 import type { Key, LightMode, LightState, ModuleIdentity } from '../types.ts';
-import type { ModbusRequest } from './pdu.ts';
+import type { ModbusRequest } from './master/pdu.ts';
 
 const MODE_FALLBACK: Record<LightMode, LightMode[]> = {
   off: ['off'],

@@ -8,11 +8,11 @@
 import { PicklineError } from '../../config/errors.ts';
 import type { Profile } from '../../config/profile-schema.ts';
 import type { ModbusRtuBusConfig, ModbusTcpBusConfig } from '../../config/schema.ts';
-import { MbapFraming, RtuFraming } from './framing.ts';
-import { SerialLink, type SerialOptions, TcpLink } from './links.ts';
+import type { DriverLogger } from '../shared/logger.ts';
+import { MbapFraming, RtuFraming } from './master/framing.ts';
+import { SerialLink, type SerialOptions, TcpLink } from './master/links.ts';
+import { lineTiming, type ModbusTransport, StreamTransport } from './master/transport.ts';
 import { ModbusLightBus } from './modbus-bus.ts';
-import type { DriverLogger } from './module-record.ts';
-import { lineTiming, type ModbusTransport, StreamTransport } from './transport.ts';
 
 /** Defaults when BusConfig leaves a field out. */
 export const MODBUS_DEFAULTS = {

@@ -20,6 +20,8 @@
  */
 import { PicklineError } from '../../config/errors.ts';
 import { displayMax, type Profile } from '../../config/profile-schema.ts';
+import { copyCounters, countAttempt, emptyCounters } from '../shared/counters.ts';
+import { type DriverLogger, silentLogger } from '../shared/logger.ts';
 import type {
   BusInfo,
   HealthChange,
@@ -34,12 +36,11 @@ import type {
   Unsubscribe,
 } from '../types.ts';
 import * as codec from './codec.ts';
-import { copyCounters, countAttempt, emptyCounters } from './counters.ts';
-import { type DriverLogger, ModuleRecord, silentLogger } from './module-record.ts';
+import { BusScheduler, type IdleWork, PRIORITY, type Txn } from './master/scheduler.ts';
+import type { ModbusTransport } from './master/transport.ts';
+import { ModuleRecord } from './module-record.ts';
 import { BusMonitor } from './monitor.ts';
 import { PollPlanner } from './planner.ts';
-import { BusScheduler, type IdleWork, PRIORITY, type Txn } from './scheduler.ts';
-import type { ModbusTransport } from './transport.ts';
 
 export interface ModbusBusOptions {
   id: string;

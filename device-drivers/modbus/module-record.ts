@@ -1,19 +1,9 @@
 /** What a Modbus bus remembers about one module (one unit address). */
+
+import { copyCounters, emptyCounters } from '../shared/counters.ts';
 import type { LightState, ModuleCounters, ModuleIdentity, ModuleInfo } from '../types.ts';
 import type { EventBaseline } from './codec.ts';
-import { copyCounters, emptyCounters } from './counters.ts';
 import type { PlannedModule } from './planner.ts';
-
-/** The part of a pino logger the drivers use. */
-export interface DriverLogger {
-  debug(obj: object, msg?: string): void;
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
-
-const nop = () => {};
-export const silentLogger: DriverLogger = { debug: nop, info: nop, warn: nop, error: nop };
 
 export class ModuleRecord implements PlannedModule {
   /** the state the controller last asked for; its seq is the current job token */

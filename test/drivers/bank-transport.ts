@@ -4,7 +4,7 @@
  * The fake of the contract suite (STYLE.md §8).
  */
 import { PicklineError } from '../../config/errors.ts';
-import type { ModbusTransport } from '../../device-drivers/modbus/transport.ts';
+import type { ModbusTransport } from '../../device-drivers/modbus/master/transport.ts';
 import type { ModuleBank } from '../../simulators/modbus/index.ts';
 
 export class BankTransport implements ModbusTransport {

@@ -1,9 +1,9 @@
-/** PDUs, CRC and the two framings (device-drivers/modbus/pdu.ts, crc.ts, framing.ts). */
+/** PDUs, CRC and the two framings (device-drivers/modbus/master/pdu.ts, crc.ts, framing.ts). */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isPicklineError } from '../../config/errors.ts';
-import { crc16, crcOk, rtuFrame } from '../../device-drivers/modbus/crc.ts';
-import { MbapFraming, RtuFraming } from '../../device-drivers/modbus/framing.ts';
+import { crc16, crcOk, rtuFrame } from '../../device-drivers/modbus/master/crc.ts';
+import { MbapFraming, RtuFraming } from '../../device-drivers/modbus/master/framing.ts';
 import {
   decodeResponse,
   encodeRequest,
@@ -11,8 +11,8 @@ import {
   expectedResponsePduLength,
   type ModbusRequest,
   responsePduLength,
-} from '../../device-drivers/modbus/pdu.ts';
-import { lineTiming } from '../../device-drivers/modbus/transport.ts';
+} from '../../device-drivers/modbus/master/pdu.ts';
+import { lineTiming } from '../../device-drivers/modbus/master/transport.ts';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s/g, ''), 'hex');
 

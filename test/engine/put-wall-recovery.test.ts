@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FakeBus } from '../helpers/fake-bus.ts';
+import { FakeBus } from '../../device-drivers/testing/fake-bus.ts';
 import { type FakeFloor, fakeFloor, until } from '../helpers/floor.ts';
 import { tempDir } from '../helpers/harness.ts';
 

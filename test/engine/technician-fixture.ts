@@ -8,8 +8,8 @@
  */
 import { PicklineError } from '../../config/errors.ts';
 import { Technician } from '../../controller/technician.ts';
+import { FakeBus } from '../../device-drivers/testing/fake-bus.ts';
 import type { KeyEvent, LightState, ModuleIdentity } from '../../device-drivers/types.ts';
-import { FakeBus } from '../helpers/fake-bus.ts';
 import { type FakeFloor, fakeFloor } from '../helpers/floor.ts';
 
 export class TechBus extends FakeBus {

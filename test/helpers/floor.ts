@@ -6,7 +6,7 @@ import { Site } from '../../controller/site.ts';
 import { Store } from '../../controller/store/db.ts';
 import { syncLocations } from '../../controller/store/locations.ts';
 import { WaveService } from '../../controller/waves/service.ts';
-import { FakeBus } from './fake-bus.ts';
+import { FakeBus } from '../../device-drivers/testing/fake-bus.ts';
 import { demoConfig } from './harness.ts';
 
 export interface FakeFloor {

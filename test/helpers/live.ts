@@ -6,9 +6,9 @@
  */
 import { writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
+import { SimulatedFloor } from '../../app/floor.ts';
 import { type LoadedConfig, loadConfig } from '../../config/load.ts';
 import { DEFAULT_CONFIG } from '../../controller/paths.ts';
-import { SimulatedFloor } from '../../simulators/floor.ts';
 import { WmsSimulator } from '../../simulators/wms/index.ts';
 import { TOKENS } from './harness.ts';
 

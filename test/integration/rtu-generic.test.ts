@@ -6,8 +6,8 @@
  */
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Controller } from '../../app/main.ts';
 import { checkConfig } from '../../config/load.ts';
-import { Controller } from '../../controller/main.ts';
 import { ModbusRtuSimulator, ModuleBank } from '../../simulators/modbus/index.ts';
 import { until } from '../helpers/floor.ts';
 import { auth, TOKENS, tempDir } from '../helpers/harness.ts';

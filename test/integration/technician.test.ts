@@ -1,7 +1,7 @@
 /** Technician operations over the API against the simulated floor (Modbus TCP). */
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Controller } from '../../controller/main.ts';
+import { Controller } from '../../app/main.ts';
 import { until } from '../helpers/floor.ts';
 import { auth, tempDir } from '../helpers/harness.ts';
 import { type LiveSite, liveSite, registers } from '../helpers/live.ts';

@@ -7,7 +7,7 @@
 import { createHmac } from 'node:crypto';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Controller } from '../../controller/main.ts';
+import { Controller } from '../../app/main.ts';
 import { until } from '../helpers/floor.ts';
 import { auth, tempDir } from '../helpers/harness.ts';
 import { type LiveSite, liveSite, registers, WEBHOOK_SECRET } from '../helpers/live.ts';

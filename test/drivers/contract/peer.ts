@@ -5,7 +5,7 @@
  * and by an independent stack (pymodbus over TCP and RTU).
  */
 import type { BusConfig, ModbusRtuBusConfig, ModbusTcpBusConfig } from '../../../config/schema.ts';
-import type { ModbusTransport } from '../../../device-drivers/modbus/transport.ts';
+import type { ModbusTransport } from '../../../device-drivers/modbus/master/transport.ts';
 
 export interface LightPeer {
   /** how the driver reaches the peer: BusConfig without id/profile */

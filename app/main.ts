@@ -10,16 +10,16 @@ import { build } from '../api/app.ts';
 import { floorRoutes } from '../api/routes/floor.ts';
 import { technicianRoutes } from '../api/routes/technician.ts';
 import type { LoadedConfig } from '../config/load.ts';
+import { PickEngine } from '../controller/engine/engine.ts';
+import { Outbox } from '../controller/events/outbox.ts';
+import { WebhookDispatcher } from '../controller/events/webhooks.ts';
+import { Site } from '../controller/site.ts';
+import { Store } from '../controller/store/db.ts';
+import { syncLocations } from '../controller/store/locations.ts';
+import { Technician } from '../controller/technician.ts';
+import { WaveService } from '../controller/waves/service.ts';
 import { createBus } from '../device-drivers/index.ts';
 import type { TechnicianBus } from '../device-drivers/types.ts';
-import { PickEngine } from './engine/engine.ts';
-import { Outbox } from './events/outbox.ts';
-import { WebhookDispatcher } from './events/webhooks.ts';
-import { Site } from './site.ts';
-import { Store } from './store/db.ts';
-import { syncLocations } from './store/locations.ts';
-import { Technician } from './technician.ts';
-import { WaveService } from './waves/service.ts';
 
 export const VERSION = '0.1.0';
 

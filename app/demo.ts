@@ -13,8 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { loadConfig } from '../config/load.ts';
+import { postWave, WmsSimulator } from '../simulators/wms/index.ts';
 import { SimulatedFloor } from './floor.ts';
-import { postWave, WmsSimulator } from './wms/index.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({

@@ -17,7 +17,7 @@ import {
   ModuleBank,
   runCommand,
   type SimModuleState,
-} from './modbus/index.ts';
+} from '../simulators/modbus/index.ts';
 
 export interface FloorChange {
   bus: string;

@@ -8,9 +8,9 @@ import { createInterface } from 'node:readline';
 import { Command } from 'commander';
 import { isPicklineError } from '../config/errors.ts';
 import { type LoadedConfig, loadConfig } from '../config/load.ts';
-import { SimulatedFloor } from '../simulators/floor.ts';
+import { DEFAULT_CONFIG } from '../controller/paths.ts';
+import type { SimulatedFloor } from './floor.ts';
 import { Controller, VERSION } from './main.ts';
-import { DEFAULT_CONFIG } from './paths.ts';
 
 function load(file: string | undefined): LoadedConfig {
   const path = file ?? process.env.PICKLINE_CONFIG ?? DEFAULT_CONFIG;
@@ -24,6 +24,14 @@ function load(file: string | undefined): LoadedConfig {
     }
     throw e;
   }
+}
+
+/** The dev floor, and with it the simulators, is loaded only when a bus is simulated. */
+async function simulatedFloor(loaded: LoadedConfig, enabled: boolean) {
+  if (!enabled || !loaded.config.buses.some((b) => b.transport === 'modbus-tcp' && b.simulate))
+    return null;
+  const { SimulatedFloor } = await import('./floor.ts');
+  return new SimulatedFloor(loaded.config, loaded.profiles);
 }
 
 /** Simulator console on stdin: press keys on the simulated floor (see FLOOR_HELP). */
@@ -55,10 +63,7 @@ program
     const loaded = load(opts.config);
     // The simulated floor is started before the controller and beside it, as
     // real modules would be; the controller reaches it over Modbus TCP only.
-    const floor =
-      opts.simulate && loaded.config.buses.some((b) => b.transport === 'modbus-tcp' && b.simulate)
-        ? new SimulatedFloor(loaded.config, loaded.profiles)
-        : null;
+    const floor = await simulatedFloor(loaded, opts.simulate);
     const controller = new Controller(loaded);
     const shutdown = async (signal: string) => {
       controller.log.info({ signal }, 'shutting down');
