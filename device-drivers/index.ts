@@ -11,7 +11,7 @@ import type { TechnicianBus } from './types.ts';
 export { MODBUS_DEFAULTS } from './modbus/factory.ts';
 export { ModbusLightBus } from './modbus/modbus-bus.ts';
 export type { CreateBusOptions } from './registry.ts';
-export type { DriverLogger } from './shared/logger.ts';
+export type { DriverLogger } from './common/logger.ts';
 export type * from './types.ts';
 
 export function createBus(cfg: BusConfig, opts: CreateBusOptions): TechnicianBus {

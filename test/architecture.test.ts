@@ -20,12 +20,12 @@ const MAY_IMPORT: Record<string, string[]> = {
 /**
  * Folders inside device-drivers/ that may import only the listed paths (and
  * config/): the Modbus master (PDU, CRC, framing, transport, links, scheduler)
- * knows nothing of lights, profiles or the adapter built on it; shared/ holds
+ * knows nothing of lights, profiles or the adapter built on it; common/ holds
  * what every driver uses (counters, logger) and knows no particular driver.
  */
 const INNER: Record<string, string[]> = {
   'device-drivers/modbus/master': ['device-drivers/modbus/master'],
-  'device-drivers/shared': ['device-drivers/shared', 'device-drivers/types.ts'],
+  'device-drivers/common': ['device-drivers/common', 'device-drivers/types.ts'],
 };
 
 function files(dir: string): string[] {

@@ -8,7 +8,7 @@
 import { PicklineError } from '../../config/errors.ts';
 import type { Profile } from '../../config/profile-schema.ts';
 import type { ModbusRtuBusConfig, ModbusTcpBusConfig } from '../../config/schema.ts';
-import type { DriverLogger } from '../shared/logger.ts';
+import type { DriverLogger } from '../common/logger.ts';
 import { MbapFraming, RtuFraming } from './master/framing.ts';
 import { SerialLink, type SerialOptions, TcpLink } from './master/links.ts';
 import { lineTiming, type ModbusTransport, StreamTransport } from './master/transport.ts';

@@ -20,8 +20,8 @@
  */
 import { PicklineError } from '../../config/errors.ts';
 import { displayMax, type Profile } from '../../config/profile-schema.ts';
-import { copyCounters, countAttempt, emptyCounters } from '../shared/counters.ts';
-import { type DriverLogger, silentLogger } from '../shared/logger.ts';
+import { copyCounters, countAttempt, emptyCounters } from '../common/counters.ts';
+import { type DriverLogger, silentLogger } from '../common/logger.ts';
 import type {
   BusInfo,
   HealthChange,

@@ -1,6 +1,6 @@
 /** What a Modbus bus remembers about one module (one unit address). */
 
-import { copyCounters, emptyCounters } from '../shared/counters.ts';
+import { copyCounters, emptyCounters } from '../common/counters.ts';
 import type { LightState, ModuleCounters, ModuleIdentity, ModuleInfo } from '../types.ts';
 import type { EventBaseline } from './codec.ts';
 import type { PlannedModule } from './planner.ts';

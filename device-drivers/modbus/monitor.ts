@@ -4,7 +4,7 @@
  */
 import type { PicklineError } from '../../config/errors.ts';
 import type { Profile } from '../../config/profile-schema.ts';
-import type { DriverLogger } from '../shared/logger.ts';
+import type { DriverLogger } from '../common/logger.ts';
 import type { HealthChange, KeyEvent, ModuleCounters, Unsubscribe } from '../types.ts';
 import { decodeEvents } from './codec.ts';
 import type { ModuleRecord } from './module-record.ts';

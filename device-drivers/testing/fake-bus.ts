@@ -2,7 +2,7 @@
  * In-memory LightBus for unit tests of the controller: records the state of
  * every module, and lets a test press keys as a module would report them.
  */
-import { emptyCounters } from '../shared/counters.ts';
+import { emptyCounters } from '../common/counters.ts';
 import type { HealthChange, KeyEvent, LightBus, LightState, ModuleInfo } from '../types.ts';
 
 export class FakeBus implements LightBus {
