@@ -32,6 +32,10 @@ export const ERRORS = {
   LINE_CLOSED: { status: 409, text: 'The line is already picked, shorted or cancelled.' },
   SCAN_NOT_MATCHED: { status: 404, text: 'The scanned code matches nothing open in the zone.' },
   ZONE_BUSY: { status: 409, text: 'The zone cannot take another order or picker now.' },
+  SESSION_NOT_FOUND: {
+    status: 404,
+    text: 'The order has no session (picker and colour) in that zone.',
+  },
   INVALID_REQUEST: { status: 400, text: 'The body breaks the schema; one detail per problem.' },
   // --- configuration
   CONFIG_INVALID: {

@@ -53,6 +53,19 @@ const CloseBody = T.Object(
 );
 const LineParams = T.Object({ lineId: T.String({ minLength: 1, maxLength: 64 }) });
 const ZoneParams = T.Object({ zoneId: T.String({ minLength: 1, maxLength: 64 }) });
+const SessionParams = T.Object({
+  zoneId: T.String({ minLength: 1, maxLength: 64 }),
+  orderId: T.String({ minLength: 1, maxLength: 64 }),
+});
+const SessionEnded = T.Object({
+  zone: T.String(),
+  orderId: T.String(),
+  picker: T.String(),
+  color: T.String(),
+  startedAt: T.String({ format: 'date-time' }),
+  endedAt: T.String({ format: 'date-time' }),
+  unlit: T.Array(T.String(), { description: 'lines that were lit and are open again' }),
+});
 
 export async function floorRoutes(
   app: FastifyInstance,
@@ -112,6 +125,25 @@ export async function floorRoutes(
       },
     },
     async (req) => engine.zoneStatus(req.params.zoneId),
+  );
+
+  app.delete<{ Params: { zoneId: string; orderId: string } }>(
+    '/zones/:zoneId/sessions/:orderId',
+    {
+      config: { roles: ['operator', 'technician'] },
+      schema: {
+        tags: ['zones'],
+        summary: "End an order's session in a zone (supervisor)",
+        description:
+          "Frees the picker's colour in the zone. Lines of the order lit there go dark and back to open " +
+          '(a new scan lights them again); the modules they held serve the next waiting line. ' +
+          'Sessions also end by themselves when the order is done in the zone, completed or cancelled. ' +
+          '404 SESSION_NOT_FOUND when the order has no session there.',
+        params: SessionParams,
+        response: { 200: SessionEnded, 404: ErrorBody },
+      },
+    },
+    async (req) => engine.endSession(req.params.zoneId, req.params.orderId),
   );
 
   for (const action of ['confirm', 'short'] as const) {

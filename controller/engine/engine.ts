@@ -24,6 +24,7 @@ import {
   setFlag,
 } from './repo.ts';
 import { decidePickScan, decidePutScan, type ScanDecision } from './scan.ts';
+import { endClosedSessions, endSession } from './sessions.ts';
 import { type ZoneStatus, zoneStatus } from './status.ts';
 
 export type { ZoneStatus } from './status.ts';
@@ -40,6 +41,17 @@ export interface EngineDeps {
 
 export interface ScanResult extends ScanDecision {
   failed: LightOutcome[];
+}
+
+export interface SessionView {
+  zone: string;
+  orderId: string;
+  picker: string;
+  color: string;
+  startedAt: string;
+  endedAt: string;
+  /** lines that were lit and are open again */
+  unlit: string[];
 }
 
 export interface EngineStats {
@@ -67,6 +79,9 @@ export class PickEngine {
       this.#subs.push(bus.onKey((e) => void this.#onKey(e)));
       this.#subs.push(bus.onHealth((h) => this.#onHealth(h)));
     }
+    const { store } = this.#d;
+    const ended = store.tx(() => endClosedSessions(store.db));
+    if (ended > 0) this.#d.logger.info({ ended }, 'sessions of closed orders ended');
     await this.recover();
   }
 
@@ -162,6 +177,32 @@ export class PickEngine {
     );
     for (const f of freed)
       void (f.next ? this.#lighting.apply(f.next) : this.#lighting.clear(f.row.bus, f.row.address));
+  }
+
+  /** Supervisor: ends a stuck session; its lights go off and its lines can be scanned again. */
+  async endSession(zoneId: string, orderId: string): Promise<SessionView> {
+    const { store, site } = this.#d;
+    const now = new Date().toISOString();
+    const r = store.tx(() => endSession(store.db, site, zoneId, orderId, now));
+    this.#d.logger.info(
+      { zone: zoneId, order: orderId, picker: r.session.picker, lights: r.freed.length },
+      'session ended by a supervisor',
+    );
+    await Promise.all(
+      r.freed.map((f) =>
+        f.next ? this.#lighting.apply(f.next) : this.#lighting.clear(f.row.bus, f.row.address),
+      ),
+    );
+    const s = r.session;
+    return {
+      zone: s.zone,
+      orderId: s.order_id,
+      picker: s.picker,
+      color: s.color,
+      startedAt: s.started_at,
+      endedAt: now,
+      unlit: r.freed.map((f) => f.row.line_id),
+    };
   }
 
   /** Live state of a zone: active orders with their pickers, lit modules. */

@@ -203,7 +203,7 @@ export function waveStatus(db: Db, waveId: string): WaveStatus | null {
   return r?.status ?? null;
 }
 
-/** Cancels every open or lit line of the wave; returns the lines that were lit. */
+/** Cancels every open or lit line of the wave and ends its orders' zone sessions; returns the lines that were lit. */
 export function cancelWaveRows(
   db: Db,
   waveId: string,
@@ -229,6 +229,11 @@ export function cancelWaveRows(
     "UPDATE orders SET status = 'cancelled', updated_at = ? WHERE wave_id = ? AND status IN ('open','active')",
   ).run(now, waveId);
   stmt(db, "UPDATE waves SET status = 'cancelled', updated_at = ? WHERE id = ?").run(now, waveId);
+  // a cancelled order is worked nowhere: its pickers' colours are free again
+  stmt(
+    db,
+    'DELETE FROM zone_sessions WHERE order_id IN (SELECT id FROM orders WHERE wave_id = ?)',
+  ).run(waveId);
   return { lit, cancelled: ids.length };
 }
 
