@@ -36,6 +36,14 @@ export const ERRORS = {
     status: 404,
     text: 'The order has no session (picker and colour) in that zone.',
   },
+  OVER_PICK: {
+    status: 422,
+    text: 'The quantity is above the requested one; over-picks are off in this zone.',
+  },
+  SHORT_NOT_BELOW_REQUEST: {
+    status: 422,
+    text: 'A short must record less than the requested quantity.',
+  },
   INVALID_REQUEST: { status: 400, text: 'The body breaks the schema; one detail per problem.' },
   // --- configuration
   CONFIG_INVALID: {

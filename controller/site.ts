@@ -23,6 +23,8 @@ export interface Zone {
   mode: ZoneConfig['mode'];
   colors: Color[];
   doneIndicator: { bus: string; address: number } | null;
+  /** record quantities above the request (default false) */
+  allowOverPick: boolean;
   locations: Location[];
 }
 
@@ -47,6 +49,7 @@ export class Site {
         mode: z.mode,
         colors: z.colors ?? defaultColors(),
         doneIndicator: z.doneIndicator ?? null,
+        allowOverPick: z.allowOverPick ?? false,
         locations: [],
       };
       for (const l of z.locations) {

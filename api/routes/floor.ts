@@ -162,11 +162,17 @@ export async function floorRoutes(
               : 'Short a line (operator fallback)',
           description:
             action === 'confirm'
-              ? 'quantity defaults to the requested one; a lower quantity is recorded as a short.'
-              : 'quantity defaults to 0; reason defaults to "operator".',
+              ? 'The body may be omitted. quantity defaults to the requested one; a lower quantity is recorded ' +
+                'as a short; a higher one is refused with 422 OVER_PICK unless the zone has allowOverPick.'
+              : 'The body may be omitted. quantity defaults to 0 and must be below the requested one ' +
+                '(else 422 SHORT_NOT_BELOW_REQUEST); reason defaults to "operator".',
           params: LineParams,
           body: CloseBody,
-          response: { 200: LineView, 404: ErrorBody, 409: ErrorBody },
+          response: { 200: LineView, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody },
+        },
+        // every field is optional: a POST without a body (and Content-Type) is `{}`
+        preValidation: async (req) => {
+          if (req.body === undefined || req.body === null) req.body = {};
         },
       },
       async (req) => {

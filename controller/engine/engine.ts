@@ -5,10 +5,10 @@
  * and counted. On start the floor is made to match the `lights` table.
  */
 import type { Logger } from 'pino';
-import { PicklineError } from '../../config/errors.ts';
+import { isPicklineError, PicklineError } from '../../config/errors.ts';
 import type { HealthChange, KeyEvent, LightBus, Unsubscribe } from '../../device-drivers/types.ts';
 import type { Outbox } from '../events/outbox.ts';
-import type { Site } from '../site.ts';
+import type { Site, Zone } from '../site.ts';
 import { type Store, stmt } from '../store/db.ts';
 import type { LineRow } from '../waves/repo.ts';
 import { nextForModule } from './decide.ts';
@@ -18,6 +18,7 @@ import {
   allLights,
   deleteSession,
   line as getLine,
+  order as getOrder,
   type LightRow,
   lightAt,
   openLinesInZone,
@@ -58,6 +59,8 @@ export interface EngineStats {
   keyPresses: number;
   picks: number;
   ignoredPresses: number;
+  /** module confirms above the request that were refused (zone without over-picks) */
+  refusedOverPicks: number;
   lightFailures: number;
 }
 
@@ -65,7 +68,7 @@ export class PickEngine {
   readonly #d: EngineDeps;
   readonly #lighting: Lighting;
   #subs: Unsubscribe[] = [];
-  readonly #stats = { keyPresses: 0, picks: 0, ignoredPresses: 0 };
+  readonly #stats = { keyPresses: 0, picks: 0, ignoredPresses: 0, refusedOverPicks: 0 };
   readonly #health = new Map<string, boolean>();
 
   constructor(deps: EngineDeps) {
@@ -250,6 +253,7 @@ export class PickEngine {
         reason: e.key === 'short' ? 'short-key' : undefined,
       });
     } catch (err) {
+      if (isPicklineError(err, 'OVER_PICK')) return this.#refuseOverPick(e, l, quantity);
       this.#stats.ignoredPresses++;
       this.#d.logger.warn({ err: (err as Error).message, line: l.id }, 'key press not committed');
     }
@@ -264,7 +268,8 @@ export class PickEngine {
     let zoneDone: { zone: string; color: string } | null = null;
     let next: LightRow | null = null;
     const r = store.tx(() => {
-      const res = commitPick(store.db, outbox, { lineId: l.id, ...p }, now);
+      const allowOverPick = this.#zoneOf(l)?.allowOverPick ?? false;
+      const res = commitPick(store.db, outbox, { lineId: l.id, ...p, allowOverPick }, now);
       if (res.light) {
         next = nextForModule(store.db, site, res.light.bus, res.light.address, now.toISOString());
         const zone = site.zones.get(res.light.zone);
@@ -284,6 +289,30 @@ export class PickEngine {
     if (zoneDone)
       this.#flashDone((zoneDone as { zone: string }).zone, (zoneDone as { color: string }).color);
     return r;
+  }
+
+  /** The zone a line is picked in: its location's, or its put wall. */
+  #zoneOf(l: LineRow): Zone | undefined {
+    const { site, store } = this.#d;
+    const zoneId = l.location
+      ? site.locations.get(l.location)?.zone
+      : getOrder(store.db, l.order_id)?.put_wall;
+    return zoneId ? site.zones.get(zoneId) : undefined;
+  }
+
+  /**
+   * A confirm above the request in a zone without over-picks: nothing is
+   * recorded; the module is shown its job again (the request on the display).
+   */
+  #refuseOverPick(e: KeyEvent, l: LineRow, quantity: number): void {
+    this.#stats.refusedOverPicks++;
+    this.#d.logger.warn(
+      { bus: e.bus, address: e.address, line: l.id, requested: l.quantity, quantity },
+      'over-pick refused: the module shows the request again',
+    );
+    const { store } = this.#d;
+    const row = store.tx(() => lightAt(store.db, e.bus, e.address));
+    if (row?.line_id === l.id) void this.#lighting.apply(row);
   }
 
   #flashDone(zoneId: string, color: string): void {
