@@ -23,6 +23,10 @@ export const ERRORS = {
     status: 422,
     text: 'An order names a put wall or cubby the site does not have.',
   },
+  CONTAINER_IN_USE: {
+    status: 409,
+    text: 'A container of the wave belongs to an open order (a scan could start only one).',
+  },
   WAVE_NOT_FOUND: { status: 404, text: 'No wave with that waveId.' },
   ORDER_NOT_FOUND: { status: 404, text: 'No order with that orderId.' },
   WAVE_CLOSED: { status: 409, text: 'The wave is completed or cancelled.' },

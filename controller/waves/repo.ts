@@ -112,6 +112,23 @@ export function existingIds(db: Db, table: 'orders' | 'lines', ids: string[]): S
   return out;
 }
 
+/** container → orderId of the open or active orders that carry one of `containers`. */
+export function openContainers(db: Db, containers: string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  const chunk = 500;
+  for (let i = 0; i < containers.length; i += chunk) {
+    const part = containers.slice(i, i + chunk);
+    const rows = db
+      .prepare(
+        `SELECT container, id FROM orders WHERE status IN ('open','active')
+           AND container IN (${part.map(() => '?').join(',')})`,
+      )
+      .all(...part) as { container: string; id: string }[];
+    for (const r of rows) out.set(r.container, r.id);
+  }
+  return out;
+}
+
 function lineView(r: LineRow): LineView {
   return {
     lineId: r.id,
