@@ -48,6 +48,10 @@ export const ERRORS = {
     status: 422,
     text: 'A short must record less than the requested quantity.',
   },
+  UNKNOWN_OPERATOR: {
+    status: 422,
+    text: 'The picker is not one of the configured operators.',
+  },
   INVALID_REQUEST: { status: 400, text: 'The body breaks the schema; one detail per problem.' },
   // --- configuration
   CONFIG_INVALID: {

@@ -36,11 +36,14 @@ export class Site {
   readonly byModule = new Map<string, Location>();
   /** every wired module: locations and done indicators */
   readonly modules: WiredModule[];
+  /** configured operator ids; empty when the site configures none (any picker id is taken) */
+  readonly operators: ReadonlySet<string>;
   readonly #names = new Map<string, string>();
 
   constructor(cfg: SiteConfig) {
     this.name = cfg.site;
     this.modules = wiredModules(cfg);
+    this.operators = new Set((cfg.operators ?? []).map((o) => o.id));
     for (const m of this.modules) this.#names.set(moduleKey(m.bus, m.address), m.name);
     for (const z of cfg.zones) {
       const zone: Zone = {

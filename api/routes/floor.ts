@@ -7,13 +7,26 @@ import { Type as T } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { PickEngine, ScanResult } from '../../controller/engine/engine.ts';
 import type { Site } from '../../controller/site.ts';
-import { LineView } from '../../controller/waves/schema.ts';
+import { ID_PATTERN, LineView } from '../../controller/waves/schema.ts';
 import type { WaveService } from '../../controller/waves/service.ts';
 import { ErrorBody } from '../errors.ts';
 
-const Picker = T.String({ minLength: 1, maxLength: 64, description: 'Operator id of the picker' });
+const Picker = T.String({
+  minLength: 1,
+  maxLength: 64,
+  pattern: ID_PATTERN,
+  description: 'Operator id of the picker (one of the configured operators, when there are any)',
+});
 const ScanBody = T.Object(
-  { code: T.String({ minLength: 1, maxLength: 128 }), picker: Picker },
+  {
+    code: T.String({
+      minLength: 1,
+      maxLength: 128,
+      pattern: ID_PATTERN,
+      description: 'Container or orderId (pick zone), SKU (put wall); not blank',
+    }),
+    picker: Picker,
+  },
   { additionalProperties: false },
 );
 const LightInfo = T.Object({
@@ -95,10 +108,17 @@ export async function floorRoutes(
         tags: ['zones'],
         summary: 'Scan a container / order at a pick zone, or a SKU at a put wall',
         description:
-          'Answers once the lights were written; `failed` lists modules that did not answer (use the line fallback).',
+          'Answers once the lights were written; `failed` lists modules that did not answer (use the line fallback). ' +
+          '422 UNKNOWN_OPERATOR when operators are configured and the picker is not one of them.',
         params: ZoneParams,
         body: ScanBody,
-        response: { 200: ScanAnswer, 404: ErrorBody, 409: ErrorBody },
+        response: {
+          200: ScanAnswer,
+          400: ErrorBody,
+          404: ErrorBody,
+          409: ErrorBody,
+          422: ErrorBody,
+        },
       },
     },
     async (req) => view(await engine.scan(req.params.zoneId, req.body.code, req.body.picker)),

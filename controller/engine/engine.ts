@@ -129,6 +129,7 @@ export class PickEngine {
         'BAD_REQUEST',
         `zone ${zoneId} is a voice zone: it has no lights to scan at`,
       );
+    this.#checkPicker(picker);
     const now = new Date().toISOString();
     const d = store.tx(() =>
       zone.mode === 'put'
@@ -145,6 +146,7 @@ export class PickEngine {
     lineId: string,
     p: { quantity?: number; picker?: string; short?: boolean; reason?: string; via?: Via },
   ): Promise<PickResult> {
+    if (p.picker !== undefined) this.#checkPicker(p.picker);
     const { store } = this.#d;
     const { l, picker } = store.tx(() => {
       const l = getLine(store.db, lineId);
@@ -289,6 +291,15 @@ export class PickEngine {
     if (zoneDone)
       this.#flashDone((zoneDone as { zone: string }).zone, (zoneDone as { color: string }).color);
     return r;
+  }
+
+  /** With operators configured, a picker must be one of them (the id is recorded on picks). */
+  #checkPicker(picker: string): void {
+    const { operators } = this.#d.site;
+    if (operators.size > 0 && !operators.has(picker))
+      throw new PicklineError('UNKNOWN_OPERATOR', `"${picker}" is not a configured operator`, [
+        { path: '/picker', message: 'is not one of the configured operators' },
+      ]);
   }
 
   /** The zone a line is picked in: its location's, or its put wall. */

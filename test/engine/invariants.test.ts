@@ -18,6 +18,7 @@ type Op =
   | { kind: 'cancel'; wave: number };
 
 const ORDERS = 6;
+const PICKERS = ['p0', 'p1', 'p2'];
 const LINES = 3;
 const op: fc.Arbitrary<Op> = fc.oneof(
   {
@@ -77,7 +78,7 @@ async function play(f: FakeFloor, ops: Op[]): Promise<void> {
   }
   for (const o of ops) {
     try {
-      if (o.kind === 'scan') await f.engine.scan('A', `PT${o.order}`, ['p0', 'p1', 'p2'][o.picker]);
+      if (o.kind === 'scan') await f.engine.scan('A', `PT${o.order}`, PICKERS[o.picker]);
       else if (o.kind === 'press') {
         // press the n-th lit module (modulo), so most presses land on a job
         const lit = [...f.a.states]
@@ -180,7 +181,12 @@ describe('engine invariants', () => {
         fc.array(op, { minLength: 10, maxLength: 120, size: 'max' }),
         async (ops) => {
           const tmp = tempDir();
-          const f = await fakeFloor(`${tmp.dir}/pl.db`, { doneFlashMs: 1 });
+          const f = await fakeFloor(`${tmp.dir}/pl.db`, {
+            doneFlashMs: 1,
+            configure: (c) => {
+              c.operators = PICKERS.map((id) => ({ id, pin: '1234' }));
+            },
+          });
           try {
             await play(f, ops);
             check(f);
