@@ -154,8 +154,10 @@ function blankIds(wave: Partial<WaveInput> | null, orders: unknown[]): ErrorDeta
   orders.forEach((o, i) => {
     check(o, ORDER_IDS, `/orders/${i}`);
     const lines = (o as { lines?: unknown } | null)?.lines;
-    if (Array.isArray(lines))
-      lines.forEach((l, j) => check(l, LINE_IDS, `/orders/${i}/lines/${j}`));
+    if (!Array.isArray(lines)) return;
+    lines.forEach((l, j) => {
+      check(l, LINE_IDS, `/orders/${i}/lines/${j}`);
+    });
   });
   return out;
 }
