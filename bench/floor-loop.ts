@@ -71,12 +71,12 @@ try {
       ],
     });
     const tScan = performance.now();
-    await post('/zones/A/scan', 'operator', { code: `BT-${i}-1`, picker: 'p1' });
+    await post('/zones/A/scan', 'operator', { code: `BT-${i}-1`, picker: 'jdoe' });
     await waitFor(() => firstLight > 0, 'first light');
     off();
     waveToLight.push(firstLight - t0);
     scanToLight.push(firstLight - tScan);
-    await post('/zones/A/scan', 'operator', { code: `BT-${i}-2`, picker: 'p2' });
+    await post('/zones/A/scan', 'operator', { code: `BT-${i}-2`, picker: 'asmith' });
     await new Promise((r) => setTimeout(r, 20)); // let the poller settle on the lit module
 
     const seq1 = m.state().seq;

@@ -23,6 +23,10 @@ export const ERRORS = {
     status: 422,
     text: 'An order names a put wall or cubby the site does not have.',
   },
+  CONTAINER_IN_USE: {
+    status: 409,
+    text: 'A container of the wave belongs to an open order (a scan could start only one).',
+  },
   WAVE_NOT_FOUND: { status: 404, text: 'No wave with that waveId.' },
   ORDER_NOT_FOUND: { status: 404, text: 'No order with that orderId.' },
   WAVE_CLOSED: { status: 409, text: 'The wave is completed or cancelled.' },
@@ -32,6 +36,22 @@ export const ERRORS = {
   LINE_CLOSED: { status: 409, text: 'The line is already picked, shorted or cancelled.' },
   SCAN_NOT_MATCHED: { status: 404, text: 'The scanned code matches nothing open in the zone.' },
   ZONE_BUSY: { status: 409, text: 'The zone cannot take another order or picker now.' },
+  SESSION_NOT_FOUND: {
+    status: 404,
+    text: 'The order has no session (picker and colour) in that zone.',
+  },
+  OVER_PICK: {
+    status: 422,
+    text: 'The quantity is above the requested one; over-picks are off in this zone.',
+  },
+  SHORT_NOT_BELOW_REQUEST: {
+    status: 422,
+    text: 'A short must record less than the requested quantity.',
+  },
+  UNKNOWN_OPERATOR: {
+    status: 422,
+    text: 'The picker is not one of the configured operators.',
+  },
   INVALID_REQUEST: { status: 400, text: 'The body breaks the schema; one detail per problem.' },
   // --- configuration
   CONFIG_INVALID: {

@@ -55,6 +55,12 @@ export const ZoneConfig = T.Object(
     colors: T.Optional(
       T.Array(Color, { minItems: 1, description: 'Picker colours in order of sign-on' }),
     ),
+    allowOverPick: T.Optional(
+      T.Boolean({
+        description:
+          'Record quantities above the request (default false: an over-pick is refused and the module shows the request again)',
+      }),
+    ),
     locations: T.Array(LocationConfig, { default: [] }),
     locationsCsv: T.Optional(
       T.String({

@@ -23,6 +23,8 @@ export interface Zone {
   mode: ZoneConfig['mode'];
   colors: Color[];
   doneIndicator: { bus: string; address: number } | null;
+  /** record quantities above the request (default false) */
+  allowOverPick: boolean;
   locations: Location[];
 }
 
@@ -34,11 +36,14 @@ export class Site {
   readonly byModule = new Map<string, Location>();
   /** every wired module: locations and done indicators */
   readonly modules: WiredModule[];
+  /** configured operator ids; empty when the site configures none (any picker id is taken) */
+  readonly operators: ReadonlySet<string>;
   readonly #names = new Map<string, string>();
 
   constructor(cfg: SiteConfig) {
     this.name = cfg.site;
     this.modules = wiredModules(cfg);
+    this.operators = new Set((cfg.operators ?? []).map((o) => o.id));
     for (const m of this.modules) this.#names.set(moduleKey(m.bus, m.address), m.name);
     for (const z of cfg.zones) {
       const zone: Zone = {
@@ -47,6 +52,7 @@ export class Site {
         mode: z.mode,
         colors: z.colors ?? defaultColors(),
         doneIndicator: z.doneIndicator ?? null,
+        allowOverPick: z.allowOverPick ?? false,
         locations: [],
       };
       for (const l of z.locations) {

@@ -7,13 +7,26 @@ import { Type as T } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { PickEngine, ScanResult } from '../../controller/engine/engine.ts';
 import type { Site } from '../../controller/site.ts';
-import { LineView } from '../../controller/waves/schema.ts';
+import { ID_PATTERN, LineView } from '../../controller/waves/schema.ts';
 import type { WaveService } from '../../controller/waves/service.ts';
 import { ErrorBody } from '../errors.ts';
 
-const Picker = T.String({ minLength: 1, maxLength: 64, description: 'Operator id of the picker' });
+const Picker = T.String({
+  minLength: 1,
+  maxLength: 64,
+  pattern: ID_PATTERN,
+  description: 'Operator id of the picker (one of the configured operators, when there are any)',
+});
 const ScanBody = T.Object(
-  { code: T.String({ minLength: 1, maxLength: 128 }), picker: Picker },
+  {
+    code: T.String({
+      minLength: 1,
+      maxLength: 128,
+      pattern: ID_PATTERN,
+      description: 'Container or orderId (pick zone), SKU (put wall); not blank',
+    }),
+    picker: Picker,
+  },
   { additionalProperties: false },
 );
 const LightInfo = T.Object({
@@ -53,6 +66,19 @@ const CloseBody = T.Object(
 );
 const LineParams = T.Object({ lineId: T.String({ minLength: 1, maxLength: 64 }) });
 const ZoneParams = T.Object({ zoneId: T.String({ minLength: 1, maxLength: 64 }) });
+const SessionParams = T.Object({
+  zoneId: T.String({ minLength: 1, maxLength: 64 }),
+  orderId: T.String({ minLength: 1, maxLength: 64 }),
+});
+const SessionEnded = T.Object({
+  zone: T.String(),
+  orderId: T.String(),
+  picker: T.String(),
+  color: T.String(),
+  startedAt: T.String({ format: 'date-time' }),
+  endedAt: T.String({ format: 'date-time' }),
+  unlit: T.Array(T.String(), { description: 'lines that were lit and are open again' }),
+});
 
 export async function floorRoutes(
   app: FastifyInstance,
@@ -82,10 +108,17 @@ export async function floorRoutes(
         tags: ['zones'],
         summary: 'Scan a container / order at a pick zone, or a SKU at a put wall',
         description:
-          'Answers once the lights were written; `failed` lists modules that did not answer (use the line fallback).',
+          'Answers once the lights were written; `failed` lists modules that did not answer (use the line fallback). ' +
+          '422 UNKNOWN_OPERATOR when operators are configured and the picker is not one of them.',
         params: ZoneParams,
         body: ScanBody,
-        response: { 200: ScanAnswer, 404: ErrorBody, 409: ErrorBody },
+        response: {
+          200: ScanAnswer,
+          400: ErrorBody,
+          404: ErrorBody,
+          409: ErrorBody,
+          422: ErrorBody,
+        },
       },
     },
     async (req) => view(await engine.scan(req.params.zoneId, req.body.code, req.body.picker)),
@@ -114,6 +147,25 @@ export async function floorRoutes(
     async (req) => engine.zoneStatus(req.params.zoneId),
   );
 
+  app.delete<{ Params: { zoneId: string; orderId: string } }>(
+    '/zones/:zoneId/sessions/:orderId',
+    {
+      config: { roles: ['operator', 'technician'] },
+      schema: {
+        tags: ['zones'],
+        summary: "End an order's session in a zone (supervisor)",
+        description:
+          "Frees the picker's colour in the zone. Lines of the order lit there go dark and back to open " +
+          '(a new scan lights them again); the modules they held serve the next waiting line. ' +
+          'Sessions also end by themselves when the order is done in the zone, completed or cancelled. ' +
+          '404 SESSION_NOT_FOUND when the order has no session there.',
+        params: SessionParams,
+        response: { 200: SessionEnded, 404: ErrorBody },
+      },
+    },
+    async (req) => engine.endSession(req.params.zoneId, req.params.orderId),
+  );
+
   for (const action of ['confirm', 'short'] as const) {
     app.post<{
       Params: { lineId: string };
@@ -130,11 +182,17 @@ export async function floorRoutes(
               : 'Short a line (operator fallback)',
           description:
             action === 'confirm'
-              ? 'quantity defaults to the requested one; a lower quantity is recorded as a short.'
-              : 'quantity defaults to 0; reason defaults to "operator".',
+              ? 'The body may be omitted. quantity defaults to the requested one; a lower quantity is recorded ' +
+                'as a short; a higher one is refused with 422 OVER_PICK unless the zone has allowOverPick.'
+              : 'The body may be omitted. quantity defaults to 0 and must be below the requested one ' +
+                '(else 422 SHORT_NOT_BELOW_REQUEST); reason defaults to "operator".',
           params: LineParams,
           body: CloseBody,
-          response: { 200: LineView, 404: ErrorBody, 409: ErrorBody },
+          response: { 200: LineView, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody },
+        },
+        // every field is optional: a POST without a body (and Content-Type) is `{}`
+        preValidation: async (req) => {
+          if (req.body === undefined || req.body === null) req.body = {};
         },
       },
       async (req) => {

@@ -25,8 +25,15 @@ export async function waveRoutes(
         description:
           'Validated whole and stored in one transaction. 201 on first acceptance, 200 for an identical re-post, ' +
           '400 INVALID_WAVE (one detail per problem), 409 WAVE_CONFLICT / ORDER_CONFLICT, 422 UNKNOWN_LOCATION / UNKNOWN_PUT_WALL. ' +
+          '409 CONTAINER_IN_USE when a container belongs to an open order of another wave. ' +
           'A rejected wave stores nothing. The answer summarises the wave (counts, no lines); ' +
-          'the Location header points to GET /waves/{waveId} for the full wave.',
+          'the Location header points to GET /waves/{waveId} for the full wave.\n\n' +
+          'Limits: at most 10,000 orders per wave and 10,000 lines per order, and at most ' +
+          'api.maxWaveLines lines per wave (default 50,000); the body at most api.bodyLimit bytes ' +
+          '(default 8 MiB; larger is 400 INVALID_WAVE). Ids (waveId, orderId, lineId, sku, location, ' +
+          'container, putWall, cubby) are 1-64 characters without control characters and not blank ' +
+          '(not only whitespace); two orders of the wave may not share a container. quantity 1-99,999, ' +
+          'priority -1000..1000, description up to 200 characters. Timestamps are ISO-8601 (UTC).',
         body: WaveInput,
         response: {
           200: WaveSummary,

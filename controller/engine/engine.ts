@@ -5,10 +5,10 @@
  * and counted. On start the floor is made to match the `lights` table.
  */
 import type { Logger } from 'pino';
-import { PicklineError } from '../../config/errors.ts';
+import { isPicklineError, PicklineError } from '../../config/errors.ts';
 import type { HealthChange, KeyEvent, LightBus, Unsubscribe } from '../../device-drivers/types.ts';
 import type { Outbox } from '../events/outbox.ts';
-import type { Site } from '../site.ts';
+import type { Site, Zone } from '../site.ts';
 import { type Store, stmt } from '../store/db.ts';
 import type { LineRow } from '../waves/repo.ts';
 import { nextForModule } from './decide.ts';
@@ -19,12 +19,14 @@ import {
   allLights,
   deleteSession,
   line as getLine,
+  order as getOrder,
   type LightRow,
   lightAt,
   openLinesInZone,
   setFlag,
 } from './repo.ts';
 import { decidePickScan, decidePutScan, type ScanDecision } from './scan.ts';
+import { endClosedSessions, endSession } from './sessions.ts';
 import { type ZoneStatus, zoneStatus } from './status.ts';
 
 export type { ZoneStatus } from './status.ts';
@@ -43,12 +45,25 @@ export interface ScanResult extends ScanDecision {
   failed: LightOutcome[];
 }
 
+export interface SessionView {
+  zone: string;
+  orderId: string;
+  picker: string;
+  color: string;
+  startedAt: string;
+  endedAt: string;
+  /** lines that were lit and are open again */
+  unlit: string[];
+}
+
 export interface EngineStats {
   keyPresses: number;
   picks: number;
   ignoredPresses: number;
   /** presses on a module held for a technician (also in ignoredPresses) */
   heldPresses: number;
+  /** module confirms above the request that were refused (zone without over-picks) */
+  refusedOverPicks: number;
   lightFailures: number;
 }
 
@@ -57,7 +72,13 @@ export class PickEngine implements ModuleHolder {
   readonly #lighting: Lighting;
   readonly #holds: Holds;
   #subs: Unsubscribe[] = [];
-  readonly #stats = { keyPresses: 0, picks: 0, ignoredPresses: 0, heldPresses: 0 };
+  readonly #stats = {
+    keyPresses: 0,
+    picks: 0,
+    ignoredPresses: 0,
+    heldPresses: 0,
+    refusedOverPicks: 0,
+  };
   readonly #health = new Map<string, boolean>();
 
   constructor(deps: EngineDeps) {
@@ -73,6 +94,9 @@ export class PickEngine implements ModuleHolder {
       this.#subs.push(bus.onKey((e) => void this.#onKey(e)));
       this.#subs.push(bus.onHealth((h) => this.#onHealth(h)));
     }
+    const { store } = this.#d;
+    const ended = store.tx(() => endClosedSessions(store.db));
+    if (ended > 0) this.#d.logger.info({ ended }, 'sessions of closed orders ended');
     await this.recover();
   }
 
@@ -117,6 +141,7 @@ export class PickEngine implements ModuleHolder {
         'BAD_REQUEST',
         `zone ${zoneId} is a voice zone: it has no lights to scan at`,
       );
+    this.#checkPicker(picker);
     const now = new Date().toISOString();
     const d = store.tx(() =>
       zone.mode === 'put'
@@ -133,6 +158,7 @@ export class PickEngine implements ModuleHolder {
     lineId: string,
     p: { quantity?: number; picker?: string; short?: boolean; reason?: string; via?: Via },
   ): Promise<PickResult> {
+    if (p.picker !== undefined) this.#checkPicker(p.picker);
     const { store } = this.#d;
     const { l, picker } = store.tx(() => {
       const l = getLine(store.db, lineId);
@@ -168,6 +194,32 @@ export class PickEngine implements ModuleHolder {
     );
     for (const f of freed)
       void (f.next ? this.#lighting.apply(f.next) : this.#lighting.clear(f.row.bus, f.row.address));
+  }
+
+  /** Supervisor: ends a stuck session; its lights go off and its lines can be scanned again. */
+  async endSession(zoneId: string, orderId: string): Promise<SessionView> {
+    const { store, site } = this.#d;
+    const now = new Date().toISOString();
+    const r = store.tx(() => endSession(store.db, site, zoneId, orderId, now));
+    this.#d.logger.info(
+      { zone: zoneId, order: orderId, picker: r.session.picker, lights: r.freed.length },
+      'session ended by a supervisor',
+    );
+    await Promise.all(
+      r.freed.map((f) =>
+        f.next ? this.#lighting.apply(f.next) : this.#lighting.clear(f.row.bus, f.row.address),
+      ),
+    );
+    const s = r.session;
+    return {
+      zone: s.zone,
+      orderId: s.order_id,
+      picker: s.picker,
+      color: s.color,
+      startedAt: s.started_at,
+      endedAt: now,
+      unlit: r.freed.map((f) => f.row.line_id),
+    };
   }
 
   /** Live state of a zone: active orders with their pickers, lit modules. */
@@ -230,6 +282,7 @@ export class PickEngine implements ModuleHolder {
         reason: e.key === 'short' ? 'short-key' : undefined,
       });
     } catch (err) {
+      if (isPicklineError(err, 'OVER_PICK')) return this.#refuseOverPick(e, l, quantity);
       this.#stats.ignoredPresses++;
       this.#d.logger.warn({ err: (err as Error).message, line: l.id }, 'key press not committed');
     }
@@ -244,7 +297,8 @@ export class PickEngine implements ModuleHolder {
     let zoneDone: { zone: string; color: string } | null = null;
     let next: LightRow | null = null;
     const r = store.tx(() => {
-      const res = commitPick(store.db, outbox, { lineId: l.id, ...p }, now);
+      const allowOverPick = this.#zoneOf(l)?.allowOverPick ?? false;
+      const res = commitPick(store.db, outbox, { lineId: l.id, ...p, allowOverPick }, now);
       if (res.light) {
         next = nextForModule(store.db, site, res.light.bus, res.light.address, now.toISOString());
         const zone = site.zones.get(res.light.zone);
@@ -264,6 +318,39 @@ export class PickEngine implements ModuleHolder {
     if (zoneDone)
       this.#flashDone((zoneDone as { zone: string }).zone, (zoneDone as { color: string }).color);
     return r;
+  }
+
+  /** With operators configured, a picker must be one of them (the id is recorded on picks). */
+  #checkPicker(picker: string): void {
+    const { operators } = this.#d.site;
+    if (operators.size > 0 && !operators.has(picker))
+      throw new PicklineError('UNKNOWN_OPERATOR', `"${picker}" is not a configured operator`, [
+        { path: '/picker', message: 'is not one of the configured operators' },
+      ]);
+  }
+
+  /** The zone a line is picked in: its location's, or its put wall. */
+  #zoneOf(l: LineRow): Zone | undefined {
+    const { site, store } = this.#d;
+    const zoneId = l.location
+      ? site.locations.get(l.location)?.zone
+      : getOrder(store.db, l.order_id)?.put_wall;
+    return zoneId ? site.zones.get(zoneId) : undefined;
+  }
+
+  /**
+   * A confirm above the request in a zone without over-picks: nothing is
+   * recorded; the module is shown its job again (the request on the display).
+   */
+  #refuseOverPick(e: KeyEvent, l: LineRow, quantity: number): void {
+    this.#stats.refusedOverPicks++;
+    this.#d.logger.warn(
+      { bus: e.bus, address: e.address, line: l.id, requested: l.quantity, quantity },
+      'over-pick refused: the module shows the request again',
+    );
+    const { store } = this.#d;
+    const row = store.tx(() => lightAt(store.db, e.bus, e.address));
+    if (row?.line_id === l.id) void this.#lighting.apply(row);
   }
 
   #flashDone(zoneId: string, color: string): void {

@@ -27,6 +27,8 @@ export interface PickInput {
   /** the short key, "short product", or an operator's short */
   short?: boolean;
   reason?: string;
+  /** the line's zone records quantities above the request (else OVER_PICK) */
+  allowOverPick?: boolean;
 }
 
 export interface PickResult {
@@ -47,6 +49,20 @@ export function commitPick(db: Db, outbox: Outbox, p: PickInput, now = new Date(
     throw new PicklineError('INVALID_REQUEST', 'quantity must be a non-negative integer', [
       { path: '/quantity', message: 'must be a non-negative integer' },
     ]);
+  }
+  if (p.short === true && p.quantity >= l.quantity) {
+    throw new PicklineError(
+      'SHORT_NOT_BELOW_REQUEST',
+      `line ${l.id}: a short of ${p.quantity} is not below the requested ${l.quantity}`,
+      [{ path: '/quantity', message: `must be below ${l.quantity} for a short` }],
+    );
+  }
+  if (p.quantity > l.quantity && !p.allowOverPick) {
+    throw new PicklineError(
+      'OVER_PICK',
+      `line ${l.id}: ${p.quantity} is above the requested ${l.quantity}`,
+      [{ path: '/quantity', message: `must be at most ${l.quantity} (the requested quantity)` }],
+    );
   }
   const short = p.short === true || p.quantity < l.quantity;
   const status = short ? 'short' : 'picked';

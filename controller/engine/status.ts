@@ -9,7 +9,14 @@ export interface ZoneStatus {
   name: string;
   mode: string;
   locations: number;
-  sessions: { orderId: string; picker: string; color: string; startedAt: string }[];
+  sessions: {
+    orderId: string;
+    picker: string;
+    color: string;
+    startedAt: string;
+    /** whole seconds since the session started */
+    ageSeconds: number;
+  }[];
   lit: {
     lineId: string;
     location: string | null;
@@ -21,7 +28,7 @@ export interface ZoneStatus {
   }[];
 }
 
-export function zoneStatus(db: Db, site: Site, zoneId: string): ZoneStatus {
+export function zoneStatus(db: Db, site: Site, zoneId: string, now = Date.now()): ZoneStatus {
   const zone = site.zones.get(zoneId);
   if (!zone) throw new PicklineError('ZONE_NOT_FOUND', `no zone ${zoneId}`);
   const lit = stmt(db, 'SELECT * FROM lights WHERE zone = ? ORDER BY bus, address').all(
@@ -37,6 +44,7 @@ export function zoneStatus(db: Db, site: Site, zoneId: string): ZoneStatus {
       picker: s.picker,
       color: s.color,
       startedAt: s.started_at,
+      ageSeconds: Math.max(0, Math.floor((now - Date.parse(s.started_at)) / 1000)),
     })),
     lit: lit.map((r) => ({
       lineId: r.line_id,

@@ -112,6 +112,23 @@ export function existingIds(db: Db, table: 'orders' | 'lines', ids: string[]): S
   return out;
 }
 
+/** container → orderId of the open or active orders that carry one of `containers`. */
+export function openContainers(db: Db, containers: string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  const chunk = 500;
+  for (let i = 0; i < containers.length; i += chunk) {
+    const part = containers.slice(i, i + chunk);
+    const rows = db
+      .prepare(
+        `SELECT container, id FROM orders WHERE status IN ('open','active')
+           AND container IN (${part.map(() => '?').join(',')})`,
+      )
+      .all(...part) as { container: string; id: string }[];
+    for (const r of rows) out.set(r.container, r.id);
+  }
+  return out;
+}
+
 function lineView(r: LineRow): LineView {
   return {
     lineId: r.id,
@@ -203,7 +220,7 @@ export function waveStatus(db: Db, waveId: string): WaveStatus | null {
   return r?.status ?? null;
 }
 
-/** Cancels every open or lit line of the wave; returns the lines that were lit. */
+/** Cancels every open or lit line of the wave and ends its orders' zone sessions; returns the lines that were lit. */
 export function cancelWaveRows(
   db: Db,
   waveId: string,
@@ -229,6 +246,11 @@ export function cancelWaveRows(
     "UPDATE orders SET status = 'cancelled', updated_at = ? WHERE wave_id = ? AND status IN ('open','active')",
   ).run(now, waveId);
   stmt(db, "UPDATE waves SET status = 'cancelled', updated_at = ? WHERE id = ?").run(now, waveId);
+  // a cancelled order is worked nowhere: its pickers' colours are free again
+  stmt(
+    db,
+    'DELETE FROM zone_sessions WHERE order_id IN (SELECT id FROM orders WHERE wave_id = ?)',
+  ).run(waveId);
   return { lit, cancelled: ids.length };
 }
 

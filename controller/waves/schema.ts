@@ -4,8 +4,10 @@
  */
 import { type Static, Type as T } from '@sinclair/typebox';
 
+/** An id: 1–64 characters, no control characters, not blank (at least one non-space). */
+export const ID_PATTERN = '^[^\\u0000-\\u001f]*[^\\s\\u0000-\\u001f][^\\u0000-\\u001f]*$';
 const Ref = (description: string) =>
-  T.String({ minLength: 1, maxLength: 64, pattern: '^[^\\u0000-\\u001f]*$', description });
+  T.String({ minLength: 1, maxLength: 64, pattern: ID_PATTERN, description });
 
 export const LineInput = T.Object(
   {

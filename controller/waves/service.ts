@@ -14,6 +14,7 @@ import {
   getWave,
   insertWave,
   type LineRow,
+  openContainers,
   waveHash,
   waveStatus,
   waveSummary,
@@ -95,6 +96,26 @@ export class WaveService {
           'ORDER_CONFLICT',
           'orders or lines of this wave belong to another wave',
           details,
+        );
+      }
+      const inUse = openContainers(
+        db,
+        wave.orders.flatMap((o) => (o.container === undefined ? [] : [o.container])),
+      );
+      if (inUse.size > 0) {
+        throw new PicklineError(
+          'CONTAINER_IN_USE',
+          'containers of this wave belong to open orders',
+          wave.orders.flatMap((o, i) =>
+            o.container !== undefined && inUse.has(o.container)
+              ? [
+                  {
+                    path: `/orders/${i}/container`,
+                    message: `container "${o.container}" belongs to open order "${inUse.get(o.container)}"`,
+                  },
+                ]
+              : [],
+          ),
         );
       }
       const now = new Date().toISOString();

@@ -21,11 +21,18 @@ export type WaveCheck =
 
 export function checkWave(body: unknown, site: Site, maxLines = 50000): WaveCheck {
   const schema = validateAll<WaveInput>(checkSchema, body);
-  const details: ErrorDetail[] = schema.ok ? [] : [...schema.errors];
   const wave = body as Partial<WaveInput> | null;
   // Duplicate and shape rules need a usable skeleton; check what is there.
   const orders = wave && typeof wave === 'object' && Array.isArray(wave.orders) ? wave.orders : [];
+  // a blank id gets one clear detail instead of the schema's length/pattern ones
+  const blank = blankIds(wave, orders);
+  const blankPaths = new Set(blank.map((d) => d.path));
+  const details: ErrorDetail[] = [
+    ...blank,
+    ...(schema.ok ? [] : schema.errors.filter((e) => !blankPaths.has(e.path))),
+  ];
   const orderIds = new Map<string, number>();
+  const containers = new Map<string, number>();
   const lineIds = new Map<string, string>();
   let lineCount = 0;
   orders.forEach((o, i) => {
@@ -37,6 +44,15 @@ export function checkWave(body: unknown, site: Site, maxLines = 50000): WaveChec
           message: `duplicate orderId "${o.orderId}" (also /orders/${orderIds.get(o.orderId)})`,
         });
       } else orderIds.set(o.orderId, i);
+    }
+    if (typeof o.container === 'string' && o.container.trim() !== '') {
+      // a scan of the container starts one order: two open orders cannot share it
+      if (containers.has(o.container)) {
+        details.push({
+          path: `/orders/${i}/container`,
+          message: `duplicate container "${o.container}" (also /orders/${containers.get(o.container)})`,
+        });
+      } else containers.set(o.container, i);
     }
     if (o.cubby !== undefined && o.putWall === undefined) {
       details.push({
@@ -117,4 +133,31 @@ export function checkWave(body: unknown, site: Site, maxLines = 50000): WaveChec
     return { ok: false, code: 'UNKNOWN_LOCATION', details: [...unknownLoc, ...unknownWall] };
   if (unknownWall.length > 0) return { ok: false, code: 'UNKNOWN_PUT_WALL', details: unknownWall };
   return { ok: true, wave: w };
+}
+
+const WAVE_IDS = ['waveId'] as const;
+const ORDER_IDS = ['orderId', 'container', 'putWall', 'cubby'] as const;
+const LINE_IDS = ['lineId', 'sku', 'location'] as const;
+
+/** Id fields that are strings of only whitespace (or empty). */
+function blankIds(wave: Partial<WaveInput> | null, orders: unknown[]): ErrorDetail[] {
+  const out: ErrorDetail[] = [];
+  const check = (obj: unknown, keys: readonly string[], at: string) => {
+    if (!obj || typeof obj !== 'object') return;
+    for (const k of keys) {
+      const v = (obj as Record<string, unknown>)[k];
+      if (typeof v === 'string' && v.trim() === '')
+        out.push({ path: `${at}/${k}`, message: 'must not be blank or only whitespace' });
+    }
+  };
+  check(wave, WAVE_IDS, '');
+  orders.forEach((o, i) => {
+    check(o, ORDER_IDS, `/orders/${i}`);
+    const lines = (o as { lines?: unknown } | null)?.lines;
+    if (!Array.isArray(lines)) return;
+    lines.forEach((l, j) => {
+      check(l, LINE_IDS, `/orders/${i}/lines/${j}`);
+    });
+  });
+  return out;
 }

@@ -1,10 +1,10 @@
 /**
  * Property test of the engine: random scans, key presses (confirm, short,
- * corrected quantities, stale tokens), operator closes and cancellations on
+ * corrected quantities, over-picks, stale tokens), operator closes and cancellations on
  * one zone with three pickers. Whatever the order, every line is reported at
  * most once and exactly once when closed, each completed order and wave once,
- * the lit modules are exactly the `lights` table, and pickers in a zone never
- * share a colour.
+ * the lit modules are exactly the `lights` table, pickers in a zone never
+ * share a colour, and no line records more than its request.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -14,10 +14,11 @@ import { tempDir } from '../helpers/harness.ts';
 type Op =
   | { kind: 'scan'; order: number; picker: number }
   | { kind: 'press'; address: number; key: 'confirm' | 'short'; delta: number; stale: boolean }
-  | { kind: 'close'; line: number; short: boolean }
+  | { kind: 'close'; line: number; short: boolean; delta: number | null }
   | { kind: 'cancel'; wave: number };
 
 const ORDERS = 6;
+const PICKERS = ['p0', 'p1', 'p2'];
 const LINES = 3;
 const op: fc.Arbitrary<Op> = fc.oneof(
   {
@@ -44,6 +45,8 @@ const op: fc.Arbitrary<Op> = fc.oneof(
       kind: fc.constant('close' as const),
       line: fc.nat(ORDERS * LINES - 1),
       short: fc.boolean(),
+      // quantity relative to the request (null: the default); +1 is an over-pick
+      delta: fc.option(fc.integer({ min: -2, max: 1 })),
     }),
   },
   // only the second wave is ever cancelled, so the first lives through the sequence
@@ -75,7 +78,7 @@ async function play(f: FakeFloor, ops: Op[]): Promise<void> {
   }
   for (const o of ops) {
     try {
-      if (o.kind === 'scan') await f.engine.scan('A', `PT${o.order}`, ['p0', 'p1', 'p2'][o.picker]);
+      if (o.kind === 'scan') await f.engine.scan('A', `PT${o.order}`, PICKERS[o.picker]);
       else if (o.kind === 'press') {
         // press the n-th lit module (modulo), so most presses land on a job
         const lit = [...f.a.states]
@@ -90,12 +93,22 @@ async function play(f: FakeFloor, ops: Op[]): Promise<void> {
             Math.max(0, (s.display ?? 0) + o.delta),
             o.stale ? s.seq + 1 : s.seq,
           );
-      } else if (o.kind === 'close') await f.engine.closeLine(`PL${o.line}`, { short: o.short });
-      else f.waves.cancel(`PW${o.wave}`);
+      } else if (o.kind === 'close') {
+        const requested = (o.line % LINES) + 1;
+        const quantity = o.delta === null ? undefined : Math.max(0, requested + o.delta);
+        await f.engine.closeLine(`PL${o.line}`, { short: o.short, quantity });
+      } else f.waves.cancel(`PW${o.wave}`);
     } catch (e) {
       const code = (e as { code?: string }).code;
-      if (!['LINE_CLOSED', 'SCAN_NOT_MATCHED', 'ZONE_BUSY', 'WAVE_CLOSED'].includes(code ?? ''))
-        throw e;
+      const expected = [
+        'LINE_CLOSED',
+        'SCAN_NOT_MATCHED',
+        'ZONE_BUSY',
+        'WAVE_CLOSED',
+        'OVER_PICK',
+        'SHORT_NOT_BELOW_REQUEST',
+      ];
+      if (!expected.includes(code ?? '')) throw e;
     }
     await new Promise((r) => setImmediate(r));
   }
@@ -106,10 +119,11 @@ async function play(f: FakeFloor, ops: Op[]): Promise<void> {
 function check(f: FakeFloor): void {
   const events = f.outbox.read(0, 100_000);
   const db = f.store.db;
-  const lines = db.prepare('SELECT id, status, picked FROM lines').all() as {
+  const lines = db.prepare('SELECT id, status, picked, quantity FROM lines').all() as {
     id: string;
     status: string;
     picked: number;
+    quantity: number;
   }[];
   const reported = new Map<string, number>();
   for (const e of events) {
@@ -121,6 +135,10 @@ function check(f: FakeFloor): void {
   for (const l of lines) {
     const closed = l.status === 'picked' || l.status === 'short';
     expect(reported.get(l.id) ?? 0, `line ${l.id} ${l.status}`).toBe(closed ? 1 : 0);
+    // an over-pick attempt (module '+' or API) is never recorded; a short is below the request
+    expect(l.picked, `line ${l.id} picked`).toBeLessThanOrEqual(l.quantity);
+    if (l.status === 'short') expect(l.picked, `short ${l.id}`).toBeLessThan(l.quantity);
+    if (l.status === 'picked') expect(l.picked, `picked ${l.id}`).toBe(l.quantity);
   }
   const orderDone = events.filter((e) => e.type === 'order.completed').map((e) => e.data.orderId);
   expect(new Set(orderDone).size).toBe(orderDone.length);
@@ -163,7 +181,12 @@ describe('engine invariants', () => {
         fc.array(op, { minLength: 10, maxLength: 120, size: 'max' }),
         async (ops) => {
           const tmp = tempDir();
-          const f = await fakeFloor(`${tmp.dir}/pl.db`, { doneFlashMs: 1 });
+          const f = await fakeFloor(`${tmp.dir}/pl.db`, {
+            doneFlashMs: 1,
+            configure: (c) => {
+              c.operators = PICKERS.map((id) => ({ id, pin: '1234' }));
+            },
+          });
           try {
             await play(f, ops);
             check(f);

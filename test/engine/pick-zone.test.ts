@@ -210,13 +210,18 @@ describe('pick zone', () => {
     f.a.dead.add(7);
     const r = await f.engine.scan('A', 'T8', 'jdoe');
     expect(r.failed).toMatchObject([{ bus: 'bus-a', address: 7, ok: false }]);
-    await f.engine.closeLine('L2', { short: true, quantity: 1, reason: 'damaged', picker: 'sup' });
+    await f.engine.closeLine('L2', {
+      short: true,
+      quantity: 1,
+      reason: 'damaged',
+      picker: 'asmith',
+    });
     await f.engine.closeLine('L1', {});
     expect(
       f.waves.getOrder('O8').lines.map((l) => [l.status, l.picked, l.via, l.reason, l.picker]),
     ).toEqual([
       ['picked', 2, 'api', null, 'jdoe'], // the picker whose light it was
-      ['short', 1, 'api', 'damaged', 'sup'],
+      ['short', 1, 'api', 'damaged', 'asmith'],
     ]);
     await expect(f.engine.closeLine('L1', {})).rejects.toMatchObject({ code: 'LINE_CLOSED' });
   });

@@ -92,7 +92,14 @@ export async function techFloor(
 ): Promise<TechFloor> {
   const a = new TechBus('bus-a');
   const b = new TechBus('bus-b');
-  const f = await fakeFloor(dbPath, { buses: [a, b], doneFlashMs: opts.doneFlashMs });
+  const f = await fakeFloor(dbPath, {
+    buses: [a, b],
+    doneFlashMs: opts.doneFlashMs,
+    // the property test's pickers p0..p2 are operators of the site
+    configure: (c) => {
+      c.operators = [...(c.operators ?? []), ...['p0', 'p1', 'p2'].map((id) => ({ id }))];
+    },
+  });
   for (const [bus, addresses] of f.site.addressesByBus())
     for (const n of addresses) (bus === 'bus-a' ? a : b).present.add(n);
   const tech = new Technician({

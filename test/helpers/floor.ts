@@ -1,5 +1,6 @@
 /** A controller core (store, waves, engine) over fake buses, for engine tests. */
 import pino from 'pino';
+import type { SiteConfig } from '../../config/schema.ts';
 import { PickEngine } from '../../controller/engine/engine.ts';
 import { Outbox } from '../../controller/events/outbox.ts';
 import { Site } from '../../controller/site.ts';
@@ -22,9 +23,16 @@ export interface FakeFloor {
 
 export async function fakeFloor(
   dbPath: string,
-  opts: { doneFlashMs?: number; buses?: [FakeBus, FakeBus] } = {},
+  opts: {
+    doneFlashMs?: number;
+    buses?: [FakeBus, FakeBus];
+    /** changes to the demo config before the site is built */
+    configure?: (c: SiteConfig) => void;
+  } = {},
 ): Promise<FakeFloor> {
-  const site = new Site(demoConfig(dbPath));
+  const config = demoConfig(dbPath);
+  opts.configure?.(config);
+  const site = new Site(config);
   const store = new Store(dbPath);
   store.start();
   syncLocations(store, site);

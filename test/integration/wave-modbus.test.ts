@@ -156,10 +156,11 @@ describe('a wave through the simulated floor over Modbus TCP', () => {
       ],
     };
     expect((await api('POST', '/waves', 'wms', wave)).status).toBe(201);
-    const a = (await api('POST', '/zones/A/scan', 'operator', { code: 'TOTE-31', picker: 'p-one' }))
+    const a = (await api('POST', '/zones/A/scan', 'operator', { code: 'TOTE-31', picker: 'jdoe' }))
       .json;
-    const b = (await api('POST', '/zones/A/scan', 'operator', { code: 'TOTE-32', picker: 'p-two' }))
-      .json;
+    const b = (
+      await api('POST', '/zones/A/scan', 'operator', { code: 'TOTE-32', picker: 'asmith' })
+    ).json;
     expect(a.color).not.toBe(b.color);
     const colorA = registers(site, 'A-01-10')[1];
     const colorB = registers(site, 'A-01-11')[1];
@@ -168,8 +169,8 @@ describe('a wave through the simulated floor over Modbus TCP', () => {
     site.floor.module('A-01-10').press('confirm');
     site.floor.module('A-01-11').press('confirm');
     await until(() => c.waves.get('IW-3').status === 'completed', 'both pickers done', 10_000);
-    expect(c.waves.getOrder('IO-31').lines[0].picker).toBe('p-one');
-    expect(c.waves.getOrder('IO-32').lines[0].picker).toBe('p-two');
+    expect(c.waves.getOrder('IO-31').lines[0].picker).toBe('jdoe');
+    expect(c.waves.getOrder('IO-32').lines[0].picker).toBe('asmith');
   });
 
   it('lights put-wall cubbies for a scanned SKU and completes the orders', async () => {
@@ -186,7 +187,7 @@ describe('a wave through the simulated floor over Modbus TCP', () => {
       ],
     };
     expect((await api('POST', '/waves', 'wms', wave)).status).toBe(201);
-    const r = (await api('POST', '/zones/P/scan', 'operator', { code: 'BOOK', picker: 'putter' }))
+    const r = (await api('POST', '/zones/P/scan', 'operator', { code: 'BOOK', picker: 'jdoe' }))
       .json;
     expect(r.lit.map((l: any) => [l.location, l.quantity])).toEqual([
       ['P-1', 2],
