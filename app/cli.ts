@@ -6,14 +6,20 @@
 
 import { createInterface } from 'node:readline';
 import { Command } from 'commander';
-import { isPicklineError } from '../config/errors.ts';
-import { type LoadedConfig, loadConfig } from '../config/load.ts';
+import type { LoadedConfig } from '../config/load.ts';
 import { DEFAULT_CONFIG } from '../controller/paths.ts';
+import pkg from '../package.json' with { type: 'json' };
 import type { SimulatedFloor } from './floor.ts';
-import { Controller, VERSION } from './main.ts';
 
-function load(file: string | undefined): LoadedConfig {
+// Commands import what they need when they run: `--help` and `--version`
+// load commander only (not fastify, better-sqlite3, serialport).
+
+async function load(file: string | undefined): Promise<LoadedConfig> {
   const path = file ?? process.env.PICKLINE_CONFIG ?? DEFAULT_CONFIG;
+  const [{ isPicklineError }, { loadConfig }] = await Promise.all([
+    import('../config/errors.ts'),
+    import('../config/load.ts'),
+  ]);
   try {
     return loadConfig(path);
   } catch (e) {
@@ -48,7 +54,7 @@ function startConsole(floor: SimulatedFloor, quit: () => void): void {
 
 const program = new Command('pickline')
   .description('Pickline edge controller for pick-to-light and voice picking')
-  .version(VERSION);
+  .version(pkg.version);
 
 program
   .command('start')
@@ -60,7 +66,8 @@ program
   .option('--no-simulate', 'do not start simulators for buses marked simulate: true')
   .option('--no-console', 'no simulator console on stdin')
   .action(async (opts: { config?: string; simulate: boolean; console: boolean }) => {
-    const loaded = load(opts.config);
+    const loaded = await load(opts.config);
+    const { Controller } = await import('./main.ts');
     // The simulated floor is started before the controller and beside it, as
     // real modules would be; the controller reaches it over Modbus TCP only.
     const floor = await simulatedFloor(loaded, opts.simulate);
@@ -92,8 +99,8 @@ program
   .command('check-config')
   .description('validate a configuration file and list every problem')
   .argument('[file]', 'site configuration (YAML); default $PICKLINE_CONFIG or the demo site')
-  .action((file: string | undefined) => {
-    const { config, file: path } = load(file);
+  .action(async (file: string | undefined) => {
+    const { config, file: path } = await load(file);
     const locations = config.zones.reduce((n, z) => n + z.locations.length, 0);
     console.log(
       `${path}: OK — site ${config.site}, ${config.zones.length} zones, ${locations} locations, ${config.buses.length} buses`,

@@ -4,6 +4,7 @@
  * Constructors assign; start() opens ports and files; stop() is idempotent
  * and releases everything.
  */
+
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { build } from '../api/app.ts';
@@ -20,8 +21,9 @@ import { Technician } from '../controller/technician.ts';
 import { WaveService } from '../controller/waves/service.ts';
 import { createBus } from '../device-drivers/index.ts';
 import type { TechnicianBus } from '../device-drivers/types.ts';
+import pkg from '../package.json' with { type: 'json' };
 
-export const VERSION = '0.1.0';
+export const VERSION: string = pkg.version;
 
 export interface ControllerOptions {
   logger?: Logger;

@@ -1,7 +1,14 @@
 #!/usr/bin/env node
-// Entry point for `npx pickline …` and `npm start`: registers the TypeScript
-// loader (tsx) and hands over to the CLI. No build step is needed to run.
-import { register } from 'tsx/esm/api';
+// Entry point for `npx pickline …` and `npm start`: runs the compiled CLI from
+// dist/ when `npm run build` made a fresh one, else the TypeScript sources
+// through the tsx loader (no build step needed, e.g. in a fresh clone).
+import { compiled } from './dist.js';
 
-register();
-await import('../app/cli.ts');
+const cli = compiled('app/cli');
+if (cli) {
+  await import(cli);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../app/cli.ts');
+}

@@ -4,13 +4,13 @@
  * problem, before anything starts.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { type ErrorDetail, PicklineError } from './errors.ts';
 import { Profile } from './profile-schema.ts';
+import { rootPath } from './root.ts';
 import { makeAjv, validateAll } from './validate.ts';
 
-export const PROFILE_DIR = join(dirname(fileURLToPath(import.meta.url)), 'profiles');
+export const PROFILE_DIR = rootPath('config', 'profiles');
 
 const check = makeAjv({ useDefaults: false }).compile(Profile);
 

@@ -11,7 +11,7 @@ import { createBus } from '../../device-drivers/index.ts';
 import type { HealthChange, TechnicianBus } from '../../device-drivers/types.ts';
 import { ModbusTcpSimulator } from '../../simulators/modbus/index.ts';
 import { socatAvailable } from '../helpers/socat.ts';
-import { until } from './contract/light-bus.contract.ts';
+import { until } from './contract/peer.ts';
 import { type SimPeer, simRtuPeer, simTcpPeer } from './contract/sim-peers.ts';
 
 const PROFILES = loadProfiles();

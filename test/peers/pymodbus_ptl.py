@@ -15,6 +15,7 @@ with one JSON line on stdout:
   {"cmd": "press", "unit": 1, "key": "confirm"|"short"}
   {"cmd": "plus", "unit": 1, "n": 1}     {"cmd": "minus", "unit": 1, "n": 1}
   {"cmd": "regs", "unit": 1, "table": "h"|"i", "address": 0, "count": 4}
+  {"cmd": "silence", "unit": 1, "on": true|false}   the unit stops answering / answers again
   {"cmd": "quit"}
 Pymodbus cannot write input registers over Modbus, hence this side channel.
 A confirm press while UNIT_ID (holding 100) differs from the unit id moves the
@@ -58,9 +59,18 @@ def make_unit(unit):
 class Bank:
     def __init__(self, units):
         self.context = ModbusServerContext(slaves={u: make_unit(u) for u in units}, single=False)
+        self.silent = {}  # units taken out of the server context: no reply (ignore_missing_slaves)
 
     def unit(self, unit):
-        return self.context[unit]
+        return self.silent[unit] if unit in self.silent else self.context[unit]
+
+    def silence(self, unit, on):
+        if on and unit not in self.silent:
+            self.silent[unit] = self.context[unit]
+            del self.context[unit]
+        elif not on and unit in self.silent:
+            self.context[unit] = self.silent.pop(unit)
+        return {"ok": True}
 
     def press(self, unit, key):
         ctx = self.unit(unit)
@@ -88,6 +98,8 @@ class Bank:
         if c in ("plus", "minus"):
             n = cmd.get("n", 1)
             return self.adjust(cmd["unit"], n if c == "plus" else -n)
+        if c == "silence":
+            return self.silence(cmd["unit"], bool(cmd.get("on", True)))
         if c == "regs":
             fc = 3 if cmd.get("table", "h") == "h" else 4
             return {"values": self.unit(cmd["unit"]).getValues(fc, cmd["address"], cmd.get("count", 1))}

@@ -1,25 +1,47 @@
 /**
- * A Modbus peer holding pickline-ptl-v1 modules, as the contract suite sees it:
- * how the driver reaches it, and the hands of a picker (press, +/-) plus a look
- * at its registers. Implemented by the simulator (in memory, TCP, RTU on a pty)
- * and by an independent stack (pymodbus over TCP and RTU).
+ * A peer of the driver contract suites: the far side of a bus holding light
+ * modules, as a picker and a technician see it. The protocol-neutral suite
+ * (neutral.contract.ts) needs only `LightPeer`, so every transport (Modbus
+ * now; MQTT, ABLEPick later) runs it; a protocol adds its own suite for wire
+ * details (modbus-profile.contract.ts).
  */
-import type { BusConfig, ModbusRtuBusConfig, ModbusTcpBusConfig } from '../../../config/schema.ts';
-import type { ModbusTransport } from '../../../device-drivers/modbus/master/transport.ts';
+import type { BusConfig, Color } from '../../../config/schema.ts';
+import type { LightMode, TechnicianBus } from '../../../device-drivers/types.ts';
+
+/** What a module shows on its lamp and display. */
+export interface Shown {
+  mode: LightMode;
+  color: Color | null;
+  /** quantity on the display; null = blank */
+  display: number | null;
+}
 
 export interface LightPeer {
-  /** how the driver reaches the peer: BusConfig without id/profile */
-  bus: Partial<Omit<ModbusRtuBusConfig, 'id' | 'transport'>> &
-    Partial<Omit<ModbusTcpBusConfig, 'id' | 'transport'>> & { transport: BusConfig['transport'] };
-  /** testing hook instead of a wire (in-memory peer) */
-  transport?: () => ModbusTransport;
-  press(address: number, key: 'confirm' | 'short'): Promise<void>;
-  plus(address: number, n: number): Promise<void>;
-  minus(address: number, n: number): Promise<void>;
-  holding(address: number, reg: number, count: number): Promise<number[]>;
-  input(address: number, reg: number, count: number): Promise<number[]>;
+  /**
+   * The bus under test, reaching this peer, configured for `addresses` (which
+   * may include modules the peer does not hold); not started. `over` sets
+   * scheduling options (timeoutMs, retries, healthIntervalMs, offlineAfter).
+   */
+  createBus(addresses: number[], over?: Partial<BusConfig>): TechnicianBus;
+  shows(address: number): Promise<Shown>;
+  /** A picker presses `key`, first setting the display to `quantity` (+/-) when given. */
+  press(address: number, key: 'confirm' | 'short', quantity?: number): Promise<void>;
+  /** The module stops answering (on) or answers again (off). */
+  silence(address: number, on: boolean): Promise<void>;
   close(): Promise<void>;
 }
 
-/** Starts a peer serving exactly `addresses`. */
-export type PeerFactory = (addresses: number[]) => Promise<LightPeer>;
+/** Starts a peer holding exactly `addresses`. */
+export type PeerFactory<P extends LightPeer = LightPeer> = (addresses: number[]) => Promise<P>;
+
+export async function until(
+  what: string,
+  ok: () => boolean | Promise<boolean>,
+  ms = 5000,
+): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await ok())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

@@ -1,11 +1,12 @@
 /** pymodbus (an independent Modbus stack) as a contract-suite peer, over TCP and RTU on a socat pty. */
 import { openPtyPair } from '../../helpers/socat.ts';
 import { PymodbusPeer } from '../../peers/pymodbus.ts';
-import type { LightPeer } from './peer.ts';
+import { type ModbusHands, type ModbusPeer, modbusPeer } from './modbus-peer.ts';
+import type { PeerFactory } from './peer.ts';
 
-function hands(py: PymodbusPeer): Omit<LightPeer, 'bus' | 'close'> {
+function hands(py: PymodbusPeer): Omit<ModbusHands, 'bus' | 'close'> {
   return {
-    press: async (unit, key) => {
+    pressKey: async (unit, key) => {
       await py.command({ cmd: 'press', unit, key });
     },
     plus: async (unit, n) => {
@@ -18,21 +19,24 @@ function hands(py: PymodbusPeer): Omit<LightPeer, 'bus' | 'close'> {
       (await py.command({ cmd: 'regs', unit, table: 'h', address, count })).values ?? [],
     input: async (unit, address, count) =>
       (await py.command({ cmd: 'regs', unit, table: 'i', address, count })).values ?? [],
+    silence: async (unit, on) => {
+      await py.command({ cmd: 'silence', unit, on });
+    },
   };
 }
 
-export const pymodbusTcpPeer = async (addresses: number[]): Promise<LightPeer> => {
+export const pymodbusTcpPeer: PeerFactory<ModbusPeer> = async (addresses) => {
   const py = PymodbusPeer.tcp(addresses);
   const r = await py.start();
   if (r.transport !== 'tcp') throw new Error('expected a TCP peer');
-  return {
+  return modbusPeer({
     bus: { transport: 'modbus-tcp', host: r.host, port: r.port, timeoutMs: 300 },
     ...hands(py),
     close: () => py.stop(),
-  };
+  });
 };
 
-export const pymodbusRtuPeer = async (addresses: number[]): Promise<LightPeer> => {
+export const pymodbusRtuPeer: PeerFactory<ModbusPeer> = async (addresses) => {
   const baudRate = 115200;
   const pty = await openPtyPair();
   const py = PymodbusPeer.rtu(addresses, pty.b, baudRate);
@@ -42,7 +46,7 @@ export const pymodbusRtuPeer = async (addresses: number[]): Promise<LightPeer> =
     await pty.close();
     throw e;
   }
-  return {
+  return modbusPeer({
     bus: {
       transport: 'modbus-rtu',
       path: pty.a,
@@ -56,5 +60,5 @@ export const pymodbusRtuPeer = async (addresses: number[]): Promise<LightPeer> =
       await py.stop();
       await pty.close();
     },
-  };
+  });
 };

@@ -7,50 +7,57 @@ import {
 } from '../../../simulators/modbus/index.ts';
 import { openPtyPair } from '../../helpers/socat.ts';
 import { BankTransport } from '../bank-transport.ts';
-import type { LightPeer, PeerFactory } from './peer.ts';
+import { type ModbusHands, type ModbusPeer, modbusPeer, PROFILE } from './modbus-peer.ts';
+import type { PeerFactory } from './peer.ts';
 
-function hands(bank: ModuleBank): Omit<LightPeer, 'bus' | 'close'> {
-  return {
-    press: async (a, key) => bank.module(a).press(key),
-    plus: async (a, n) => bank.module(a).plus(n),
-    minus: async (a, n) => bank.module(a).minus(n),
-    holding: async (a, reg, n) => bank.module(a).readHolding(reg, n),
-    input: async (a, reg, n) => bank.module(a).readInput(reg, n),
-  };
-}
-
-export interface SimPeer extends LightPeer {
+export interface SimPeer extends ModbusPeer {
   bank: ModuleBank;
 }
 
-export const memoryPeer = async (addresses: number[]): Promise<SimPeer> => {
-  const bank = new ModuleBank({ profile: 'pickline-ptl-v1', addresses });
+function simPeer(
+  bank: ModuleBank,
+  wire: Pick<ModbusHands, 'bus' | 'transport' | 'close'>,
+): SimPeer {
   return {
     bank,
+    ...modbusPeer({
+      ...wire,
+      pressKey: async (a, key) => bank.module(a).press(key),
+      plus: async (a, n) => bank.module(a).plus(n),
+      minus: async (a, n) => bank.module(a).minus(n),
+      holding: async (a, reg, n) => bank.module(a).readHolding(reg, n),
+      input: async (a, reg, n) => bank.module(a).readInput(reg, n),
+      silence: async (a, on) => bank.module(a).setFault(on ? { kind: 'silence' } : null),
+    }),
+  };
+}
+
+export const memoryPeer: PeerFactory<SimPeer> = async (addresses) => {
+  const bank = new ModuleBank({ profile: PROFILE, addresses });
+  return simPeer(bank, {
     bus: { transport: 'modbus-tcp', host: 'memory', timeoutMs: 50 },
     transport: () => new BankTransport(bank),
-    ...hands(bank),
     close: async () => {},
-  };
+  });
 };
 
-export const simTcpPeer = async (addresses: number[]): Promise<SimPeer> => {
-  const bank = new ModuleBank({ profile: 'pickline-ptl-v1', addresses });
+export const simTcpPeer: PeerFactory<SimPeer> = async (addresses) => {
+  const bank = new ModuleBank({ profile: PROFILE, addresses });
   const sim = new ModbusTcpSimulator(bank, { host: '127.0.0.1', port: 0 });
   const { host, port } = await sim.start();
-  return {
-    bank,
+  return simPeer(bank, {
     bus: { transport: 'modbus-tcp', host, port, timeoutMs: 100 },
-    ...hands(bank),
     close: () => sim.stop(),
-  };
+  });
 };
 
-export function simRtuPeer(opts: { baudRate?: number; emulateWireTime?: boolean } = {}) {
-  return async (addresses: number[]): Promise<SimPeer> => {
+export function simRtuPeer(
+  opts: { baudRate?: number; emulateWireTime?: boolean } = {},
+): PeerFactory<SimPeer> {
+  return async (addresses) => {
     const baudRate = opts.baudRate ?? 115200;
     const pty = await openPtyPair();
-    const bank = new ModuleBank({ profile: 'pickline-ptl-v1', addresses });
+    const bank = new ModuleBank({ profile: PROFILE, addresses });
     const sim = new ModbusRtuSimulator(bank, {
       path: pty.b,
       baudRate,
@@ -58,8 +65,7 @@ export function simRtuPeer(opts: { baudRate?: number; emulateWireTime?: boolean 
       emulateWireTime: opts.emulateWireTime ?? true,
     });
     await sim.start();
-    return {
-      bank,
+    return simPeer(bank, {
       bus: {
         transport: 'modbus-rtu',
         path: pty.a,
@@ -68,13 +74,10 @@ export function simRtuPeer(opts: { baudRate?: number; emulateWireTime?: boolean 
         stopBits: 1,
         timeoutMs: 100,
       },
-      ...hands(bank),
       close: async () => {
         await sim.stop();
         await pty.close();
       },
-    };
+    });
   };
 }
-
-export const _typecheck: PeerFactory = simTcpPeer;
