@@ -8,10 +8,10 @@ import type { BusConfig } from '../config/schema.ts';
 import { type BusDriver, type CreateBusOptions, DRIVERS } from './registry.ts';
 import type { TechnicianBus } from './types.ts';
 
+export type { DriverLogger } from './common/logger.ts';
 export { MODBUS_DEFAULTS } from './modbus/factory.ts';
 export { ModbusLightBus } from './modbus/modbus-bus.ts';
 export type { CreateBusOptions } from './registry.ts';
-export type { DriverLogger } from './common/logger.ts';
 export type * from './types.ts';
 
 export function createBus(cfg: BusConfig, opts: CreateBusOptions): TechnicianBus {
