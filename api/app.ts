@@ -7,6 +7,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
+import { PicklineError } from '../config/errors.ts';
 import type { Outbox } from '../controller/events/outbox.ts';
 import type { WaveService } from '../controller/waves/service.ts';
 import { makeAuthenticator, type Tokens } from './auth.ts';
@@ -26,6 +27,8 @@ export interface ApiDeps {
   tokens: Tokens;
   /** `GET /api/v1/status`: a snapshot for dashboards (engine, webhooks, buses) */
   status?: () => Record<string, unknown>;
+  /** false while the controller starts: `/api/v1` answers 503 NOT_READY (default: always true) */
+  accepting?: () => boolean;
   /** readiness checks for /readyz (store open, buses up) */
   readiness?: () => ReadinessCheck[];
   bodyLimit?: number;
@@ -62,6 +65,15 @@ export async function build(deps: ApiDeps): Promise<FastifyInstance> {
   installErrorHandling(app);
   const authenticate = makeAuthenticator(deps.tokens);
   app.addHook('onRequest', async (req) => authenticate(req));
+  const accepting = deps.accepting;
+  if (accepting)
+    app.addHook('onRequest', async (req) => {
+      if (!accepting() && req.url.startsWith('/api/'))
+        throw new PicklineError(
+          'NOT_READY',
+          'the controller is starting: the floor is not restored yet',
+        );
+    });
 
   await app.register(swagger, {
     openapi: {

@@ -77,7 +77,13 @@ program
       await controller.start();
       if (floor && opts.console) startConsole(floor, () => void shutdown('console'));
     } catch (e) {
-      controller.log.fatal({ err: e }, 'start failed');
+      // expected refusals (lock held, port taken, bad store) without a stack trace
+      const code = (e as { code?: string }).code;
+      const expected = isPicklineError(e) || code === 'EADDRINUSE' || code === 'EACCES';
+      controller.log.fatal(
+        expected ? { code } : { err: e },
+        `start failed: ${(e as Error).message ?? String(e)}`,
+      );
       await controller.stop().catch(() => {});
       process.exit(1);
     }
