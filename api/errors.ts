@@ -151,8 +151,11 @@ export function installErrorHandling(app: FastifyInstance): void {
       req.routeOptions?.config?.bodyErrorCode,
       req.headers['content-type'],
     );
-    if (e.status >= 500) req.log.error({ err }, 'request failed');
-    else req.log.info({ code: e.code, details: e.details.length }, e.message);
+    // expected refusals (bad input, a device that did not answer) are one warning
+    // line; only unexpected failures carry the stack
+    if (e.code === 'INTERNAL' || e.code === 'STORE_FAILURE')
+      req.log.error({ err }, 'request failed');
+    else req.log.warn({ code: e.code, status: e.status, url: req.url }, e.message);
     return reply.status(e.status).send(e.toJSON());
   });
   app.setNotFoundHandler((req, reply) => {

@@ -38,6 +38,14 @@ function startConsole(floor: SimulatedFloor, quit: () => void): void {
   });
 }
 
+/** A stop that takes longer than this (a hung bus, a stuck write) ends the process anyway. */
+const STOP_BOUND_MS = 10_000;
+
+// `pickline start | grep x`, then the reader goes away: keep running, drop the output
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code !== 'EPIPE') throw e;
+});
+
 const program = new Command('pickline')
   .description('Pickline edge controller for pick-to-light and voice picking')
   .version(VERSION);
@@ -60,8 +68,13 @@ program
         ? new SimulatedFloor(loaded.config, loaded.profiles)
         : null;
     const controller = new Controller(loaded);
+    // a second SIGINT/SIGTERM gets node's default (immediate exit): the handlers are `once`
     const shutdown = async (signal: string) => {
       controller.log.info({ signal }, 'shutting down');
+      setTimeout(() => {
+        controller.log.error(`stop took over ${STOP_BOUND_MS} ms: exiting anyway`);
+        process.exit(1);
+      }, STOP_BOUND_MS).unref();
       await controller.stop();
       await floor?.stop();
       process.exit(0);

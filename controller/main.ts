@@ -5,7 +5,7 @@
  * and releases everything.
  */
 import type { FastifyInstance } from 'fastify';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { build } from '../api/app.ts';
 import { floorRoutes } from '../api/routes/floor.ts';
 import { technicianRoutes } from '../api/routes/technician.ts';
@@ -15,6 +15,7 @@ import type { TechnicianBus } from '../device-drivers/types.ts';
 import { PickEngine } from './engine/engine.ts';
 import { Outbox } from './events/outbox.ts';
 import { WebhookDispatcher } from './events/webhooks.ts';
+import { createLogger } from './log.ts';
 import { Site } from './site.ts';
 import { Store } from './store/db.ts';
 import { syncLocations } from './store/locations.ts';
@@ -53,8 +54,7 @@ export class Controller {
   constructor(loaded: LoadedConfig, opts: ControllerOptions = {}) {
     this.config = loaded.config;
     this.log =
-      opts.logger ??
-      pino({ level: this.config.log?.level ?? 'info', base: { site: this.config.site } });
+      opts.logger ?? createLogger({ level: this.config.log?.level, site: this.config.site });
     this.site = new Site(this.config);
     this.#onListening = opts.onListening;
     this.#lock = new InstanceLock(this.config.storage.path);
