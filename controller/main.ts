@@ -208,7 +208,7 @@ export class Controller {
 
   #readiness() {
     return [
-      { name: 'store', ok: this.store.isOpen },
+      { name: 'store', ok: this.store.isOpen, detail: this.store.isOpen ? 'open' : 'closed' },
       { name: 'floor', ok: this.#ready, detail: this.#ready ? 'restored' : 'starting' },
       ...[...this.buses].map(([id, b]) => {
         const info = b.info();
