@@ -7,10 +7,16 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
+import { PicklineError } from '../config/errors.ts';
 import type { Outbox } from '../controller/events/outbox.ts';
 import type { WaveService } from '../controller/waves/service.ts';
 import { makeAuthenticator, type Tokens } from './auth.ts';
-import { installErrorHandling } from './errors.ts';
+import {
+  clientErrorHandler,
+  frameworkErrors,
+  installErrorHandling,
+  MAX_PARAM_LENGTH,
+} from './errors.ts';
 import { eventRoutes } from './routes/events.ts';
 import { healthRoutes, type ReadinessCheck } from './routes/health.ts';
 import { waveRoutes } from './routes/waves.ts';
@@ -21,9 +27,13 @@ export interface ApiDeps {
   tokens: Tokens;
   /** `GET /api/v1/status`: a snapshot for dashboards (engine, webhooks, buses) */
   status?: () => Record<string, unknown>;
+  /** false while the controller starts: `/api/v1` answers 503 NOT_READY (default: always true) */
+  accepting?: () => boolean;
   /** readiness checks for /readyz (store open, buses up) */
   readiness?: () => ReadinessCheck[];
   bodyLimit?: number;
+  /** a request must arrive completely within this (default 60 s), else 408 */
+  requestTimeoutMs?: number;
   logger?: Logger | false;
   version?: string;
   /** extra route plugins (zones, technician …) registered by the composition root */
@@ -32,10 +42,22 @@ export interface ApiDeps {
 
 export const DEFAULT_BODY_LIMIT = 8 * 1024 * 1024;
 
+export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+
 export async function build(deps: ApiDeps): Promise<FastifyInstance> {
+  const requestTimeout = deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const app: FastifyInstance = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger as FastifyBaseLogger } : { logger: false }),
     bodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    requestTimeout,
+    // node checks request deadlines on this interval; headers come within the same deadline
+    http: {
+      headersTimeout: requestTimeout,
+      connectionsCheckingInterval: Math.min(30_000, Math.max(50, requestTimeout / 4)),
+    },
+    frameworkErrors,
+    clientErrorHandler,
     ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
     // per-request lines off: at floor rates they drown the useful ones
     logController: new LogController({ disableRequestLogging: true }),
@@ -43,6 +65,15 @@ export async function build(deps: ApiDeps): Promise<FastifyInstance> {
   installErrorHandling(app);
   const authenticate = makeAuthenticator(deps.tokens);
   app.addHook('onRequest', async (req) => authenticate(req));
+  const accepting = deps.accepting;
+  if (accepting)
+    app.addHook('onRequest', async (req) => {
+      if (!accepting() && req.url.startsWith('/api/'))
+        throw new PicklineError(
+          'NOT_READY',
+          'the controller is starting: the floor is not restored yet',
+        );
+    });
 
   await app.register(swagger, {
     openapi: {

@@ -6,6 +6,7 @@
 
 import { createInterface } from 'node:readline';
 import { Command } from 'commander';
+import { isPicklineError } from '../config/errors.ts';
 import type { LoadedConfig } from '../config/load.ts';
 import { DEFAULT_CONFIG } from '../controller/paths.ts';
 import pkg from '../package.json' with { type: 'json' };
@@ -52,6 +53,14 @@ function startConsole(floor: SimulatedFloor, quit: () => void): void {
   });
 }
 
+/** A stop that takes longer than this (a hung bus, a stuck write) ends the process anyway. */
+const STOP_BOUND_MS = 10_000;
+
+// `pickline start | grep x`, then the reader goes away: keep running, drop the output
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code !== 'EPIPE') throw e;
+});
+
 const program = new Command('pickline')
   .description('Pickline edge controller for pick-to-light and voice picking')
   .version(pkg.version);
@@ -72,8 +81,13 @@ program
     // real modules would be; the controller reaches it over Modbus TCP only.
     const floor = await simulatedFloor(loaded, opts.simulate);
     const controller = new Controller(loaded);
+    // a second SIGINT/SIGTERM gets node's default (immediate exit): the handlers are `once`
     const shutdown = async (signal: string) => {
       controller.log.info({ signal }, 'shutting down');
+      setTimeout(() => {
+        controller.log.error(`stop took over ${STOP_BOUND_MS} ms: exiting anyway`);
+        process.exit(1);
+      }, STOP_BOUND_MS).unref();
       await controller.stop();
       await floor?.stop();
       process.exit(0);
@@ -89,7 +103,13 @@ program
       await controller.start();
       if (floor && opts.console) startConsole(floor, () => void shutdown('console'));
     } catch (e) {
-      controller.log.fatal({ err: e }, 'start failed');
+      // expected refusals (lock held, port taken, bad store) without a stack trace
+      const code = (e as { code?: string }).code;
+      const expected = isPicklineError(e) || code === 'EADDRINUSE' || code === 'EACCES';
+      controller.log.fatal(
+        expected ? { code } : { err: e },
+        `start failed: ${(e as Error).message ?? String(e)}`,
+      );
       await controller.stop().catch(() => {});
       process.exit(1);
     }

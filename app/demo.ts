@@ -4,11 +4,16 @@
  * production, reached only over HTTP and Modbus TCP), then plays the WMS
  * (posts a wave) and two pickers (scan, '-' correction, short, put wall),
  * printing what the floor shows and what the WMS receives.
- *   npm run demo [-- --fast]
+ *   npm run demo [-- --fast] [-- --port N]   (API port, default 8090; 0 = any free port)
+ * The demo drives only the controller it started: it waits for that child to
+ * log its address, and fails when the child exits first (port taken, …). Its
+ * database and site file live in a temporary directory removed at the end.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
@@ -32,32 +37,51 @@ const { url } = await wms.start();
 floor.onChange((c) => console.log(`  [floor] ${c.text}`));
 wms.onEvent((e) => console.log(`  [wms]   ${e.type} ${JSON.stringify(e.data)}`));
 
+const dir = mkdtempSync(join(tmpdir(), 'pickline-demo-'));
 const cfg = structuredClone(base.config);
 cfg.api.port = Number(values.port);
-cfg.storage.path = resolve(ROOT, `data/demo-${Date.now()}.db`);
+cfg.storage.path = join(dir, 'demo.db');
 cfg.webhooks = [{ url: `${url}/events`, secret }];
-cfg.log = { level: 'warn' };
+cfg.log = { level: 'info' }; // the demo reads the child's start line; it prints warnings only
 for (const z of cfg.zones) delete z.locationsCsv;
 for (const b of cfg.buses) {
   if (b.transport !== 'modbus-tcp') continue;
   b.port = ports.get(b.id)!.port;
   b.simulate = false;
 }
-mkdirSync(resolve(ROOT, 'data'), { recursive: true });
-const file = resolve(ROOT, 'data/demo-site.yaml');
+const file = join(dir, 'demo-site.yaml');
 writeFileSync(file, stringify(cfg));
 
 const child = spawn(
   process.execPath,
   [resolve(ROOT, 'bin/pickline.js'), 'start', '--config', file, '--no-simulate', '--no-console'],
-  {
-    stdio: ['ignore', 'inherit', 'inherit'],
-  },
+  { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, PICKLINE_LOG_FORMAT: 'json' } },
 );
-const api = `http://127.0.0.1:${cfg.api.port}/api/v1`;
+const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+
+/** The address the child logs once it restored the floor; rejects if it exits first. */
+const started = new Promise<string>((resolveUrl, reject) => {
+  const lines = createInterface({ input: child.stdout! });
+  lines.on('line', (line) => {
+    let rec: { level?: number; msg?: string; url?: string };
+    try {
+      rec = JSON.parse(line);
+    } catch {
+      return console.log(line);
+    }
+    if (rec.msg === 'Pickline controller started' && rec.url) resolveUrl(rec.url);
+    else if ((rec.level ?? 0) >= 40) console.error(`  [controller] ${rec.msg}`);
+  });
+  void exited.then((code) =>
+    reject(new Error(`the demo's controller did not start (exit code ${code}); see above`)),
+  );
+});
+
+let controllerUrl = '';
+const api = (path: string) => `${controllerUrl}/api/v1${path}`;
 const op = { authorization: 'Bearer demo-operator-token', 'content-type': 'application/json' };
 const scan = async (zone: string, code: string, picker: string) => {
-  const r = await fetch(`${api}/zones/${zone}/scan`, {
+  const r = await fetch(api(`/zones/${zone}/scan`), {
     method: 'POST',
     headers: op,
     body: JSON.stringify({ code, picker }),
@@ -69,15 +93,10 @@ const scan = async (zone: string, code: string, picker: string) => {
 };
 
 try {
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${cfg.api.port}/readyz`)).ok) break;
-    } catch {}
-    if (i > 150) throw new Error('controller did not start');
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  controllerUrl = await started;
+  console.log(`controller: ${controllerUrl} (database in ${dir}, removed at the end)`);
   say('the WMS posts wave DEMO-1: two totes for zone A, one put-wall order');
-  const r = await postWave(`http://127.0.0.1:${cfg.api.port}`, 'demo-wms-token', {
+  const r = await postWave(controllerUrl, 'demo-wms-token', {
     waveId: 'DEMO-1',
     orders: [
       {
@@ -100,6 +119,7 @@ try {
     ],
   });
   console.log(`  [wms]   POST /waves → ${r.status}`);
+  if (r.status !== 201) throw new Error(`the controller refused the wave: ${r.status}`);
   await pause(1000);
   say('Jane scans TOTE-1 at zone A; Alex scans TOTE-2 (A-01-02 is shared: Alex waits for it)');
   await scan('A', 'TOTE-1', 'jdoe');
@@ -122,12 +142,17 @@ try {
   await pause(1000);
   floor.module('P-1').press('confirm');
   await pause(2000);
+  if (wms.events.length === 0) throw new Error('the WMS received no events');
   say(
     `done: the WMS received ${wms.events.length} events, ${wms.counters.badSignatures} bad signatures, ${wms.counters.duplicates} duplicates`,
   );
+} catch (e) {
+  console.error(`\ndemo failed: ${(e as Error).message}`);
+  process.exitCode = 1;
 } finally {
-  child.kill('SIGTERM');
-  await new Promise((r) => child.once('exit', r));
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  await exited;
   await wms.stop();
   await floor.stop();
+  rmSync(dir, { recursive: true, force: true });
 }

@@ -6,7 +6,7 @@
  */
 
 import type { FastifyInstance } from 'fastify';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { build } from '../api/app.ts';
 import { floorRoutes } from '../api/routes/floor.ts';
 import { technicianRoutes } from '../api/routes/technician.ts';
@@ -14,9 +14,11 @@ import type { LoadedConfig } from '../config/load.ts';
 import { PickEngine } from '../controller/engine/engine.ts';
 import { Outbox } from '../controller/events/outbox.ts';
 import { WebhookDispatcher } from '../controller/events/webhooks.ts';
+import { createLogger } from '../controller/log.ts';
 import { Site } from '../controller/site.ts';
 import { Store } from '../controller/store/db.ts';
 import { syncLocations } from '../controller/store/locations.ts';
+import { InstanceLock } from '../controller/store/lock.ts';
 import { Technician } from '../controller/technician.ts';
 import { WaveService } from '../controller/waves/service.ts';
 import { createBus } from '../device-drivers/index.ts';
@@ -27,6 +29,8 @@ export const VERSION: string = pkg.version;
 
 export interface ControllerOptions {
   logger?: Logger;
+  /** Called once the API listens, before any bus is opened (readiness is false until start resolves). */
+  onListening?: (port: number) => Promise<void> | void;
 }
 
 export class Controller {
@@ -41,6 +45,10 @@ export class Controller {
   readonly webhooks: WebhookDispatcher;
   readonly technician: Technician;
   readonly #busErrors = new Map<string, string>();
+  readonly #lock: InstanceLock;
+  readonly #onListening: ControllerOptions['onListening'];
+  /** true once buses are started and the engine restored the floor */
+  #ready = false;
   #app: FastifyInstance | null = null;
   #address: { host: string; port: number } | null = null;
   #stopping: Promise<void> | null = null;
@@ -48,9 +56,10 @@ export class Controller {
   constructor(loaded: LoadedConfig, opts: ControllerOptions = {}) {
     this.config = loaded.config;
     this.log =
-      opts.logger ??
-      pino({ level: this.config.log?.level ?? 'info', base: { site: this.config.site } });
+      opts.logger ?? createLogger({ level: this.config.log?.level, site: this.config.site });
     this.site = new Site(this.config);
+    this.#onListening = opts.onListening;
+    this.#lock = new InstanceLock(this.config.storage.path);
     this.store = new Store(this.config.storage.path);
     this.outbox = new Outbox(this.store);
     const addresses = this.site.addressesByBus();
@@ -106,22 +115,17 @@ export class Controller {
     return this.#app;
   }
 
+  /**
+   * Order matters (one controller per floor): take the database lock, open
+   * the store, bind the API port, and only then open the buses and restore
+   * the floor. A second controller on the same database, or one whose port is
+   * taken, fails before it touches a bus. Until the floor is restored,
+   * `/readyz` is 503 and `/api/v1` answers 503 NOT_READY.
+   */
   async start(): Promise<void> {
+    this.#lock.acquire();
     this.store.start();
     syncLocations(this.store, this.site);
-    this.webhooks.start();
-    await Promise.all(
-      [...this.buses].map(async ([id, bus]) => {
-        try {
-          await bus.start();
-        } catch (e) {
-          // a bus that cannot open is reported by /readyz; the rest of the floor runs
-          this.#busErrors.set(id, (e as Error).message);
-          this.log.error({ bus: id, err: (e as Error).message }, 'bus failed to start');
-        }
-      }),
-    );
-    await this.engine.start();
     this.#app = await build({
       waves: this.waves,
       outbox: this.outbox,
@@ -129,6 +133,7 @@ export class Controller {
       bodyLimit: this.config.api.bodyLimit,
       logger: this.log.child({ component: 'api' }),
       version: VERSION,
+      accepting: () => this.#ready,
       readiness: () => this.#readiness(),
       status: () => this.status(),
       plugins: [
@@ -140,14 +145,48 @@ export class Controller {
     const addr = this.#app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : this.config.api.port;
     this.#address = { host: this.config.api.host, port };
+    await this.#onListening?.(port);
+    this.webhooks.start();
+    await this.#startBuses();
+    await this.engine.start();
+    this.#ready = true;
     this.log.info(
       { url: `http://${this.config.api.host}:${port}`, db: this.store.path },
       'Pickline controller started',
     );
+    for (const line of this.busSummary()) this.log.info(line);
+  }
+
+  async #startBuses(): Promise<void> {
+    await Promise.all(
+      [...this.buses].map(async ([id, bus]) => {
+        try {
+          await bus.start();
+        } catch (e) {
+          // a bus that cannot open is reported by /readyz; the rest of the floor runs
+          this.#busErrors.set(id, (e as Error).message);
+          this.log.error({ bus: id, err: (e as Error).message }, 'bus failed to start');
+        }
+      }),
+    );
+  }
+
+  /** One line per bus for the start-up log: transport, where, modules online/configured. */
+  busSummary(): string[] {
+    return this.config.buses.map((b) => {
+      const bus = this.buses.get(b.id);
+      const info = bus?.info();
+      const where = b.transport === 'modbus-rtu' ? `${b.path}` : `${b.host}:${b.port}`;
+      const state = this.#busErrors.has(b.id)
+        ? `NOT OPEN: ${this.#busErrors.get(b.id)}`
+        : `${info?.online ?? 0}/${info?.modules ?? 0} modules online`;
+      return `bus ${b.id}: ${b.transport} ${where}, ${state}`;
+    });
   }
 
   async stop(): Promise<void> {
     this.#stopping ??= (async () => {
+      this.#ready = false;
       await this.#app?.close();
       this.#app = null;
       await this.technician.stop();
@@ -155,6 +194,7 @@ export class Controller {
       await this.webhooks.stop();
       await Promise.all([...this.buses.values()].map((b) => b.stop().catch(() => {})));
       this.store.stop();
+      this.#lock.release();
       this.log.info('Pickline controller stopped');
     })();
     return this.#stopping;
@@ -178,14 +218,17 @@ export class Controller {
 
   #readiness() {
     return [
-      { name: 'store', ok: this.store.isOpen },
+      { name: 'store', ok: this.store.isOpen, detail: this.store.isOpen ? 'open' : 'closed' },
+      { name: 'floor', ok: this.#ready, detail: this.#ready ? 'restored' : 'starting' },
       ...[...this.buses].map(([id, b]) => {
         const info = b.info();
         const err = this.#busErrors.get(id);
         return {
           name: `bus:${id}`,
           ok: !err && info.open,
-          detail: err ?? `${info.online}/${info.modules} modules online`,
+          detail:
+            err ??
+            `${info.open ? 'open' : 'closed'}, ${info.online}/${info.modules} modules online`,
         };
       }),
     ];

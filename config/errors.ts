@@ -12,6 +12,8 @@ export const ERRORS = {
   NOT_FOUND: { status: 404, text: 'No such resource.' },
   BAD_REQUEST: { status: 400, text: 'The request is malformed (syntax, parameters).' },
   PAYLOAD_TOO_LARGE: { status: 413, text: 'The body exceeds the configured limit.' },
+  REQUEST_TIMEOUT: { status: 408, text: 'The request did not arrive completely in time.' },
+  HEADERS_TOO_LARGE: { status: 431, text: 'The request headers exceed the server limit.' },
   INTERNAL: { status: 500, text: 'Unexpected failure; see the controller log.' },
   NOT_READY: { status: 503, text: 'The controller is starting or a dependency is down.' },
   // --- waves and orders

@@ -1,17 +1,23 @@
 /** Pull feed of events (CONTRACTS.md §1): `GET /events?after=<seq>&limit=<n>`. */
 import { Type as T } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { PicklineError } from '../../config/errors.ts';
 import { EVENT_TYPES, type Outbox } from '../../controller/events/outbox.ts';
 import { ErrorBody } from '../errors.ts';
 
 const Query = T.Object({
   after: T.Integer({
     minimum: 0,
+    maximum: Number.MAX_SAFE_INTEGER,
     default: 0,
     description: 'Return events with seq greater than this',
   }),
   limit: T.Integer({ minimum: 1, maximum: 1000, default: 100 }),
-  type: T.Optional(T.String({ description: 'Comma-separated event types to include' })),
+  type: T.Optional(
+    T.String({
+      description: `Comma-separated event types to include (${EVENT_TYPES.join(', ')}); an unknown type is a 400`,
+    }),
+  ),
 });
 
 const Event = T.Object({
@@ -38,12 +44,7 @@ export async function eventRoutes(app: FastifyInstance, opts: { outbox: Outbox }
     },
     async (req) => {
       const { after, limit, type } = req.query;
-      const types = type
-        ? type
-            .split(',')
-            .map((s) => s.trim())
-            .filter(Boolean)
-        : undefined;
+      const types = type === undefined ? undefined : parseTypes(type);
       const events = opts.outbox.read(after, limit, types);
       // With a type filter and nothing matching, skip past the events read
       // (both calls run in the same tick: nothing is appended between them).
@@ -56,4 +57,19 @@ export async function eventRoutes(app: FastifyInstance, opts: { outbox: Outbox }
       return { events, next };
     },
   );
+}
+
+const KNOWN: ReadonlySet<string> = new Set(EVENT_TYPES);
+
+/** `type=a,b`: every name must be an event type; a typo must not skip the cursor past events. */
+function parseTypes(type: string): string[] {
+  const names = type.split(',').map((s) => s.trim());
+  const bad = names.filter((n) => !KNOWN.has(n));
+  if (bad.length > 0 || names.length === 0) {
+    const list = bad.map((n) => (n === '' ? '(empty)' : `"${n}"`)).join(', ');
+    throw new PicklineError('INVALID_REQUEST', `unknown event type ${list}`, [
+      { path: 'querystring:/type', message: `unknown ${list}; known: ${EVENT_TYPES.join(', ')}` },
+    ]);
+  }
+  return names;
 }

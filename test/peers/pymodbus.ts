@@ -14,18 +14,33 @@ export const PYTHON = '/usr/bin/python3';
 export const PYMODBUS_MISSING = 'install Debian package python3-pymodbus';
 const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'pymodbus_ptl.py');
 
-/** Version string when importable; null (with a warning) outside CI; throws in CI. */
-export function pymodbusAvailable(): string | null {
+/** Debian package for each Python module the peer imports (and the interpreter itself). */
+export const PYTHON_PACKAGES = {
+  python3: 'install Debian package python3',
+  pymodbus: PYMODBUS_MISSING,
+  serial_asyncio: 'install Debian package python3-serial-asyncio',
+} as const;
+
+/**
+ * pymodbus's version when the peer's modules import; null (with a warning)
+ * outside CI; throws under CI=true naming the Debian package that is missing.
+ */
+export function pymodbusAvailable(
+  python: string = PYTHON,
+  env: NodeJS.ProcessEnv = process.env,
+): string | null {
   const r = spawnSync(
-    PYTHON,
+    python,
     ['-c', 'import pymodbus, serial_asyncio; print(pymodbus.__version__)'],
-    {
-      encoding: 'utf8',
-    },
+    { encoding: 'utf8' },
   );
   if (!r.error && r.status === 0) return r.stdout.trim();
-  if (process.env.CI === 'true') throw new Error(`pymodbus not importable: ${PYMODBUS_MISSING}`);
-  console.warn(`skipping pymodbus peer tests: ${PYMODBUS_MISSING}`);
+  const module = r.error ? 'python3' : /No module named '([\w.]+)'/.exec(r.stderr)?.[1];
+  const missing =
+    PYTHON_PACKAGES[(module?.split('.')[0] ?? 'pymodbus') as keyof typeof PYTHON_PACKAGES] ??
+    PYMODBUS_MISSING;
+  if (env.CI === 'true') throw new Error(`pymodbus peer cannot run (${python}): ${missing}`);
+  console.warn(`skipping pymodbus peer tests: ${missing}`);
   return null;
 }
 
