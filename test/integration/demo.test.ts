@@ -18,7 +18,7 @@ afterEach(async () => {
 
 /** Runs the demo; resolves with exit code and output (killed after 60 s: code null). */
 function demo(args: string[]): Promise<{ code: number | null; out: string }> {
-  const c = spawn(process.execPath, ['bin/run-ts.js', 'simulators/demo.ts', '--fast', ...args], {
+  const c = spawn(process.execPath, ['bin/run-ts.js', 'app/demo.ts', '--fast', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
