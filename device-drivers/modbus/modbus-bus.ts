@@ -85,7 +85,7 @@ export class ModbusLightBus implements LightBus, Identify, Readdress, IdentityRe
     this.profile = o.profile;
     this.log = o.logger ?? silentLogger;
     for (const a of [...new Set(o.addresses)].sort((x, y) => x - y))
-      this.mods.set(a, new ModuleRecord(a));
+      this.mods.set(a, new ModuleRecord(a, o.profile.capabilities.keys.length > 0));
     this.sorted = [...this.mods.values()];
     this.health = codec.healthRead(o.profile);
     this.poll = codec.eventRead(o.profile);

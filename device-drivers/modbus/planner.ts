@@ -1,9 +1,11 @@
 /**
  * Chooses the idle work of a bus (HARDWARE.md: only lit modules can be
  * confirmed, so only lit modules are polled for keys):
- * - lit, not-offline modules are polled round-robin, back to back when
- *   `pollIntervalMs` is 0, else each at most once per `pollIntervalMs`;
- * - every other module (dark, or offline) gets a health check every
+ * - lit, not-offline modules awaiting keys are polled round-robin, back to
+ *   back when `pollIntervalMs` is 0, else each at most once per
+ *   `pollIntervalMs`;
+ * - every other module (dark, offline, or lit without a key to read: a done
+ *   indicator lit without a job, a profile without keys) gets a health check every
  *   `healthIntervalMs`, a suspect one (failed, not yet offline) after
  *   `suspectRecheckMs`; at most one health check is slipped in per poll round,
  *   so health traffic never starves key polling;
@@ -12,8 +14,8 @@
  */
 export interface PlannedModule {
   address: number;
-  /** a lit state is wanted (the controller lit it) */
-  lit: boolean;
+  /** lit with a job whose keys can be read (the controller lit it with seq ≠ 0, the profile has keys) */
+  awaitsKeys: boolean;
   /** null = not heard from since start */
   online: boolean | null;
   lastPollAt: number;
@@ -35,7 +37,8 @@ export class PollPlanner {
 
   /** `mods` sorted by address. */
   next(mods: readonly PlannedModule[], now: number): Plan {
-    const pollable = (m: PlannedModule) => m.online !== false && (m.lit || this.opts.pollAll);
+    const pollable = (m: PlannedModule) =>
+      m.online !== false && (m.awaitsKeys || this.opts.pollAll);
     let firstDue: PlannedModule | undefined;
     let nextDue: PlannedModule | undefined;
     let health: PlannedModule | undefined;

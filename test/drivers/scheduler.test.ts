@@ -212,7 +212,7 @@ describe('PollPlanner', () => {
   const mods = (lit: number[], n = 6): PlannedModule[] =>
     Array.from({ length: n }, (_, i) => ({
       address: i + 1,
-      lit: lit.includes(i + 1),
+      awaitsKeys: lit.includes(i + 1),
       online: true,
       lastPollAt: Number.NEGATIVE_INFINITY,
       nextHealthAt: 1e9,
@@ -228,7 +228,7 @@ describe('PollPlanner', () => {
   it('slips one due health check into each poll round', () => {
     const p = new PollPlanner({ pollIntervalMs: 0, pollAll: false });
     const m = mods([1, 2]);
-    for (const x of m) if (!x.lit) x.nextHealthAt = 0;
+    for (const x of m) if (!x.awaitsKeys) x.nextHealthAt = 0;
     const kinds = Array.from({ length: 9 }, () => {
       const x = p.next(m, 10);
       if (x && 'kind' in x && x.kind === 'health') m[x.address - 1].nextHealthAt = 1e9;
