@@ -74,6 +74,7 @@ export interface BusInfo {
   id: string;
   transport: string;
   profile?: string;
+  /** started and its link up (a down link is reopened with backoff) */
   open: boolean;
   queueDepth: number;
   counters: ModuleCounters;

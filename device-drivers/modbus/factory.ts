@@ -4,6 +4,7 @@
  *   modbus-rtu                 serial port, RTU framing, t3.5 silence
  *   modbus-tcp                 socket, MBAP framing
  *   modbus-tcp + rtuOverTcp    socket to a transparent gateway, RTU framing
+ * Every link is reopened with backoff when it is missing at start or drops.
  */
 import { PicklineError } from '../../config/errors.ts';
 import type { Profile } from '../../config/profile-schema.ts';
@@ -70,8 +71,10 @@ export function createTransport(cfg: BusConfig): ModbusTransport {
   if (cfg.transport === 'modbus-rtu') {
     const s = serialOptions(cfg);
     const bits = 1 + s.dataBits + (s.parity === 'none' ? 0 : 1) + s.stopBits;
+    // persistent: a USB adapter plugged in after start, or unplugged and back, is reopened
     return new StreamTransport(new SerialLink(s), new RtuFraming(), {
       timing: lineTiming(s.baudRate, bits),
+      persistent: true,
     });
   }
   if (cfg.transport === 'modbus-tcp') {

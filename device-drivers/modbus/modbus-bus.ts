@@ -231,7 +231,7 @@ export class ModbusLightBus implements LightBus, Identify, Readdress, IdentityRe
       id: this.id,
       transport: this.o.transportName,
       profile: this.profile.name,
-      open: this.state === 'started',
+      open: this.state === 'started' && this.o.transport.connected !== false,
       queueDepth: this.scheduler.depth,
       counters: copyCounters(this.counters),
       modules: this.sorted.length,
