@@ -11,8 +11,14 @@
  * transactions (each after its retries) and online again as soon as it answers
  * anything, usually the health sweep. While offline, light()/clear() reject at
  * once with DEVICE_OFFLINE but the wanted state is remembered and re-sent when
- * the module answers again (it may have lost power). The first read after
- * start or after coming back only sets the event baseline.
+ * the module answers again (it may have lost power).
+ *
+ * Presses made while nobody polled (issue 7): the baseline is kept while a
+ * module is offline, so a press made meanwhile is news when it returns. After
+ * a start the first read finds the last event the module holds; with a job
+ * token equal to the module's current lit job it is delivered once, else it
+ * is counted stale. Profiles without a job token cannot prove a held press
+ * belongs to the job: their first read after start only sets the baseline.
  *
  * light() resolves when the module answered the write; a newer state for the
  * same module queued before the older one was sent replaces it, and both
@@ -284,8 +290,8 @@ export class ModbusLightBus implements LightBus, Identify, Readdress, IdentityRe
     const txn = { unit: m.address, request: this.poll, priority: PRIORITY.command, retries: 0 };
     this.submit(txn).then(
       (words) => {
-        if (m.baseline === null || tokenless)
-          m.baseline = codec.decodeEvents(this.profile, words, null).baseline;
+        if (tokenless) m.baseline = codec.decodeEvents(this.profile, words, null).baseline;
+        else if (m.baseline === null) this.monitor.events(m, words); // a held press of this job is news
       },
       () => {}, // the light write that follows reports the failure
     );
