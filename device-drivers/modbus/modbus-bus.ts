@@ -85,6 +85,7 @@ export class ModbusLightBus implements LightBus, Identify, Readdress, IdentityRe
   /** identify() waits, cancelled by stop() */
   private readonly waits = new Map<NodeJS.Timeout, () => void>();
   private state: 'new' | 'started' | 'stopped' = 'new';
+  private summarized = false;
 
   constructor(private readonly o: ModbusBusOptions) {
     this.id = o.id;
@@ -117,8 +118,21 @@ export class ModbusLightBus implements LightBus, Identify, Readdress, IdentityRe
         const m = this.mods.get(txn.unit);
         if (m) this.monitor.settled(m, err);
       },
-      onBug: (e) => this.log.error({ err: e, bus: this.id }, 'modbus driver bug'),
+      onBug: (e) => this.log.error({ err: e }, 'modbus driver bug'),
     });
+    this.monitor.onHealth(() => this.summarize());
+  }
+
+  /** One line per bus once every module answered or went offline after start. */
+  private summarize(): void {
+    if (this.summarized || this.sorted.some((m) => m.online === null)) return;
+    this.summarized = true;
+    const offline = this.sorted.filter((m) => m.online === false).map((m) => m.address);
+    const online = this.sorted.length - offline.length;
+    this.log.info(
+      { transport: this.o.transport.description, online, modules: this.sorted.length, offline },
+      `${online}/${this.sorted.length} modules answer`,
+    );
   }
 
   async start(): Promise<void> {
@@ -127,7 +141,8 @@ export class ModbusLightBus implements LightBus, Identify, Readdress, IdentityRe
     this.state = 'started';
     this.scheduler.setIdleSource((now) => this.idleWork(now));
     this.scheduler.start();
-    this.log.info({ bus: this.id, transport: this.o.transport.description }, 'modbus bus started');
+    this.log.debug({ transport: this.o.transport.description }, 'modbus bus started');
+    this.summarize(); // a bus without modules
   }
 
   async stop(): Promise<void> {
@@ -200,7 +215,7 @@ export class ModbusLightBus implements LightBus, Identify, Readdress, IdentityRe
       throw new PicklineError('UNSUPPORTED', `address ${to} is not 1..247`);
     }
     await this.submit({ unit: from, request, priority: PRIORITY.command, retries: this.o.retries });
-    this.log.info({ bus: this.id, from, to }, 'module given a new address');
+    this.log.info({ from, to }, 'module given a new address');
     return { needsKeyPress: this.profile.setAddress?.accept === 'key' };
   }
 
@@ -271,10 +286,7 @@ export class ModbusLightBus implements LightBus, Identify, Readdress, IdentityRe
   private relight(m: ModuleRecord): void {
     if (!m.wanted || this.state !== 'started') return;
     this.write(m.address, codec.encodeLight(this.profile, m.wanted)).catch((e: Error) =>
-      this.log.warn(
-        { bus: this.id, address: m.address, err: e.message },
-        're-light after return failed',
-      ),
+      this.log.warn({ address: m.address, err: e.message }, 're-light after return failed'),
     );
   }
 

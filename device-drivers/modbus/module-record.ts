@@ -4,7 +4,10 @@ import type { EventBaseline } from './codec.ts';
 import { copyCounters, emptyCounters } from './counters.ts';
 import type { PlannedModule } from './planner.ts';
 
-/** The part of a pino logger the drivers use. */
+/**
+ * The part of a pino logger the drivers use. The caller binds the bus id
+ * (main.ts: `logger.child({ bus })`); driver log objects never repeat it.
+ */
 export interface DriverLogger {
   debug(obj: object, msg?: string): void;
   info(obj: object, msg?: string): void;

@@ -50,10 +50,7 @@ export class BusMonitor {
     const lost = d.missed + d.malformed;
     if (lost > 0) {
       this.stale(m, lost);
-      log.warn(
-        { bus, address: m.address, missed: d.missed, malformed: d.malformed },
-        'key events lost',
-      );
+      log.warn({ address: m.address, missed: d.missed, malformed: d.malformed }, 'key events lost');
     }
     for (const press of d.presses) {
       const w = m.wanted;
@@ -61,7 +58,7 @@ export class BusMonitor {
       if (!w || w.mode === 'off' || seq === null || seq !== w.seq) {
         this.stale(m, 1);
         log.info(
-          { bus, address: m.address, key: press.key, seq, current: w?.seq },
+          { address: m.address, key: press.key, seq, current: w?.seq },
           'stale key event dropped',
         );
         continue;
@@ -122,7 +119,7 @@ export class BusMonitor {
     try {
       listener(e);
     } catch (err) {
-      this.o.log.error({ err, bus: this.o.bus }, 'listener threw');
+      this.o.log.error({ err }, 'listener threw');
     }
   }
 }
