@@ -67,6 +67,7 @@ writeFileSync(
         host: '127.0.0.1',
         port: simPort,
         profile: 'pickline-ptl-v1',
+        ...(POLL === undefined ? {} : { pollIntervalMs: POLL }),
       },
     ],
     zones: [
@@ -144,7 +145,9 @@ try {
   }
   const s = [...pressToStored].sort((a, b) => a - b);
   const q = (p: number) =>
-    Math.round(s[Math.min(s.length - 1, Math.floor(p * s.length))] * 10) / 10;
+    s.length === 0
+      ? Number.NaN
+      : Math.round(s[Math.min(s.length - 1, Math.floor(p * s.length))] * 10) / 10;
   result = {
     bench: 'poll-cpu',
     litModules: N,

@@ -252,6 +252,18 @@ describe('PollPlanner', () => {
     expect(p.next(m, 120)).toEqual({ wakeAt: 150 });
   });
 
+  it('polls the modules due within half a period in one round: one wake-up per round', () => {
+    const p = new PollPlanner({ pollIntervalMs: 20, pollAll: false });
+    const m = mods([1, 2]);
+    m[0].lastPollAt = 0;
+    m[1].lastPollAt = 5;
+    expect(p.next(m, 20)).toEqual({ address: 1, kind: 'poll' });
+    m[0].lastPollAt = 20;
+    expect(p.next(m, 20.5)).toEqual({ address: 2, kind: 'poll' }); // due at 25: joins the round
+    m[1].lastPollAt = 20.5;
+    expect(p.next(m, 21)).toEqual({ wakeAt: 40 });
+  });
+
   it('pollAll polls every online module', () => {
     const p = new PollPlanner({ pollIntervalMs: 0, pollAll: true });
     const m = mods([], 3);
