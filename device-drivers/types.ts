@@ -18,7 +18,11 @@ export interface LightState {
   color?: Color;
   /** quantity shown; `null`/absent = blank display */
   display?: number | null;
-  /** job token (1–65535): key events carrying another token are stale */
+  /**
+   * job token (1–65535): key events carrying another token are stale. 0 = no
+   * job (done indicator, walk test, identify): nothing to confirm, so the
+   * module is not polled for keys, only swept for health.
+   */
   seq: number;
 }
 
@@ -70,6 +74,7 @@ export interface BusInfo {
   id: string;
   transport: string;
   profile?: string;
+  /** started and its link up (a down link is reopened with backoff) */
   open: boolean;
   queueDepth: number;
   counters: ModuleCounters;

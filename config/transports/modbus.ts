@@ -15,7 +15,12 @@ const scheduling = {
   ),
   retries: T.Optional(T.Integer({ minimum: 0, maximum: 5 })),
   pollIntervalMs: T.Optional(
-    T.Integer({ minimum: 0, maximum: 10000, description: 'Key poll period of lit modules' }),
+    T.Integer({
+      minimum: 0,
+      maximum: 10000,
+      description:
+        'Key poll period of one lit module, ms (default: 0 = back to back on RTU, where wire time bounds it; 20 on TCP)',
+    }),
   ),
   healthIntervalMs: T.Optional(
     T.Integer({ minimum: 100, maximum: 600000, description: 'Sweep period of idle modules' }),

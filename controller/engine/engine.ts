@@ -12,6 +12,7 @@ import type { Site, Zone } from '../site.ts';
 import { type Store, stmt } from '../store/db.ts';
 import type { LineRow } from '../waves/repo.ts';
 import { nextForModule } from './decide.ts';
+import { lastKnownHealth, offlineFlagged } from './health.ts';
 import { type Hold, Holds, type ModuleHolder } from './holds.ts';
 import { Lighting, type LightOutcome } from './lighting.ts';
 import { commitPick, type PickResult, type Via } from './picks.ts';
@@ -90,6 +91,8 @@ export class PickEngine implements ModuleHolder {
   /** Subscribes to the buses (already started) and restores the floor. */
   async start(): Promise<void> {
     this.#holds.start();
+    // health as the last device events left it: recomputed from the drivers' first reports
+    for (const [k, online] of lastKnownHealth(this.#d.store.db)) this.#health.set(k, online);
     for (const bus of this.#d.buses.values()) {
       this.#subs.push(bus.onKey((e) => void this.#onKey(e)));
       this.#subs.push(bus.onHealth((h) => this.#onHealth(h)));
@@ -149,6 +152,7 @@ export class PickEngine implements ModuleHolder {
         : decidePickScan(store.db, site, zone, code, picker, now),
     );
     const outcomes = await Promise.all(d.lit.map((r) => this.#lighting.apply(r)));
+    this.#flagOffline(d.lit);
     if (d.done) this.#flashDone(zoneId, d.color ?? 'green');
     return { ...d, failed: outcomes.filter((o) => !o.ok) };
   }
@@ -373,9 +377,18 @@ export class PickEngine implements ModuleHolder {
     const key = `${h.bus}/${h.address}`;
     const before = this.#health.get(key);
     this.#health.set(key, h.online);
-    if (h.online ? before !== false : before === false) return;
     const { store, outbox, site } = this.#d;
     const now = new Date().toISOString();
+    if (h.online ? before !== false : before === false) {
+      // no news, but a flag left from an earlier run must not outlive the module's return
+      if (h.online)
+        store.tx(() => {
+          const r = lightAt(store.db, h.bus, h.address);
+          if (r && offlineFlagged(store.db, [r.line_id]).length > 0)
+            setFlag(store.db, [r.line_id], null, now);
+        });
+      return;
+    }
     const loc = site.byModule.get(`${h.bus}/${h.address}`);
     const row = store.tx(() => {
       const r = lightAt(store.db, h.bus, h.address);
@@ -392,5 +405,21 @@ export class PickEngine implements ModuleHolder {
     });
     // a module that comes back may have lost its state (power cycle): show it again
     if (h.online && row) void this.#lighting.apply(row);
+  }
+
+  /** Lines just lit on a module known to be offline (its bus may be down) carry the flag. */
+  #flagOffline(rows: LightRow[]): void {
+    const down = rows.filter((r) => this.#health.get(`${r.bus}/${r.address}`) === false);
+    if (down.length === 0) return;
+    const { store } = this.#d;
+    const now = new Date().toISOString();
+    store.tx(() =>
+      setFlag(
+        store.db,
+        down.map((r) => r.line_id),
+        'device-offline',
+        now,
+      ),
+    );
   }
 }

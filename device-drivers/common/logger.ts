@@ -1,4 +1,8 @@
-/** The part of a pino logger the drivers use; any driver takes one. */
+/**
+ * The part of a pino logger the drivers use; any driver takes one. The caller
+ * binds the bus id (app/main.ts: `logger.child({ bus })`); driver log objects
+ * never repeat it.
+ */
 export interface DriverLogger {
   debug(obj: object, msg?: string): void;
   info(obj: object, msg?: string): void;

@@ -121,11 +121,18 @@ export interface DecodedEvents {
   missed: number;
   /** events with an unknown key code */
   malformed: number;
+  /**
+   * First read only (baseline null), counter profiles with a job token: the
+   * last event the module holds (it may have been made while no controller
+   * polled). The job token decides whether it is still news (monitor.ts).
+   */
+  held?: RawPress;
 }
 
 /**
- * Compares a poll with the previous one. The first read after start or a
- * reconnect (baseline null) only sets the baseline: it never yields an event.
+ * Compares a poll with the previous one. The first read after start
+ * (baseline null) only sets the baseline: it never yields a press, only the
+ * `held` last event of a profile with a job token.
  * Counter style: EVENT_COUNT wraps at 65535, so the change is taken mod 2^16.
  * Input style: a press is a 0→1 edge between two polls.
  */
@@ -148,7 +155,13 @@ export function decodeEvents(p: Profile, words: number[], baseline: EventBaselin
   const count = words[at('count')] & 0xffff;
   const prev = baseline && 'count' in baseline ? baseline.count : null;
   out.baseline = { count };
-  if (prev === null) return out;
+  if (prev === null) {
+    if (count !== 0 && at('seq') >= 0) {
+      const held = lastPress(p, words);
+      if (held) out.held = held;
+    }
+    return out;
+  }
   const delta = (count - prev) & 0xffff;
   if (delta === 0) return out;
   if (delta >= 0x8000) {
@@ -160,19 +173,26 @@ export function decodeEvents(p: Profile, words: number[], baseline: EventBaselin
     return out;
   }
   out.missed = delta - 1;
+  const press = lastPress(p, words);
+  if (press) out.presses.push(press);
+  else out.malformed = 1;
+  return out;
+}
+
+/** The last event in counter-style words; null for an unknown key code. */
+function lastPress(p: Profile, words: number[]): RawPress | null {
+  const e = p.modbus.events;
+  if (e.kind !== 'counter') return null;
+  const at = (f: string) => (e.fields as string[]).indexOf(f);
   // without a key field every event is the first listed key (usually confirm)
   const key = at('key') >= 0 ? e.keys[String(words[at('key')])] : Object.values(e.keys)[0];
-  if (!key) {
-    out.malformed = 1;
-    return out;
-  }
+  if (!key) return null;
   let display: number | null = null;
   if (at('display') >= 0) {
     const d = words[at('display')];
     display = d === (p.modbus.encoding.displayBlank ?? -1) ? null : d;
   }
-  out.presses.push({ key: key as Key, display, seq: at('seq') >= 0 ? words[at('seq')] : null });
-  return out;
+  return { key: key as Key, display, seq: at('seq') >= 0 ? words[at('seq')] : null };
 }
 
 export function identityRead(p: Profile): ModbusRequest | null {

@@ -11,8 +11,14 @@
  * transactions (each after its retries) and online again as soon as it answers
  * anything, usually the health sweep. While offline, light()/clear() reject at
  * once with DEVICE_OFFLINE but the wanted state is remembered and re-sent when
- * the module answers again (it may have lost power). The first read after
- * start or after coming back only sets the event baseline.
+ * the module answers again (it may have lost power).
+ *
+ * Presses made while nobody polled (issue 7): the baseline is kept while a
+ * module is offline, so a press made meanwhile is news when it returns. After
+ * a start the first read finds the last event the module holds; with a job
+ * token equal to the module's current lit job it is delivered once, else it
+ * is counted stale. Profiles without a job token cannot prove a held press
+ * belongs to the job: their first read after start only sets the baseline.
  *
  * light() resolves when the module answered the write; a newer state for the
  * same module queued before the older one was sent replaces it, and both
@@ -80,13 +86,14 @@ export class ModbusLightBus implements LightBus, Identify, Readdress, IdentityRe
   /** identify() waits, cancelled by stop() */
   private readonly waits = new Map<NodeJS.Timeout, () => void>();
   private state: 'new' | 'started' | 'stopped' = 'new';
+  private summarized = false;
 
   constructor(private readonly o: ModbusBusOptions) {
     this.id = o.id;
     this.profile = o.profile;
     this.log = o.logger ?? silentLogger;
     for (const a of [...new Set(o.addresses)].sort((x, y) => x - y))
-      this.mods.set(a, new ModuleRecord(a));
+      this.mods.set(a, new ModuleRecord(a, o.profile.capabilities.keys.length > 0));
     this.sorted = [...this.mods.values()];
     this.health = codec.healthRead(o.profile);
     this.poll = codec.eventRead(o.profile);
@@ -112,8 +119,21 @@ export class ModbusLightBus implements LightBus, Identify, Readdress, IdentityRe
         const m = this.mods.get(txn.unit);
         if (m) this.monitor.settled(m, err);
       },
-      onBug: (e) => this.log.error({ err: e, bus: this.id }, 'modbus driver bug'),
+      onBug: (e) => this.log.error({ err: e }, 'modbus driver bug'),
     });
+    this.monitor.onHealth(() => this.summarize());
+  }
+
+  /** One line per bus once every module answered or went offline after start. */
+  private summarize(): void {
+    if (this.summarized || this.sorted.some((m) => m.online === null)) return;
+    this.summarized = true;
+    const offline = this.sorted.filter((m) => m.online === false).map((m) => m.address);
+    const online = this.sorted.length - offline.length;
+    this.log.info(
+      { transport: this.o.transport.description, online, modules: this.sorted.length, offline },
+      `${online}/${this.sorted.length} modules answer`,
+    );
   }
 
   async start(): Promise<void> {
@@ -122,7 +142,8 @@ export class ModbusLightBus implements LightBus, Identify, Readdress, IdentityRe
     this.state = 'started';
     this.scheduler.setIdleSource((now) => this.idleWork(now));
     this.scheduler.start();
-    this.log.info({ bus: this.id, transport: this.o.transport.description }, 'modbus bus started');
+    this.log.debug({ transport: this.o.transport.description }, 'modbus bus started');
+    this.summarize(); // a bus without modules
   }
 
   async stop(): Promise<void> {
@@ -195,7 +216,7 @@ export class ModbusLightBus implements LightBus, Identify, Readdress, IdentityRe
       throw new PicklineError('UNSUPPORTED', `address ${to} is not 1..247`);
     }
     await this.submit({ unit: from, request, priority: PRIORITY.command, retries: this.o.retries });
-    this.log.info({ bus: this.id, from, to }, 'module given a new address');
+    this.log.info({ from, to }, 'module given a new address');
     return { needsKeyPress: this.profile.modbus.setAddress?.accept === 'key' };
   }
 
@@ -232,7 +253,7 @@ export class ModbusLightBus implements LightBus, Identify, Readdress, IdentityRe
       id: this.id,
       transport: this.o.transportName,
       profile: this.profile.name,
-      open: this.state === 'started',
+      open: this.state === 'started' && this.o.transport.connected !== false,
       queueDepth: this.scheduler.depth,
       counters: copyCounters(this.counters),
       modules: this.sorted.length,
@@ -266,10 +287,7 @@ export class ModbusLightBus implements LightBus, Identify, Readdress, IdentityRe
   private relight(m: ModuleRecord): void {
     if (!m.wanted || this.state !== 'started') return;
     this.write(m.address, codec.encodeLight(this.profile, m.wanted)).catch((e: Error) =>
-      this.log.warn(
-        { bus: this.id, address: m.address, err: e.message },
-        're-light after return failed',
-      ),
+      this.log.warn({ address: m.address, err: e.message }, 're-light after return failed'),
     );
   }
 
@@ -285,8 +303,8 @@ export class ModbusLightBus implements LightBus, Identify, Readdress, IdentityRe
     const txn = { unit: m.address, request: this.poll, priority: PRIORITY.command, retries: 0 };
     this.submit(txn).then(
       (words) => {
-        if (m.baseline === null || tokenless)
-          m.baseline = codec.decodeEvents(this.profile, words, null).baseline;
+        if (tokenless) m.baseline = codec.decodeEvents(this.profile, words, null).baseline;
+        else if (m.baseline === null) this.monitor.events(m, words); // a held press of this job is news
       },
       () => {}, // the light write that follows reports the failure
     );

@@ -20,10 +20,19 @@ export class ModuleRecord implements PlannedModule {
   faults: string[] = [];
   readonly counters: ModuleCounters = emptyCounters();
 
-  constructor(readonly address: number) {}
+  /** `hasKeys`: the profile has keys to read (capabilities.keys not empty) */
+  constructor(
+    readonly address: number,
+    private readonly hasKeys = true,
+  ) {}
 
   get lit(): boolean {
     return this.wanted !== null && this.wanted.mode !== 'off';
+  }
+
+  /** Lit with a job (seq ≠ 0) on a module with keys: only then can a press be taken. */
+  get awaitsKeys(): boolean {
+    return this.hasKeys && this.lit && this.wanted!.seq !== 0;
   }
 
   info(bus: string): ModuleInfo {

@@ -44,14 +44,14 @@ export class BusMonitor {
   events(m: ModuleRecord, words: number[]): void {
     const { profile, bus, log } = this.o;
     const d = decodeEvents(profile, words, m.baseline);
+    // a held event is judged against the job the controller shows; until it said, read again later
+    if (d.held && m.wanted === null) return;
     m.baseline = d.baseline;
+    if (d.held) d.presses.push(d.held);
     const lost = d.missed + d.malformed;
     if (lost > 0) {
       this.stale(m, lost);
-      log.warn(
-        { bus, address: m.address, missed: d.missed, malformed: d.malformed },
-        'key events lost',
-      );
+      log.warn({ address: m.address, missed: d.missed, malformed: d.malformed }, 'key events lost');
     }
     for (const press of d.presses) {
       const w = m.wanted;
@@ -59,7 +59,7 @@ export class BusMonitor {
       if (!w || w.mode === 'off' || seq === null || seq !== w.seq) {
         this.stale(m, 1);
         log.info(
-          { bus, address: m.address, key: press.key, seq, current: w?.seq },
+          { address: m.address, key: press.key, seq, current: w?.seq },
           'stale key event dropped',
         );
         continue;
@@ -106,10 +106,11 @@ export class BusMonitor {
   private setOnline(m: ModuleRecord, online: boolean, reason?: string): void {
     const returning = m.online === false;
     m.online = online;
-    m.baseline = null; // the first read after (re)connect only sets the baseline
+    // the baseline is kept: presses made while the module was away are news when it returns
     const { bus, log } = this.o;
-    if (online) log.info({ bus, address: m.address }, 'module online');
-    else log.warn({ bus, address: m.address, reason }, 'module offline');
+    if (online && returning) log.info({ address: m.address }, 'module online again');
+    else if (online) log.debug({ address: m.address }, 'module online');
+    else log.warn({ address: m.address, reason }, 'module offline');
     if (online && returning) this.o.onReturn(m);
     const e: HealthChange = { bus, address: m.address, online, ...(reason ? { reason } : {}) };
     for (const l of this.healthListeners) this.emit(l, e);
@@ -119,7 +120,7 @@ export class BusMonitor {
     try {
       listener(e);
     } catch (err) {
-      this.o.log.error({ err, bus: this.o.bus }, 'listener threw');
+      this.o.log.error({ err }, 'listener threw');
     }
   }
 }

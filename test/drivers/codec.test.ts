@@ -102,10 +102,12 @@ describe('light write, generic-io-lamp-v1 (coil FC05)', () => {
 describe('counter-style events (EVENT_COUNT change = key event)', () => {
   const words = (count: number, key = 1, display = 3, seq = 7) => [count, key, display, seq];
 
-  it('the first read after start or reconnect only sets the baseline', () => {
+  it('the first read after start sets the baseline and reports the held event, not a press', () => {
     const d = decodeEvents(ptl, words(17), null);
     expect(d.presses).toEqual([]);
     expect(d.baseline).toEqual({ count: 17 });
+    expect(d.held).toEqual({ key: 'confirm', display: 3, seq: 7 });
+    expect(decodeEvents(ptl, words(0), null).held).toBeUndefined(); // never pressed
   });
 
   it('a changed count is one press with key, display and token', () => {

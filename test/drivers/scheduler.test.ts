@@ -212,7 +212,7 @@ describe('PollPlanner', () => {
   const mods = (lit: number[], n = 6): PlannedModule[] =>
     Array.from({ length: n }, (_, i) => ({
       address: i + 1,
-      lit: lit.includes(i + 1),
+      awaitsKeys: lit.includes(i + 1),
       online: true,
       lastPollAt: Number.NEGATIVE_INFINITY,
       nextHealthAt: 1e9,
@@ -228,7 +228,7 @@ describe('PollPlanner', () => {
   it('slips one due health check into each poll round', () => {
     const p = new PollPlanner({ pollIntervalMs: 0, pollAll: false });
     const m = mods([1, 2]);
-    for (const x of m) if (!x.lit) x.nextHealthAt = 0;
+    for (const x of m) if (!x.awaitsKeys) x.nextHealthAt = 0;
     const kinds = Array.from({ length: 9 }, () => {
       const x = p.next(m, 10);
       if (x && 'kind' in x && x.kind === 'health') m[x.address - 1].nextHealthAt = 1e9;
@@ -250,6 +250,18 @@ describe('PollPlanner', () => {
     const m = mods([3]);
     m[2].lastPollAt = 100;
     expect(p.next(m, 120)).toEqual({ wakeAt: 150 });
+  });
+
+  it('polls the modules due within half a period in one round: one wake-up per round', () => {
+    const p = new PollPlanner({ pollIntervalMs: 20, pollAll: false });
+    const m = mods([1, 2]);
+    m[0].lastPollAt = 0;
+    m[1].lastPollAt = 5;
+    expect(p.next(m, 20)).toEqual({ address: 1, kind: 'poll' });
+    m[0].lastPollAt = 20;
+    expect(p.next(m, 20.5)).toEqual({ address: 2, kind: 'poll' }); // due at 25: joins the round
+    m[1].lastPollAt = 20.5;
+    expect(p.next(m, 21)).toEqual({ wakeAt: 40 });
   });
 
   it('pollAll polls every online module', () => {

@@ -3,7 +3,9 @@
  * killed with SIGKILL in the middle of a wave. After a restart on the same
  * database the same modules light again with the same quantities and job
  * tokens, no confirmed pick is lost, no event is reported twice under
- * different ids, and the wave finishes.
+ * different ids, and the wave finishes. Issue 7: a confirm pressed while the
+ * controller is down is recorded once on restart; a module flagged offline
+ * before the crash that answers again loses its flag and raises device.online.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -120,22 +122,38 @@ describe('SIGKILL in the middle of a wave', () => {
     );
     const litBefore = Object.fromEntries(locs.map((l) => [l, registers(site, l)]));
 
+    // issue 7 item 6: A-01-05 stops answering before the crash; its line is flagged
+    site.floor.module('A-01-05').setFault({ kind: 'silence' });
+    const flagOf = async (lineId: string) =>
+      (await api('GET', '/waves/CW-1', 'wms')).json.orders
+        .flatMap((o: any) => o.lines)
+        .find((l: any) => l.lineId === lineId).flag;
+    for (const end = Date.now() + 15_000; (await flagOf('CL-21')) !== 'device-offline'; ) {
+      if (Date.now() > end) throw new Error('CL-21 not flagged device-offline');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+
     await kill();
+    site.floor.module('A-01-05').setFault(null); // it answers again after the restart
+    // issue 7 item 7: confirmed while the controller is down; the module holds the event
+    site.floor.module('A-01-02').press('confirm');
     // the modules lose power too: dark, as after a power cut of the floor
     for (const l of locs)
       site.floor.module(l).execute(Buffer.from([0x10, 0, 0, 0, 4, 8, 0, 0, 0, 0, 0, 0, 0, 0]));
     for (const l of locs) expect(registers(site, l)[0]).toBe(0);
 
     await startChild();
-    // exactly the lit modules light again, with the same colour, quantity and job token
+    // exactly the lit modules light again, with the same colour, quantity and job token;
+    // A-01-02's held press is recorded on restart, so it ends dark
+    const relit = ['A-01-03', 'A-01-05', 'A-01-06'];
     await until(
-      () => locs.every((l) => registers(site, l)[0] === litBefore[l][0]),
+      () => locs.every((l) => registers(site, l)[0] === (relit.includes(l) ? litBefore[l][0] : 0)),
       'modules re-lit',
       10_000,
     );
     for (const l of locs) {
-      if (litBefore[l][0] !== 0) expect(registers(site, l)).toEqual(litBefore[l]);
-      else expect(registers(site, l)[0]).toBe(0); // picked before the crash: stays dark
+      if (relit.includes(l)) expect(registers(site, l)).toEqual(litBefore[l]);
+      else expect(registers(site, l)[0]).toBe(0); // picked before the crash or while down
     }
     expect(locs.filter((l) => litBefore[l][0] !== 0)).toEqual([
       'A-01-02',
@@ -151,9 +169,18 @@ describe('SIGKILL in the middle of a wave', () => {
     );
     expect(byId['CL-10']).toBe('picked');
     expect(byId['CL-20']).toBe('picked');
+    expect(byId['CL-11']).toBe('picked'); // pressed while the controller was down
+    // A-01-05 answers again: flag recomputed, device.online follows
+    for (const end = Date.now() + 10_000; (await flagOf('CL-21')) !== null; ) {
+      if (Date.now() > end) throw new Error('CL-21 still flagged after the restart');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const device = (await api('GET', '/events?limit=1000', 'wms')).json.events.filter(
+      (e: any) => e.type.startsWith('device.') && e.data.location === 'A-01-05',
+    );
+    expect(device.map((e: any) => e.type)).toEqual(['device.offline', 'device.online']);
 
-    for (const l of ['A-01-02', 'A-01-03', 'A-01-05', 'A-01-06'])
-      site.floor.module(l).press('confirm');
+    for (const l of ['A-01-03', 'A-01-05', 'A-01-06']) site.floor.module(l).press('confirm');
     const end = Date.now() + 15_000;
     while ((await api('GET', '/waves/CW-1', 'wms')).json.status !== 'completed') {
       if (Date.now() > end) throw new Error('wave did not finish after the restart');

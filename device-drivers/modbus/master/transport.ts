@@ -19,6 +19,8 @@ export interface ModbusTransport {
   readonly description: string;
   /** Rejects with BUS_IO when the link cannot be opened and is not retried in the background. */
   open(): Promise<void>;
+  /** The link is up (a persistent transport reopens it on the next transaction, with backoff). */
+  readonly connected?: boolean;
   /** Idempotent; a transaction in flight rejects with BUS_CLOSED. */
   close(): Promise<void>;
   /**
@@ -47,7 +49,7 @@ export function lineTiming(baudRate: number, bitsPerChar = 11): LineTiming {
 export interface StreamTransportOptions {
   /** RTU on a serial line: keep t3.5 between frames and allow for wire time. */
   timing?: LineTiming;
-  /** Keep reconnecting in the background (TCP); otherwise open() failure is fatal. */
+  /** Reopen a link that is missing at start or drops, with backoff; otherwise open() failure is fatal. */
   persistent?: boolean;
   reconnectMinMs?: number;
   reconnectMaxMs?: number;
@@ -61,7 +63,7 @@ interface Pending {
 
 export class StreamTransport implements ModbusTransport {
   readonly description: string;
-  private connected = false;
+  private up = false;
   private closed = false;
   private rx = Buffer.alloc(0);
   private pending: Pending | null = null;
@@ -78,11 +80,15 @@ export class StreamTransport implements ModbusTransport {
     this.backoff = opts.reconnectMinMs ?? 250;
   }
 
+  get connected(): boolean {
+    return this.up;
+  }
+
   async open(): Promise<void> {
     this.closed = false;
     this.link.onData((c) => this.received(c));
     this.link.onDrop((e) => {
-      this.connected = false;
+      this.up = false;
       this.fail(e);
     });
     try {
@@ -94,14 +100,14 @@ export class StreamTransport implements ModbusTransport {
 
   async close(): Promise<void> {
     this.closed = true;
-    this.connected = false;
+    this.up = false;
     this.fail(new PicklineError('BUS_CLOSED', `${this.description} closed`));
     await this.link.close();
   }
 
   async transact(unit: number, pdu: Buffer, timeoutMs: number): Promise<Buffer> {
     if (this.closed) throw new PicklineError('BUS_CLOSED', `${this.description} closed`);
-    if (!this.connected) await this.connect();
+    if (!this.up) await this.connect();
     await this.silence();
     if (this.closed) throw new PicklineError('BUS_CLOSED', `${this.description} closed`);
     this.rx = Buffer.alloc(0); // bytes that arrived between transactions belong to nobody
@@ -131,7 +137,12 @@ export class StreamTransport implements ModbusTransport {
         () => {
           this.lastActivity = Math.max(this.lastActivity, sentAt + charMs * frame.length);
         },
-        (e: Error) => this.fail(e),
+        (e: Error) => {
+          // a write that fails means the port is gone (adapter unplugged): reopen next time
+          this.up = false;
+          void this.link.close();
+          this.fail(e);
+        },
       );
     });
   }
@@ -142,7 +153,7 @@ export class StreamTransport implements ModbusTransport {
     }
     try {
       await this.link.open();
-      this.connected = true;
+      this.up = true;
       this.backoff = this.opts.reconnectMinMs ?? 250;
       this.retryAt = 0;
     } catch (e) {
