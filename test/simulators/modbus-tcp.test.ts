@@ -168,7 +168,8 @@ describe('Modbus TCP simulator, profile pickline-ptl-v1', () => {
     bank.module(1).setFault({ kind: 'slow', ms: 120 });
     const t0 = performance.now();
     await c.readHoldingRegisters(0, 1);
-    expect(performance.now() - t0).toBeGreaterThanOrEqual(120);
+    // node timers may fire up to 1 ms before performance.now() says they should
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(119);
   });
 
   it('counts requests, replies and exceptions', () => {
