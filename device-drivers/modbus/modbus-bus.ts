@@ -5,11 +5,11 @@
  * asked to show per module. A key event is delivered only when that state is
  * lit and the event's job token equals its `seq` (for profiles without a token
  * the driver stamps the current `seq`); anything else is counted in
- * `staleEvents` and dropped (monitor.ts).
+ * `staleEvents` and dropped (common/job-gate.ts).
  *
- * Health: a module is offline after `offlineAfter` consecutive failed
- * transactions (each after its retries) and online again as soon as it answers
- * anything, usually the health sweep. While offline, light()/clear() reject at
+ * Health (common/health.ts): a module is offline after `offlineAfter`
+ * consecutive failed transactions (each after its retries) and online again as
+ * soon as it answers anything, usually the health sweep. While offline, light()/clear() reject at
  * once with DEVICE_OFFLINE but the wanted state is remembered and re-sent when
  * the module answers again (it may have lost power).
  *
@@ -27,6 +27,9 @@
 import { PicklineError } from '../../config/errors.ts';
 import { displayMax, type Profile } from '../../config/profile-schema.ts';
 import { copyCounters, countAttempt, emptyCounters } from '../common/counters.ts';
+import { Emitter } from '../common/emitter.ts';
+import { HealthTracker } from '../common/health.ts';
+import { JobGate } from '../common/job-gate.ts';
 import { type DriverLogger, silentLogger } from '../common/logger.ts';
 import type {
   BusInfo,
@@ -78,6 +81,9 @@ export class ModbusLightBus implements LightBus, Identify, Readdress, IdentityRe
   private readonly counters = emptyCounters();
   private readonly scheduler: BusScheduler;
   private readonly planner: PollPlanner;
+  private readonly jobs: JobGate;
+  private readonly tracker: HealthTracker;
+  private readonly keys: Emitter<KeyEvent>;
   private readonly monitor: BusMonitor;
   private readonly health: codec.HealthRead;
   private readonly poll: codec.ReadRequest;
@@ -92,8 +98,18 @@ export class ModbusLightBus implements LightBus, Identify, Readdress, IdentityRe
     this.id = o.id;
     this.profile = o.profile;
     this.log = o.logger ?? silentLogger;
+    this.jobs = new JobGate({
+      bus: o.id,
+      jobToken: o.profile.capabilities.jobToken,
+      counters: this.counters,
+      countersOf: (a) => this.mods.get(a)?.counters,
+      log: this.log,
+    });
+    this.tracker = new HealthTracker({ bus: o.id, offlineAfter: o.offlineAfter, log: this.log });
+    this.keys = new Emitter(this.log);
+    const hasKeys = o.profile.capabilities.keys.length > 0;
     for (const a of [...new Set(o.addresses)].sort((x, y) => x - y))
-      this.mods.set(a, new ModuleRecord(a, o.profile.capabilities.keys.length > 0));
+      this.mods.set(a, new ModuleRecord(a, this.jobs, this.tracker, hasKeys));
     this.sorted = [...this.mods.values()];
     this.health = codec.healthRead(o.profile);
     this.poll = codec.eventRead(o.profile);
@@ -102,13 +118,12 @@ export class ModbusLightBus implements LightBus, Identify, Readdress, IdentityRe
       pollAll: o.pollAll ?? false,
     });
     this.monitor = new BusMonitor({
-      bus: o.id,
       profile: o.profile,
-      offlineAfter: o.offlineAfter,
-      counters: this.counters,
+      jobs: this.jobs,
+      keys: this.keys,
       log: this.log,
-      onReturn: (m) => this.relight(m),
     });
+    this.tracker.onReturn((a) => this.relight(this.mods.get(a)!));
     this.scheduler = new BusScheduler(o.transport, o.timeoutMs, {
       onAttempt: (unit, ms, err) => {
         countAttempt(this.counters, ms, err);
@@ -116,12 +131,11 @@ export class ModbusLightBus implements LightBus, Identify, Readdress, IdentityRe
         if (m) countAttempt(m.counters, ms, err);
       },
       onSettled: (txn, err) => {
-        const m = this.mods.get(txn.unit);
-        if (m) this.monitor.settled(m, err);
+        if (this.mods.has(txn.unit)) this.tracker.settled(txn.unit, err);
       },
       onBug: (e) => this.log.error({ err: e }, 'modbus driver bug'),
     });
-    this.monitor.onHealth(() => this.summarize());
+    this.tracker.onHealth(() => this.summarize());
   }
 
   /** One line per bus once every module answered or went offline after start. */
@@ -173,7 +187,7 @@ export class ModbusLightBus implements LightBus, Identify, Readdress, IdentityRe
       return Promise.reject(e);
     }
     if (this.state !== 'started') return Promise.reject(closed());
-    m.wanted = { ...state };
+    this.jobs.want(address, state);
     if (m.online === false) {
       const msg = `${this.id}/${address} is offline; the state is sent when it answers again`;
       return Promise.reject(new PicklineError('DEVICE_OFFLINE', msg));
@@ -237,11 +251,11 @@ export class ModbusLightBus implements LightBus, Identify, Readdress, IdentityRe
   }
 
   onKey(listener: (e: KeyEvent) => void): Unsubscribe {
-    return this.monitor.onKey(listener);
+    return this.keys.on(listener);
   }
 
   onHealth(listener: (e: HealthChange) => void): Unsubscribe {
-    return this.monitor.onHealth(listener);
+    return this.tracker.onHealth(listener);
   }
 
   modules(): ModuleInfo[] {

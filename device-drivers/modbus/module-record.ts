@@ -1,21 +1,22 @@
-/** What a Modbus bus remembers about one module (one unit address). */
+/**
+ * What a Modbus bus remembers about one module (one unit address): the
+ * Modbus-only fields (event baseline, poll and sweep times, identity, status
+ * faults) beside views of the shared job gate and health tracker, which own
+ * the wanted state and the health of every module.
+ */
 
 import { copyCounters, emptyCounters } from '../common/counters.ts';
+import type { HealthTracker } from '../common/health.ts';
+import type { JobGate } from '../common/job-gate.ts';
 import type { LightState, ModuleCounters, ModuleIdentity, ModuleInfo } from '../types.ts';
 import type { EventBaseline } from './codec.ts';
 import type { PlannedModule } from './planner.ts';
 
 export class ModuleRecord implements PlannedModule {
-  /** the state the controller last asked for; its seq is the current job token */
-  wanted: LightState | null = null;
-  online: boolean | null = null;
-  failures = 0;
   baseline: EventBaseline = null;
   lastPollAt = Number.NEGATIVE_INFINITY;
   /** 0: the first sweep runs right after start */
   nextHealthAt = 0;
-  lastSeenAt: number | null = null;
-  lastError: string | null = null;
   identity: ModuleIdentity | undefined;
   faults: string[] = [];
   readonly counters: ModuleCounters = emptyCounters();
@@ -23,11 +24,24 @@ export class ModuleRecord implements PlannedModule {
   /** `hasKeys`: the profile has keys to read (capabilities.keys not empty) */
   constructor(
     readonly address: number,
+    private readonly jobs: JobGate,
+    private readonly health: HealthTracker,
     private readonly hasKeys = true,
   ) {}
 
+  /** the state the controller last asked for; its seq is the current job token */
+  get wanted(): LightState | null {
+    return this.jobs.wanted(this.address);
+  }
+
+  /** null = not heard from since start */
+  get online(): boolean | null {
+    return this.health.of(this.address).online;
+  }
+
   get lit(): boolean {
-    return this.wanted !== null && this.wanted.mode !== 'off';
+    const w = this.wanted;
+    return w !== null && w.mode !== 'off';
   }
 
   /** Lit with a job (seq ≠ 0) on a module with keys: only then can a press be taken. */
@@ -36,13 +50,15 @@ export class ModuleRecord implements PlannedModule {
   }
 
   info(bus: string): ModuleInfo {
+    const w = this.wanted;
+    const h = this.health.of(this.address);
     return {
       bus,
       address: this.address,
-      online: this.online === true,
-      state: this.wanted ? { ...this.wanted } : null,
-      lastSeenAt: this.lastSeenAt,
-      lastError: this.lastError,
+      online: h.online === true,
+      state: w ? { ...w } : null,
+      lastSeenAt: h.lastSeenAt,
+      lastError: h.lastError,
       ...(this.identity ? { identity: { ...this.identity } } : {}),
       faults: [...this.faults],
       counters: copyCounters(this.counters),
