@@ -21,7 +21,9 @@ const MAY_IMPORT: Record<string, string[]> = {
  * Folders inside device-drivers/ that may import only the listed paths (and
  * config/): the Modbus master (PDU, CRC, framing, transport, links, scheduler)
  * knows nothing of lights, profiles or the adapter built on it; common/ holds
- * what every driver uses (counters, logger) and knows no particular driver.
+ * the rules every driver shares (job-token gate, health tracking, listeners,
+ * counters, logger) and knows no particular driver: only itself, types.ts and
+ * config/.
  */
 const INNER: Record<string, string[]> = {
   'device-drivers/modbus/master': ['device-drivers/modbus/master'],
