@@ -9,9 +9,10 @@
  *
  * Health (common/health.ts): a module is offline after `offlineAfter`
  * consecutive failed transactions (each after its retries) and online again as
- * soon as it answers anything, usually the health sweep. While offline, light()/clear() reject at
- * once with DEVICE_OFFLINE but the wanted state is remembered and re-sent when
- * the module answers again (it may have lost power).
+ * soon as it answers anything, usually the health sweep. While offline,
+ * light()/clear() reject at once with DEVICE_OFFLINE but the wanted state is
+ * remembered and re-sent when the module answers again (it may have lost
+ * power).
  *
  * Presses made while nobody polled (issue 7): the baseline is kept while a
  * module is offline, so a press made meanwhile is news when it returns. After
