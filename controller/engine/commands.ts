@@ -33,9 +33,7 @@ export interface LineCommand {
   via: Via;
   /** who; a voice confirm or short must name the operator whose task the line is */
   operator?: string;
-}
-
-export interface ShortCommand extends LineCommand {
+  /** short reason (a confirm below the request is recorded as a short) */
   reason?: string;
 }
 
@@ -87,10 +85,11 @@ export class FloorCommands {
       quantity: c.quantity,
       picker: c.operator,
       via: c.via,
+      reason: c.reason,
     });
   }
 
-  async short(c: ShortCommand): Promise<PickResult> {
+  async short(c: LineCommand): Promise<PickResult> {
     this.#checkVoice(c);
     return this.#engine.closeLine(c.lineId, {
       quantity: c.quantity,
