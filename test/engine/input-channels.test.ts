@@ -234,6 +234,26 @@ describe('voice task assignment', () => {
     );
   });
 
+  it("ends the voice session when the order's last line in the zone is done, though the order stays open", async () => {
+    f.waves.submit({
+      waveId: 'VW1',
+      orders: [
+        {
+          orderId: 'VO1',
+          lines: [
+            { lineId: 'VO1-V', sku: 'S', location: 'V-03-01', quantity: 1 },
+            { lineId: 'VO1-A', sku: 'S', location: 'A-01-01', quantity: 1 },
+          ],
+        },
+      ],
+    });
+    const c = f.engine.commands;
+    expect(c.nextTask({ zone: 'V', operator: 'op1' })?.lineId).toBe('VO1-V');
+    await c.confirm({ lineId: 'VO1-V', via: 'voice', operator: 'op1' });
+    expect(sessionsOf('V')).toEqual([]);
+    expect(f.waves.getOrder('VO1').status).toBe('active');
+  });
+
   it('hands a released voice order to the next operator who asks', async () => {
     f.waves.submit(voiceWave('VW1', { VO1: ['01'] }));
     const c = f.engine.commands;
