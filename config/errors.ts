@@ -54,6 +54,14 @@ export const ERRORS = {
     status: 422,
     text: 'The picker is not one of the configured operators.',
   },
+  UNKNOWN_SCANNER: {
+    status: 422,
+    text: 'The scan names a scanner the site does not configure, or one of another zone.',
+  },
+  TASK_NOT_ASSIGNED: {
+    status: 409,
+    text: "The line's order is not the operator's task in that voice zone.",
+  },
   INVALID_REQUEST: { status: 400, text: 'The body breaks the schema; one detail per problem.' },
   // --- configuration
   CONFIG_INVALID: {

@@ -11,7 +11,7 @@ import { parseLocationsCsv } from './csv.ts';
 import { type ErrorDetail, PicklineError } from './errors.ts';
 import type { Profile } from './profile-schema.ts';
 import { loadProfiles } from './profiles.ts';
-import { SiteConfig } from './schema.ts';
+import { COLORS, SiteConfig } from './schema.ts';
 import { makeAjv, pointerToDotted, validateAll } from './validate.ts';
 
 const checkSchema = makeAjv({ useDefaults: true }).compile(SiteConfig);
@@ -187,6 +187,7 @@ function referenceProblems(c: SiteConfig, profiles: Map<string, Profile>): Error
     if (!o.pin && !o.pinHash)
       out.push({ path: `/operators/${i}`, message: 'needs pin or pinHash' });
   });
+  checkScanners(c, opIds, out);
   const hooks = new Set<string>();
   (Array.isArray(c.webhooks) ? c.webhooks : []).forEach((w, i) => {
     if (!w || typeof w.url !== 'string') return;
@@ -207,4 +208,37 @@ function referenceProblems(c: SiteConfig, profiles: Map<string, Profile>): Error
     }
   }
   return out;
+}
+
+/**
+ * Scanners: unique ids, a pick zone or put wall of the site, a configured
+ * operator as picker (when operators are configured), a colour of the zone.
+ */
+function checkScanners(c: SiteConfig, operators: Set<string>, out: ErrorDetail[]): void {
+  const zones = new Map((Array.isArray(c.zones) ? c.zones : []).map((z) => [z?.id, z]));
+  const ids = new Set<string>();
+  (Array.isArray(c.scanners) ? c.scanners : []).forEach((s, i) => {
+    if (!s || typeof s !== 'object') return;
+    const at = `/scanners/${i}`;
+    if (ids.has(s.id)) out.push({ path: `${at}/id`, message: `duplicate scanner id "${s.id}"` });
+    ids.add(s.id);
+    const zone = zones.get(s.zone);
+    if (!zone) out.push({ path: `${at}/zone`, message: `unknown zone "${s.zone}"` });
+    else if (zone.mode === 'voice')
+      out.push({
+        path: `${at}/zone`,
+        message: `zone "${s.zone}" is a voice zone: it has no lights`,
+      });
+    else if (s.color) {
+      // without `colors` a zone uses every colour but red (kept for faults)
+      const colors = zone.colors ?? COLORS.filter((k) => k !== 'red');
+      if (!colors.includes(s.color))
+        out.push({
+          path: `${at}/color`,
+          message: `is not one of zone ${zone.id}'s colours (${colors.join(', ')})`,
+        });
+    }
+    if (operators.size > 0 && !operators.has(s.picker))
+      out.push({ path: `${at}/picker`, message: `"${s.picker}" is not a configured operator` });
+  });
 }

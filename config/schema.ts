@@ -81,6 +81,25 @@ export const OperatorConfig = T.Object(
   { additionalProperties: false },
 );
 
+/** A fixed or handheld scanner: its scans name a zone and a code, never a picker (CONTRACTS.md §2). */
+export const ScannerConfig = T.Object(
+  {
+    id: Id('Scanner id (the MQTT topic names it)'),
+    zone: Id('Zone the scanner scans at (a pick zone or a put wall)'),
+    picker: Id('Operator id recorded for its scans (a configured operator, when there are any)'),
+    color: T.Optional(
+      T.Union(
+        COLORS.map((c) => T.Literal(c)),
+        {
+          description:
+            "The scanner's colour in its zone (one of the zone's colours); default: the first free one",
+        },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 export const WebhookConfig = T.Object(
   {
     url: T.String({ pattern: '^https?://', description: 'Receiver of event POSTs' }),
@@ -154,6 +173,7 @@ export const SiteConfig = T.Object(
     webhooks: T.Optional(T.Array(WebhookConfig)),
     buses: T.Array(BusConfig, { default: [] }),
     operators: T.Optional(T.Array(OperatorConfig)),
+    scanners: T.Optional(T.Array(ScannerConfig)),
     zones: T.Array(ZoneConfig, { minItems: 1 }),
     log: T.Optional(
       T.Object(
@@ -173,6 +193,7 @@ export type SiteConfig = Static<typeof SiteConfig>;
 export type ZoneConfig = Static<typeof ZoneConfig>;
 export type LocationConfig = Static<typeof LocationConfig>;
 export type OperatorConfig = Static<typeof OperatorConfig>;
+export type ScannerConfig = Static<typeof ScannerConfig>;
 export type WebhookConfig = Static<typeof WebhookConfig>;
 export type Color = Static<typeof Color>;
 export type Role = 'wms' | 'operator' | 'technician' | 'viewer';

@@ -28,6 +28,14 @@ export interface Zone {
   locations: Location[];
 }
 
+/** A scanner (config `scanners[]`): its scans record this picker, in this colour when free. */
+export interface Scanner {
+  id: string;
+  zone: string;
+  picker: string;
+  color: Color | null;
+}
+
 export class Site {
   readonly name: string;
   readonly zones = new Map<string, Zone>();
@@ -38,12 +46,15 @@ export class Site {
   readonly modules: WiredModule[];
   /** configured operator ids; empty when the site configures none (any picker id is taken) */
   readonly operators: ReadonlySet<string>;
+  readonly scanners = new Map<string, Scanner>();
   readonly #names = new Map<string, string>();
 
   constructor(cfg: SiteConfig) {
     this.name = cfg.site;
     this.modules = wiredModules(cfg);
     this.operators = new Set((cfg.operators ?? []).map((o) => o.id));
+    for (const s of cfg.scanners ?? [])
+      this.scanners.set(s.id, { id: s.id, zone: s.zone, picker: s.picker, color: s.color ?? null });
     for (const m of this.modules) this.#names.set(moduleKey(m.bus, m.address), m.name);
     for (const z of cfg.zones) {
       const zone: Zone = {

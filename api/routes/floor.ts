@@ -25,7 +25,16 @@ const ScanBody = T.Object(
       pattern: ID_PATTERN,
       description: 'Container or orderId (pick zone), SKU (put wall); not blank',
     }),
-    picker: Picker,
+    picker: T.Optional(Picker),
+    scanner: T.Optional(
+      T.String({
+        minLength: 1,
+        maxLength: 64,
+        pattern: ID_PATTERN,
+        description:
+          'A configured scanner (`scanners[]`): its picker and colour are used when `picker` is absent',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -80,6 +89,44 @@ const SessionEnded = T.Object({
   unlit: T.Array(T.String(), { description: 'lines that were lit and are open again' }),
 });
 
+const OperatorBody = T.Object(
+  {
+    operator: T.String({
+      minLength: 1,
+      maxLength: 64,
+      pattern: ID_PATTERN,
+      description: 'Operator id (one of the configured operators, when there are any)',
+    }),
+  },
+  { additionalProperties: false },
+);
+const Nullable = <S extends ReturnType<typeof T.String>>(s: S) => T.Union([s, T.Null()]);
+const TaskAnswer = T.Object({
+  task: T.Union([
+    T.Object({
+      zone: T.String(),
+      operator: T.String(),
+      waveId: T.String(),
+      orderId: T.String(),
+      container: Nullable(T.String()),
+      lineId: T.String(),
+      sku: T.String(),
+      description: Nullable(T.String()),
+      quantity: T.Integer(),
+      location: T.String(),
+      aisle: Nullable(T.String()),
+      slot: Nullable(T.String()),
+      checkDigits: Nullable(T.String()),
+      skipped: T.Boolean({ description: 'the line was skipped before and came round again' }),
+      left: T.Object(
+        { lines: T.Integer(), units: T.Integer() },
+        { description: 'open lines and units of the order in the zone, this line included' },
+      ),
+    }),
+    T.Null(),
+  ]),
+});
+
 export async function floorRoutes(
   app: FastifyInstance,
   opts: { engine: PickEngine; waves: WaveService; site: Site },
@@ -100,7 +147,10 @@ export async function floorRoutes(
     failed: r.failed.map((f) => ({ bus: f.bus, address: f.address, error: f.error ?? 'failed' })),
   });
 
-  app.post<{ Params: { zoneId: string }; Body: { code: string; picker: string } }>(
+  app.post<{
+    Params: { zoneId: string };
+    Body: { code: string; picker?: string; scanner?: string };
+  }>(
     '/zones/:zoneId/scan',
     {
       config: { roles: ['operator'] },
@@ -109,7 +159,9 @@ export async function floorRoutes(
         summary: 'Scan a container / order at a pick zone, or a SKU at a put wall',
         description:
           'Answers once the lights were written; `failed` lists modules that did not answer (use the line fallback). ' +
-          '422 UNKNOWN_OPERATOR when operators are configured and the picker is not one of them.',
+          'Name the `picker`, or a configured `scanner` (its picker and colour); neither is 400 INVALID_REQUEST. ' +
+          '422 UNKNOWN_OPERATOR when operators are configured and the picker is not one of them; ' +
+          '422 UNKNOWN_SCANNER for a scanner not configured at this zone.',
         params: ZoneParams,
         body: ScanBody,
         response: {
@@ -121,7 +173,7 @@ export async function floorRoutes(
         },
       },
     },
-    async (req) => view(await engine.scan(req.params.zoneId, req.body.code, req.body.picker)),
+    async (req) => view(await engine.commands.scan({ zone: req.params.zoneId, ...req.body })),
   );
 
   app.get(
@@ -197,14 +249,66 @@ export async function floorRoutes(
       },
       async (req) => {
         const b = req.body ?? {};
-        const r = await engine.closeLine(req.params.lineId, {
+        const cmd = {
+          lineId: req.params.lineId,
           quantity: b.quantity,
-          picker: b.picker,
-          short: action === 'short',
-          reason: action === 'short' ? (b.reason ?? 'operator') : b.reason,
-        });
+          operator: b.picker,
+          reason: b.reason,
+          via: 'api' as const,
+        };
+        const r = await (action === 'short'
+          ? engine.commands.short(cmd)
+          : engine.commands.confirm(cmd));
         return waves.getOrder(r.line.order_id).lines.find((l) => l.lineId === r.line.id);
       },
     );
   }
+
+  app.post<{ Params: { zoneId: string }; Body: { operator: string } }>(
+    '/zones/:zoneId/tasks/next',
+    {
+      config: { roles: ['operator'] },
+      schema: {
+        tags: ['voice'],
+        summary: "Voice zone: the operator's next task (line)",
+        description:
+          "The operator's current task when they have one open, else the next open order of the zone " +
+          '(wave priority, then intake order) is assigned to them; lines come in location order ' +
+          '(aisle, slot, location), skipped lines last. `task` is null when the zone has nothing for them. ' +
+          'Confirm or short the line with POST /lines/{lineId}/confirm or /short.',
+        params: ZoneParams,
+        body: OperatorBody,
+        response: { 200: TaskAnswer, 400: ErrorBody, 404: ErrorBody, 422: ErrorBody },
+      },
+    },
+    async (req) => ({
+      task: engine.commands.nextTask({ zone: req.params.zoneId, operator: req.body.operator }),
+    }),
+  );
+
+  app.post<{ Params: { lineId: string }; Body: { operator: string } }>(
+    '/lines/:lineId/skip',
+    {
+      config: { roles: ['operator'] },
+      schema: {
+        tags: ['voice'],
+        summary: 'Voice zone: skip a line of the task ("skip slot"); answers the task now due',
+        description:
+          'The line goes after the other open lines of its order in the zone. ' +
+          "409 TASK_NOT_ASSIGNED when the line's order is not the operator's task; 409 LINE_CLOSED when it is closed.",
+        params: LineParams,
+        body: OperatorBody,
+        response: {
+          200: TaskAnswer,
+          400: ErrorBody,
+          404: ErrorBody,
+          409: ErrorBody,
+          422: ErrorBody,
+        },
+      },
+    },
+    async (req) => ({
+      task: engine.commands.skip({ lineId: req.params.lineId, operator: req.body.operator }),
+    }),
+  );
 }

@@ -99,12 +99,22 @@ export function nextForModule(
   return lightOrWait(db, site, next, next.cubby, s, now);
 }
 
-/** The picker's colour in the zone: the one they have, else the first free one. */
-export function colorFor(db: Db, zone: Zone, picker: string): Color {
+/**
+ * The picker's colour in the zone: the one they have, else `prefer` (a
+ * scanner's configured colour) when free, else the first free one.
+ */
+export function colorFor(db: Db, zone: Zone, picker: string, prefer: Color | null = null): Color {
   const active = sessions(db, zone.id);
   const mine = active.find((s) => s.picker === picker);
   if (mine) return mine.color as Color;
   const used = new Set(active.map((s) => s.color));
+  if (prefer) {
+    if (!used.has(prefer)) return prefer;
+    throw new PicklineError(
+      'ZONE_BUSY',
+      `zone ${zone.id}: colour ${prefer} of ${picker} is in use by another picker; finish or release that order first`,
+    );
+  }
   const free = zone.colors.find((c) => !used.has(c));
   if (!free) {
     throw new PicklineError(

@@ -6,11 +6,13 @@
  */
 import type { Logger } from 'pino';
 import { isPicklineError, PicklineError } from '../../config/errors.ts';
+import type { Color } from '../../config/schema.ts';
 import type { HealthChange, KeyEvent, LightBus, Unsubscribe } from '../../device-drivers/types.ts';
 import type { Outbox } from '../events/outbox.ts';
 import type { Site, Zone } from '../site.ts';
 import { type Store, stmt } from '../store/db.ts';
 import type { LineRow } from '../waves/repo.ts';
+import { FloorCommands } from './commands.ts';
 import { nextForModule } from './decide.ts';
 import { lastKnownHealth, offlineFlagged } from './health.ts';
 import { type Hold, Holds, type ModuleHolder } from './holds.ts';
@@ -81,9 +83,12 @@ export class PickEngine implements ModuleHolder {
     refusedOverPicks: 0,
   };
   readonly #health = new Map<string, boolean>();
+  /** the command set every input channel drives (commands.ts) */
+  readonly commands: FloorCommands;
 
   constructor(deps: EngineDeps) {
     this.#d = deps;
+    this.commands = new FloorCommands(this, deps.store, deps.site);
     this.#lighting = new Lighting(deps.buses, deps.logger, (b, a) => this.heldFor(b, a) !== null);
     this.#holds = new Holds(deps.store, deps.site, this.#lighting);
   }
@@ -135,7 +140,13 @@ export class PickEngine implements ModuleHolder {
     );
   }
 
-  async scan(zoneId: string, code: string, picker: string): Promise<ScanResult> {
+  /** `color`: the colour to give a picker new to the zone (a scanner's, `commands.ts`). */
+  async scan(
+    zoneId: string,
+    code: string,
+    picker: string,
+    color: Color | null = null,
+  ): Promise<ScanResult> {
     const { store, site } = this.#d;
     const zone = site.zones.get(zoneId);
     if (!zone) throw new PicklineError('ZONE_NOT_FOUND', `no zone ${zoneId}`);
@@ -148,8 +159,8 @@ export class PickEngine implements ModuleHolder {
     const now = new Date().toISOString();
     const d = store.tx(() =>
       zone.mode === 'put'
-        ? decidePutScan(store.db, site, zone, code, picker, now)
-        : decidePickScan(store.db, site, zone, code, picker, now),
+        ? decidePutScan(store.db, site, zone, code, picker, now, color)
+        : decidePickScan(store.db, site, zone, code, picker, now, color),
     );
     const outcomes = await Promise.all(d.lit.map((r) => this.#lighting.apply(r)));
     this.#flagOffline(d.lit);
@@ -311,6 +322,10 @@ export class PickEngine implements ModuleHolder {
           zoneDone = { zone: zone.id, color: res.light.color ?? 'green' };
         }
       }
+      // a voice task ends with the order's last line in the zone (voice.ts)
+      const vz = this.#zoneOf(l);
+      if (vz?.mode === 'voice' && openLinesInZone(store.db, l.order_id, vz.id).length === 0)
+        deleteSession(store.db, vz.id, l.order_id);
       return res;
     });
     this.#stats.picks++;

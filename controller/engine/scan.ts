@@ -5,6 +5,7 @@
  * orders that need it; an order without a cubby gets a free one.
  */
 import { PicklineError } from '../../config/errors.ts';
+import type { Color } from '../../config/schema.ts';
 import type { Site, Zone } from '../site.ts';
 import { type Db, stmt } from '../store/db.ts';
 import type { LineRow, OrderRow } from '../waves/repo.ts';
@@ -30,6 +31,7 @@ export function decidePickScan(
   code: string,
   picker: string,
   now: string,
+  prefer: Color | null = null,
 ): ScanDecision {
   const order = stmt(
     db,
@@ -53,7 +55,7 @@ export function decidePickScan(
   ) as { picker: string; color: string } | undefined;
   const who = session
     ? { picker: session.picker, color: session.color as never }
-    : { picker, color: colorFor(db, zone, picker) };
+    : { picker, color: colorFor(db, zone, picker, prefer) };
   if (!session)
     insertSession(db, {
       zone: zone.id,
@@ -79,6 +81,7 @@ export function decidePutScan(
   sku: string,
   picker: string,
   now: string,
+  prefer: Color | null = null,
 ): ScanDecision {
   const rows = stmt(
     db,
@@ -89,7 +92,7 @@ export function decidePutScan(
   ).all(sku, zone.id) as (LineRow & { cubby: string | null })[];
   if (rows.length === 0)
     throw new PicklineError('SCAN_NOT_MATCHED', `no order at put wall ${zone.id} needs "${sku}"`);
-  const color = colorFor(db, zone, picker);
+  const color = colorFor(db, zone, picker, prefer);
   const seen = new Set<string>();
   const decision: ScanDecision = {
     zone: zone.id,

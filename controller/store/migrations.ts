@@ -126,4 +126,13 @@ export const MIGRATIONS: Migration[] = [
       INSERT INTO meta (key, value) VALUES ('job_seq', '0');
     `,
   },
+  {
+    version: 3,
+    name: 'voice: skipped lines',
+    sql: `
+      -- When a voice picker last skipped the line: skipped lines come after the
+      -- others of the order, in the order they were skipped.
+      ALTER TABLE lines ADD COLUMN skipped_at TEXT;
+    `,
+  },
 ];

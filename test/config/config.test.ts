@@ -95,6 +95,41 @@ describe('site configuration', () => {
     expect(p.some((x) => x.startsWith('webhooks[1].types[1]: must be one of'))).toBe(true);
   });
 
+  it('checks scanners: unknown or voice zone, colour outside the zone, unknown picker, duplicates', () => {
+    const c = {
+      ...base(),
+      operators: [{ id: 'op1', pin: '1234' }],
+      zones: [
+        ...base().zones,
+        { id: 'V', mode: 'voice', locations: [{ id: 'V1', checkDigits: '12' }] },
+        {
+          id: 'C',
+          mode: 'pick',
+          colors: ['blue'],
+          locations: [{ id: 'C1', bus: 'b1', address: 2 }],
+        },
+      ],
+      scanners: [
+        { id: 'S1', zone: 'A', picker: 'op1', color: 'yellow' },
+        { id: 'S2', zone: 'NOPE', picker: 'op1' },
+        { id: 'S3', zone: 'V', picker: 'op1' },
+        { id: 'S4', zone: 'C', picker: 'op1', color: 'green' },
+        { id: 'S5', zone: 'A', picker: 'ghost' },
+        { id: 'S1', zone: 'A', picker: 'op1', color: 'red' },
+      ],
+    };
+    expect(problems(c)).toEqual([
+      'scanners[1].zone: unknown zone "NOPE"',
+      'scanners[2].zone: zone "V" is a voice zone: it has no lights',
+      "scanners[3].color: is not one of zone C's colours (blue)",
+      'scanners[4].picker: "ghost" is not a configured operator',
+      'scanners[5].id: duplicate scanner id "S1"',
+      "scanners[5].color: is not one of zone A's colours (green, blue, yellow, cyan, magenta, white)",
+    ]);
+    c.scanners = [c.scanners[0]];
+    expect(problems(c)).toEqual([]);
+  });
+
   it('reports schema and reference problems together', () => {
     const c = base() as Record<string, unknown> & ReturnType<typeof base>;
     (c.api as Record<string, unknown>).port = 70000;
