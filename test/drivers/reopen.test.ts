@@ -45,6 +45,9 @@ async function plugIn(dir: string, bank: ModuleBank): Promise<() => Promise<void
     await sim.stop().catch(() => {});
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await exited;
+    // a killed socat leaves its links behind, pointing at freed ptys that a new
+    // socat may reuse; on a real floor udev removes the device node on unplug
+    for (const link of ['bus', 'sim']) rmSync(join(dir, link), { force: true });
   };
 }
 
