@@ -5,6 +5,7 @@
  */
 import { Type as T } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { type ModuleAddress, moduleKey } from '../../config/module-ref.ts';
 import type { PickEngine, ScanResult } from '../../controller/engine/engine.ts';
 import type { Site } from '../../controller/site.ts';
 import { ID_PATTERN, LineView } from '../../controller/waves/schema.ts';
@@ -85,8 +86,8 @@ export async function floorRoutes(
   opts: { engine: PickEngine; waves: WaveService; site: Site },
 ): Promise<void> {
   const { engine, waves, site } = opts;
-  const locationOf = (bus: string, address: number) =>
-    site.byModule.get(`${bus}/${address}`)?.id ?? null;
+  const locationOf = (bus: string, address: ModuleAddress) =>
+    site.byModule.get(moduleKey({ bus, address }))?.id ?? null;
   const view = (r: ScanResult) => ({
     ...r,
     lit: r.lit.map((l) => ({
