@@ -34,7 +34,9 @@ const LightInfo = T.Object({
   lineId: T.String(),
   location: T.Union([T.String(), T.Null()]),
   bus: T.String(),
-  address: T.Integer(),
+  address: T.Union([T.Integer(), T.String()], {
+    description: 'unit number, or module id on an MQTT bus',
+  }),
   quantity: T.Union([T.Integer(), T.Null()]),
   color: T.Union([T.String(), T.Null()]),
 });
@@ -52,7 +54,9 @@ const ScanAnswer = T.Object({
   ),
   lit: T.Array(LightInfo),
   waiting: T.Array(T.Object({ lineId: T.String(), location: T.Union([T.String(), T.Null()]) })),
-  failed: T.Array(T.Object({ bus: T.String(), address: T.Integer(), error: T.String() })),
+  failed: T.Array(
+    T.Object({ bus: T.String(), address: T.Union([T.Integer(), T.String()]), error: T.String() }),
+  ),
   done: T.Boolean({
     description: 'pick zone: nothing (left) to pick here; the done indicator flashes',
   }),
