@@ -7,6 +7,7 @@
  */
 
 import { PicklineError } from '../config/errors.ts';
+import { moduleKey } from '../config/module-ref.ts';
 import { addressesByBus, wiredModules } from '../config/modules.ts';
 import type { Profile } from '../config/profile-schema.ts';
 import type { ModbusTcpBusConfig, SiteConfig } from '../config/schema.ts';
@@ -41,6 +42,7 @@ export class SimulatedFloor {
   readonly #ephemeral: boolean;
   readonly banks = new Map<string, ModuleBank>();
   readonly #servers = new Map<string, ModbusTcpSimulator>();
+  /** moduleKey → location id or `<zone>-DONE` */
   readonly #names = new Map<string, string>();
   readonly #listeners = new Set<(c: FloorChange) => void>();
 
@@ -59,7 +61,7 @@ export class SimulatedFloor {
   async start(): Promise<Map<string, { host: string; port: number }>> {
     const out = new Map<string, { host: string; port: number }>();
     const wired = wiredModules(this.#config);
-    for (const m of wired) this.#names.set(`${m.bus}:${m.address}`, m.name);
+    for (const m of wired) this.#names.set(moduleKey(m), m.name);
     const addresses = addressesByBus(wired);
     // the schema allows `simulate` on modbus-tcp buses only
     const simulated = this.#config.buses.filter(
@@ -71,7 +73,8 @@ export class SimulatedFloor {
         throw new PicklineError('CONFIG_INVALID', `bus ${b.id}: unknown profile ${b.profile}`);
       const bank = new ModuleBank({
         profile,
-        addresses: addresses.get(b.id) ?? [],
+        // Modbus units; module ids belong to MQTT buses, which are not simulated here
+        addresses: (addresses.get(b.id) ?? []).filter((a): a is number => typeof a === 'number'),
       });
       for (const m of bank.modules()) {
         const address = m.address;
@@ -79,9 +82,9 @@ export class SimulatedFloor {
           const c: FloorChange = {
             bus: b.id,
             address,
-            location: this.#names.get(`${b.id}:${address}`) ?? null,
+            location: this.#names.get(moduleKey({ bus: b.id, address })) ?? null,
             state,
-            text: `${b.id} ${this.#names.get(`${b.id}:${address}`) ?? ''} ${describe(address, state, m)}`.replace(
+            text: `${b.id} ${this.#names.get(moduleKey({ bus: b.id, address })) ?? ''} ${describe(address, state, m)}`.replace(
               /\s+/g,
               ' ',
             ),
@@ -129,7 +132,7 @@ export class SimulatedFloor {
           const s = m.state();
           if (s.mode !== 'off')
             lines.push(
-              `${bus} ${this.#names.get(`${bus}:${m.address}`) ?? ''} ${describe(m.address, s, m)}`,
+              `${bus} ${this.#names.get(moduleKey({ bus, address: m.address })) ?? ''} ${describe(m.address, s, m)}`,
             );
         }
       }
@@ -147,11 +150,9 @@ export class SimulatedFloor {
   #resolve(target: string): { bus: string; address: number } {
     const m = /^([^:]+):(\d+)$/.exec(target);
     if (m && this.banks.has(m[1])) return { bus: m[1], address: Number(m[2]) };
-    for (const [key, name] of this.#names) {
-      if (name === target) {
-        const [bus, a] = key.split(':');
-        if (this.banks.has(bus)) return { bus, address: Number(a) };
-      }
+    for (const w of wiredModules(this.#config)) {
+      if (w.name === target && this.banks.has(w.bus) && typeof w.address === 'number')
+        return { bus: w.bus, address: w.address };
     }
     throw new PicklineError(
       'MODULE_NOT_FOUND',

@@ -2,12 +2,15 @@
  * Location import from CSV (CONTRACTS.md §5): header
  * `location,bus,address,checkDigits,zone` (any order, extra columns
  * `aisle`,`slot` allowed). Sites keep slotting in spreadsheets, so quoted
- * fields and CRLF line ends are accepted.
+ * fields and CRLF line ends are accepted. An address is a unit number, or a
+ * module id on the buses named in `idBuses` (MQTT buses, config/module-ref.ts).
  */
+import { type ModuleAddress, parseAddress } from './module-ref.ts';
+
 export interface CsvLocation {
   id: string;
   bus?: string;
-  address?: number;
+  address?: ModuleAddress;
   checkDigits?: string;
   aisle?: string;
   slot?: string;
@@ -16,6 +19,7 @@ export interface CsvLocation {
 export function parseLocationsCsv(
   text: string,
   zoneId?: string,
+  idBuses: ReadonlySet<string> = new Set(),
 ): { rows: CsvLocation[]; errors: string[] } {
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   const errors: string[] = [];
@@ -42,7 +46,12 @@ export function parseLocationsCsv(
     const address = get('address');
     if (address !== undefined) {
       const a = Number(address);
-      if (!Number.isInteger(a)) errors.push(`${n + 1}: address "${address}" is not an integer`);
+      const id = bus !== undefined && idBuses.has(bus) ? parseAddress(address) : null;
+      if (typeof id === 'string') row.address = id;
+      else if (!Number.isInteger(a))
+        errors.push(
+          `${n + 1}: address "${address}" is not ${bus !== undefined && idBuses.has(bus) ? 'a unit number or module id' : 'an integer'}`,
+        );
       else row.address = a;
     }
     for (const k of ['checkDigits', 'aisle', 'slot'] as const) {

@@ -9,9 +9,11 @@ import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { parseLocationsCsv } from './csv.ts';
 import { type ErrorDetail, PicklineError } from './errors.ts';
+import { type ModuleAddress, moduleKey, parseAddress } from './module-ref.ts';
 import type { Profile } from './profile-schema.ts';
 import { loadProfiles } from './profiles.ts';
-import { COLORS, SiteConfig } from './schema.ts';
+import { COLORS, SiteConfig, type Transport } from './schema.ts';
+import { ADDRESSING, addressProblem } from './transports/index.ts';
 import { makeAjv, pointerToDotted, validateAll } from './validate.ts';
 
 const checkSchema = makeAjv({ useDefaults: true }).compile(SiteConfig);
@@ -50,7 +52,7 @@ export function checkConfig(
   const doc = structuredClone(raw) as Record<string, unknown>;
   if (doc && typeof doc === 'object') applyEnv(doc, env, problems);
   if (doc && typeof doc === 'object' && Array.isArray(doc.zones))
-    importCsv(doc.zones, dirname(resolve(file)), problems);
+    importCsv(doc.zones, idBuses(doc.buses), dirname(resolve(file)), problems);
   const r = validateAll<SiteConfig>(checkSchema, doc);
   if (!r.ok) problems.push(...r.errors);
   // Cross references are checked even when the schema failed, so a
@@ -90,7 +92,23 @@ function applyEnv(doc: Record<string, unknown>, env: Env, problems: ErrorDetail[
   if (env.PICKLINE_DB) doc.storage = { ...((doc.storage as object) ?? {}), path: env.PICKLINE_DB };
 }
 
-function importCsv(zones: unknown[], base: string, problems: ErrorDetail[]): void {
+/** Buses whose transport addresses modules by id (config/transports ADDRESSING). */
+function idBuses(buses: unknown): Set<string> {
+  const out = new Set<string>();
+  for (const b of Array.isArray(buses) ? buses : []) {
+    const { id, transport } = (b ?? {}) as { id?: unknown; transport?: unknown };
+    if (typeof id === 'string' && Object.hasOwn(ADDRESSING, String(transport)))
+      if (ADDRESSING[transport as Transport] === 'id') out.add(id);
+  }
+  return out;
+}
+
+function importCsv(
+  zones: unknown[],
+  ids: ReadonlySet<string>,
+  base: string,
+  problems: ErrorDetail[],
+): void {
   zones.forEach((z, i) => {
     if (!z || typeof z !== 'object') return;
     const zone = z as { id?: string; locationsCsv?: unknown; locations?: unknown[] };
@@ -100,7 +118,7 @@ function importCsv(zones: unknown[], base: string, problems: ErrorDetail[]): voi
       problems.push({ path: `/zones/${i}/locationsCsv`, message: `file not found: ${path}` });
       return;
     }
-    const { rows, errors } = parseLocationsCsv(readFileSync(path, 'utf8'), zone.id);
+    const { rows, errors } = parseLocationsCsv(readFileSync(path, 'utf8'), zone.id, ids);
     for (const e of errors)
       problems.push({ path: `/zones/${i}/locationsCsv`, message: `${zone.locationsCsv}:${e}` });
     zone.locations = [...(Array.isArray(zone.locations) ? zone.locations : []), ...rows];
@@ -111,11 +129,13 @@ function importCsv(zones: unknown[], base: string, problems: ErrorDetail[]): voi
 function referenceProblems(c: SiteConfig, profiles: Map<string, Profile>): ErrorDetail[] {
   const out: ErrorDetail[] = [];
   const buses = new Map<string, number>();
+  const transports = new Map<string, Transport>();
   (Array.isArray(c.buses) ? c.buses : []).forEach((b, i) => {
     if (!b || typeof b !== 'object' || typeof b.id !== 'string') return;
     const at = `/buses/${i}`;
     if (buses.has(b.id)) out.push({ path: `${at}/id`, message: `duplicate bus id "${b.id}"` });
     buses.set(b.id, i);
+    if (Object.hasOwn(ADDRESSING, b.transport)) transports.set(b.id, b.transport);
     // the schema checks each transport's own fields; profiles are data loaded beside it
     if ('profile' in b && typeof b.profile === 'string' && !profiles.has(b.profile)) {
       out.push({
@@ -127,12 +147,23 @@ function referenceProblems(c: SiteConfig, profiles: Map<string, Profile>): Error
   const zoneIds = new Set<string>();
   const locIds = new Map<string, string>();
   const modules = new Map<string, string>();
-  const useModule = (bus: string, address: number, path: string, what: string) => {
+  const useModule = (bus: string, address: ModuleAddress, path: string, what: string) => {
     if (!buses.has(bus)) {
       out.push({ path: `${path}/bus`, message: `unknown bus "${bus}"` });
       return;
     }
-    const key = `${bus}/${address}`;
+    const transport = transports.get(bus);
+    // what the schema rejects (out of 1..247, not a module id) it reported already
+    const checked =
+      typeof address === 'string'
+        ? typeof parseAddress(address) === 'string'
+        : address >= 1 && address <= 247;
+    const wrong = transport && checked ? addressProblem(transport, bus, address) : null;
+    if (wrong) {
+      out.push({ path: `${path}/address`, message: wrong });
+      return;
+    }
+    const key = moduleKey({ bus, address });
     const prior = modules.get(key);
     if (prior)
       out.push({
@@ -172,7 +203,7 @@ function referenceProblems(c: SiteConfig, profiles: Map<string, Profile>): Error
       } else if (wired && (l.bus === undefined || l.address === undefined)) {
         out.push({ path: lat, message: 'bus and address go together' });
       }
-      if (typeof l.bus === 'string' && typeof l.address === 'number')
+      if (typeof l.bus === 'string' && l.address !== undefined)
         useModule(l.bus, l.address, lat, `location ${l.id}`);
       if (z.mode === 'voice' && !l.checkDigits)
         out.push({ path: `${lat}/checkDigits`, message: 'is required in a voice zone' });

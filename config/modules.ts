@@ -4,11 +4,12 @@
  * (the location id, or `<zone>-DONE`). One walk over the config, shared by the
  * controller's site model and the simulated floor.
  */
+import { compareAddress, type ModuleAddress } from './module-ref.ts';
 import type { SiteConfig } from './schema.ts';
 
 export interface WiredModule {
   bus: string;
-  address: number;
+  address: ModuleAddress;
   zone: string;
   name: string;
   kind: 'location' | 'done-indicator';
@@ -28,12 +29,12 @@ export function wiredModules(cfg: SiteConfig): WiredModule[] {
   return out;
 }
 
-/** Addresses in use on each bus, ascending. */
-export function addressesByBus(modules: WiredModule[]): Map<string, number[]> {
-  const out = new Map<string, Set<number>>();
+/** Addresses in use on each bus, ascending (numbers, then module ids). */
+export function addressesByBus(modules: WiredModule[]): Map<string, ModuleAddress[]> {
+  const out = new Map<string, Set<ModuleAddress>>();
   for (const m of modules) {
     if (!out.has(m.bus)) out.set(m.bus, new Set());
     out.get(m.bus)!.add(m.address);
   }
-  return new Map([...out].map(([k, v]) => [k, [...v].sort((a, b) => a - b)]));
+  return new Map([...out].map(([k, v]) => [k, [...v].sort(compareAddress)]));
 }

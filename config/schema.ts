@@ -8,6 +8,7 @@
 import { type Static, Type as T } from '@sinclair/typebox';
 import { EVENT_TYPES } from './events.ts';
 import { Id } from './id.ts';
+import { MODULE_ID_PATTERN, type ModuleAddress } from './module-ref.ts';
 import { BusConfig } from './transports/index.ts';
 
 export type {
@@ -23,10 +24,20 @@ export const Color = T.Union(
   { description: 'Lamp colour' },
 );
 
-export const Address = T.Integer({
+/**
+ * A module's address on its bus (config/module-ref.ts): a unit / tag number
+ * 1..247, or a module id on MQTT buses. One schema, not a union, so a wrong
+ * number gets one precise message; which kind a bus takes is its transport's
+ * rule (config/transports/index.ts `addressProblem`).
+ */
+export const Address = T.Unsafe<ModuleAddress>({
+  type: ['integer', 'string'],
   minimum: 1,
   maximum: 247,
-  description: 'Modbus unit / tag address',
+  minLength: 1,
+  maxLength: 64,
+  pattern: MODULE_ID_PATTERN,
+  description: 'Modbus unit / tag number 1..247, or the module id on an MQTT bus (e.g. ptl-0001)',
 });
 
 export const BusRef = T.Object(

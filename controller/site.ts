@@ -5,13 +5,14 @@
 import { addressesByBus, type WiredModule, wiredModules } from '../config/modules.ts';
 import type { Color, SiteConfig, ZoneConfig } from '../config/schema.ts';
 import { COLORS } from '../config/schema.ts';
+import { type ModuleAddress, moduleKey } from '../device-drivers/types.ts';
 
 export interface Location {
   id: string;
   zone: string;
   mode: ZoneConfig['mode'];
   bus: string | null;
-  address: number | null;
+  address: ModuleAddress | null;
   checkDigits: string | null;
   aisle: string | null;
   slot: string | null;
@@ -22,7 +23,7 @@ export interface Zone {
   name: string;
   mode: ZoneConfig['mode'];
   colors: Color[];
-  doneIndicator: { bus: string; address: number } | null;
+  doneIndicator: { bus: string; address: ModuleAddress } | null;
   /** record quantities above the request (default false) */
   allowOverPick: boolean;
   locations: Location[];
@@ -40,7 +41,7 @@ export class Site {
   readonly name: string;
   readonly zones = new Map<string, Zone>();
   readonly locations = new Map<string, Location>();
-  /** `${bus}/${address}` → location (done indicators are not locations) */
+  /** moduleKey → location (done indicators are not locations) */
   readonly byModule = new Map<string, Location>();
   /** every wired module: locations and done indicators */
   readonly modules: WiredModule[];
@@ -55,7 +56,7 @@ export class Site {
     this.operators = new Set((cfg.operators ?? []).map((o) => o.id));
     for (const s of cfg.scanners ?? [])
       this.scanners.set(s.id, { id: s.id, zone: s.zone, picker: s.picker, color: s.color ?? null });
-    for (const m of this.modules) this.#names.set(moduleKey(m.bus, m.address), m.name);
+    for (const m of this.modules) this.#names.set(moduleKey(m), m.name);
     for (const z of cfg.zones) {
       const zone: Zone = {
         id: z.id,
@@ -80,25 +81,21 @@ export class Site {
         zone.locations.push(loc);
         this.locations.set(loc.id, loc);
         if (loc.bus && loc.address !== null)
-          this.byModule.set(moduleKey(loc.bus, loc.address), loc);
+          this.byModule.set(moduleKey({ bus: loc.bus, address: loc.address }), loc);
       }
       this.zones.set(zone.id, zone);
     }
   }
 
   /** Addresses in use on each bus (locations and done indicators). */
-  addressesByBus(): Map<string, number[]> {
+  addressesByBus(): Map<string, ModuleAddress[]> {
     return addressesByBus(this.modules);
   }
 
   /** The location id or `<zone>-DONE` wired at a bus address, else null. */
-  moduleName(bus: string, address: number): string | null {
-    return this.#names.get(moduleKey(bus, address)) ?? null;
+  moduleName(bus: string, address: ModuleAddress): string | null {
+    return this.#names.get(moduleKey({ bus, address })) ?? null;
   }
-}
-
-export function moduleKey(bus: string, address: number): string {
-  return `${bus}/${address}`;
 }
 
 function defaultColors(): Color[] {

@@ -8,15 +8,18 @@
  */
 import type { Logger } from 'pino';
 import { PicklineError } from '../config/errors.ts';
-import type {
-  BusInfo,
-  ModuleIdentity,
-  ModuleInfo,
-  TechnicianBus,
+import {
+  type BusInfo,
+  type ModuleAddress,
+  type ModuleIdentity,
+  type ModuleInfo,
+  moduleKey,
+  type TechnicianBus,
 } from '../device-drivers/types.ts';
 import type { Hold, ModuleHolder } from './engine/holds.ts';
-import { moduleKey, type Site } from './site.ts';
-import { type Store, stmt } from './store/db.ts';
+import { allLights } from './engine/repo.ts';
+import type { Site } from './site.ts';
+import type { Store } from './store/db.ts';
 
 export interface ModuleView extends Omit<ModuleInfo, 'lastSeenAt'> {
   /** ISO-8601 */
@@ -31,9 +34,9 @@ export interface ModuleView extends Omit<ModuleInfo, 'lastSeenAt'> {
 
 export interface WalkResult {
   tested: number;
-  answered: { bus: string; address: number; location: string | null }[];
-  failed: { bus: string; address: number; location: string | null; error: string }[];
-  skipped: { bus: string; address: number; location: string | null; reason: string }[];
+  answered: { bus: string; address: ModuleAddress; location: string | null }[];
+  failed: { bus: string; address: ModuleAddress; location: string | null; error: string }[];
+  skipped: { bus: string; address: ModuleAddress; location: string | null; reason: string }[];
   ms: number;
 }
 
@@ -84,19 +87,19 @@ export class Technician {
     const bus = this.#bus(busId);
     const inUse = this.#inUse(busId);
     return bus.modules().map((m) => {
-      const loc = this.#site.byModule.get(moduleKey(busId, m.address));
+      const loc = this.#site.byModule.get(moduleKey({ bus: busId, address: m.address }));
       return {
         ...m,
         lastSeenAt: m.lastSeenAt === null ? null : new Date(m.lastSeenAt).toISOString(),
         location: this.#site.moduleName(busId, m.address),
         zone: loc?.zone ?? null,
-        inUse: inUse.has(m.address),
+        inUse: inUse.has(moduleKey({ bus: busId, address: m.address })),
         heldFor: this.#holder.heldFor(busId, m.address),
       };
     });
   }
 
-  async identify(busId: string, address: number, ms = 3000): Promise<void> {
+  async identify(busId: string, address: ModuleAddress, ms = 3000): Promise<void> {
     const bus = this.#bus(busId);
     this.#configured(bus, address);
     if (!bus.identify)
@@ -109,7 +112,7 @@ export class Technician {
     }
   }
 
-  async readIdentity(busId: string, address: number): Promise<ModuleIdentity> {
+  async readIdentity(busId: string, address: ModuleAddress): Promise<ModuleIdentity> {
     const bus = this.#bus(busId);
     this.#configured(bus, address);
     if (!bus.readIdentity)
@@ -125,13 +128,15 @@ export class Technician {
    */
   async setAddress(
     busId: string,
-    from: number,
+    from: ModuleAddress,
     to: number,
   ): Promise<{ needsKeyPress: boolean; expiresAt?: string }> {
     const bus = this.#bus(busId);
     const { setAddress } = bus;
     if (!setAddress)
       throw new PicklineError('UNSUPPORTED', `bus ${busId} cannot re-address modules`);
+    if (typeof from !== 'number')
+      throw new PicklineError('UNSUPPORTED', `module ${from} on bus ${busId} has no unit number`);
     if (from === to)
       throw new PicklineError('INVALID_REQUEST', 'the new address equals the old one', [
         { path: '/to', message: 'must differ from the current address' },
@@ -149,7 +154,7 @@ export class Technician {
       await hold.release();
       return r;
     }
-    const key = moduleKey(busId, from);
+    const key = moduleKey({ bus: busId, address: from });
     const timer = setTimeout(() => void this.#disarm(key, 'expired'), this.#readdressMs);
     this.#armed.set(key, { bus, from, to, hold, timer });
     return {
@@ -163,11 +168,11 @@ export class Technician {
    * gives the module back. `disarmed: false`: the module no longer answers at
    * `from`, most likely because the confirm press moved it already.
    */
-  async cancelAddress(busId: string, from: number): Promise<{ disarmed: boolean }> {
+  async cancelAddress(busId: string, from: ModuleAddress): Promise<{ disarmed: boolean }> {
     this.#bus(busId);
-    const key = moduleKey(busId, from);
+    const key = moduleKey({ bus: busId, address: from });
     if (!this.#armed.has(key))
-      throw new PicklineError('READDRESS_NOT_ARMED', `no re-address is armed on ${busId}/${from}`);
+      throw new PicklineError('READDRESS_NOT_ARMED', `no re-address is armed on ${key}`);
     return this.#disarm(key, 'cancelled');
   }
 
@@ -193,7 +198,12 @@ export class Technician {
       out.tested++;
       const b = this.#bus(bus);
       try {
-        await b.light(address, { mode: 'on', color: 'white', display: address, seq: 0 });
+        await b.light(address, {
+          mode: 'on',
+          color: 'white',
+          display: typeof address === 'number' ? address : null,
+          seq: 0,
+        });
         await new Promise((r) => setTimeout(r, dwellMs));
         await b.clear(address);
         out.answered.push({ bus, address, location });
@@ -248,7 +258,7 @@ export class Technician {
     throw inUse();
   }
 
-  #targets(scope: { bus?: string; zone?: string }): { bus: string; address: number }[] {
+  #targets(scope: { bus?: string; zone?: string }): { bus: string; address: ModuleAddress }[] {
     if (scope.zone && scope.bus)
       throw new PicklineError('INVALID_REQUEST', 'give a bus or a zone, not both', [
         { path: '/zone', message: 'must not be given with bus' },
@@ -263,11 +273,13 @@ export class Technician {
     return buses.flatMap((b) => (byBus.get(b) ?? []).map((address) => ({ bus: b, address })));
   }
 
-  #inUse(busId: string): Set<number> {
-    const rows = stmt(this.#store.db, 'SELECT address FROM lights WHERE bus = ?').all(busId) as {
-      address: number;
-    }[];
-    return new Set(rows.map((r) => r.address));
+  /** moduleKey of every lit module of the bus */
+  #inUse(busId: string): Set<string> {
+    return new Set(
+      allLights(this.#store.db)
+        .filter((r) => r.bus === busId)
+        .map(moduleKey),
+    );
   }
 
   #bus(id: string): TechnicianBus {
@@ -276,7 +288,7 @@ export class Technician {
     return b;
   }
 
-  #configured(bus: TechnicianBus, address: number): void {
+  #configured(bus: TechnicianBus, address: ModuleAddress): void {
     if (this.#site.moduleName(bus.id, address) === null) {
       throw new PicklineError(
         'MODULE_NOT_FOUND',

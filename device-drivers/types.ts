@@ -7,7 +7,17 @@
  * `HealthSource`; technician operations are optional capabilities a transport
  * may lack (`Identify`, `Readdress`, `IdentityReader`).
  */
+import type { ModuleAddress } from '../config/module-ref.ts';
 import type { Color } from '../config/schema.ts';
+
+export {
+  compareAddress,
+  MODULE_ID_PATTERN,
+  type ModuleAddress,
+  type ModuleRef,
+  moduleKey,
+  parseAddress,
+} from '../config/module-ref.ts';
 
 export type LightMode = 'off' | 'on' | 'blink' | 'fast';
 export type Key = 'confirm' | 'short' | 'plus' | 'minus' | 'fn';
@@ -28,7 +38,7 @@ export interface LightState {
 
 export interface KeyEvent {
   bus: string;
-  address: number;
+  address: ModuleAddress;
   key: Key;
   /** quantity on the display when the key was pressed (after +/-); null when the module has no display */
   display: number | null;
@@ -52,7 +62,7 @@ export interface ModuleCounters {
 
 export interface ModuleInfo {
   bus: string;
-  address: number;
+  address: ModuleAddress;
   online: boolean;
   /** last light state written (mode off when dark) */
   state: LightState | null;
@@ -84,7 +94,7 @@ export interface BusInfo {
 
 export interface HealthChange {
   bus: string;
-  address: number;
+  address: ModuleAddress;
   online: boolean;
   reason?: string;
 }
@@ -93,8 +103,8 @@ export type Unsubscribe = () => void;
 
 export interface LightOutput {
   /** Resolves once the module acknowledged the state (Modbus: the write answered). Rejects with a PicklineError (DEVICE_TIMEOUT, DEVICE_OFFLINE, …). */
-  light(address: number, state: LightState): Promise<void>;
-  clear(address: number): Promise<void>;
+  light(address: ModuleAddress, state: LightState): Promise<void>;
+  clear(address: ModuleAddress): Promise<void>;
 }
 
 export interface KeySource {
@@ -110,7 +120,7 @@ export interface HealthSource {
 
 export interface Identify {
   /** Blink the module fast for `ms`, then restore its previous state. */
-  identify(address: number, ms?: number): Promise<void>;
+  identify(address: ModuleAddress, ms?: number): Promise<void>;
 }
 
 export interface Readdress {
@@ -119,7 +129,7 @@ export interface Readdress {
 }
 
 export interface IdentityReader {
-  readIdentity(address: number): Promise<ModuleIdentity>;
+  readIdentity(address: ModuleAddress): Promise<ModuleIdentity>;
 }
 
 /** What a transport must provide. */

@@ -5,6 +5,7 @@
  */
 import { Type as T } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { type ModuleAddress, moduleKey } from '../../config/module-ref.ts';
 import type { PickEngine, ScanResult } from '../../controller/engine/engine.ts';
 import type { Site } from '../../controller/site.ts';
 import { ID_PATTERN, LineView } from '../../controller/waves/schema.ts';
@@ -42,7 +43,9 @@ const LightInfo = T.Object({
   lineId: T.String(),
   location: T.Union([T.String(), T.Null()]),
   bus: T.String(),
-  address: T.Integer(),
+  address: T.Union([T.Integer(), T.String()], {
+    description: 'unit number, or module id on an MQTT bus',
+  }),
   quantity: T.Union([T.Integer(), T.Null()]),
   color: T.Union([T.String(), T.Null()]),
 });
@@ -60,7 +63,9 @@ const ScanAnswer = T.Object({
   ),
   lit: T.Array(LightInfo),
   waiting: T.Array(T.Object({ lineId: T.String(), location: T.Union([T.String(), T.Null()]) })),
-  failed: T.Array(T.Object({ bus: T.String(), address: T.Integer(), error: T.String() })),
+  failed: T.Array(
+    T.Object({ bus: T.String(), address: T.Union([T.Integer(), T.String()]), error: T.String() }),
+  ),
   done: T.Boolean({
     description: 'pick zone: nothing (left) to pick here; the done indicator flashes',
   }),
@@ -132,8 +137,8 @@ export async function floorRoutes(
   opts: { engine: PickEngine; waves: WaveService; site: Site },
 ): Promise<void> {
   const { engine, waves, site } = opts;
-  const locationOf = (bus: string, address: number) =>
-    site.byModule.get(`${bus}/${address}`)?.id ?? null;
+  const locationOf = (bus: string, address: ModuleAddress) =>
+    site.byModule.get(moduleKey({ bus, address }))?.id ?? null;
   const view = (r: ScanResult) => ({
     ...r,
     lit: r.lit.map((l) => ({

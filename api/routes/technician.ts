@@ -5,6 +5,7 @@
  */
 import { Type as T } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { type ModuleAddress, parseAddress } from '../../config/module-ref.ts';
 import type { Technician } from '../../controller/technician.ts';
 import { ErrorBody } from '../errors.ts';
 
@@ -12,9 +13,15 @@ const TECH = { roles: ['technician'] as const };
 const BusParams = T.Object({ busId: T.String({ minLength: 1, maxLength: 64 }) });
 const ModuleParams = T.Object({
   busId: T.String({ minLength: 1, maxLength: 64 }),
-  address: T.Integer({ minimum: 1, maximum: 247 }),
+  address: T.String({
+    // a unit number 1..247 (Modbus), or a module id (MQTT buses): config/module-ref.ts
+    pattern: '^(0*([1-9][0-9]?|1[0-9][0-9]|2[0-3][0-9]|24[0-7])|[A-Za-z][A-Za-z0-9._:-]{0,63})$',
+    description: 'Unit number 1..247, or the module id on an MQTT bus (e.g. ptl-0001)',
+  }),
 });
-type ModuleP = { busId: string; address: number };
+type ModuleP = { busId: string; address: string };
+/** The path address as the site config writes it (the pattern admits only parseable text). */
+const addressOf = (p: ModuleP): ModuleAddress => parseAddress(p.address) as ModuleAddress;
 
 export async function technicianRoutes(
   app: FastifyInstance,
@@ -64,7 +71,7 @@ export async function technicianRoutes(
       },
     },
     async (req) => {
-      await tech.identify(req.params.busId, req.params.address, req.body?.ms ?? 3000);
+      await tech.identify(req.params.busId, addressOf(req.params), req.body?.ms ?? 3000);
       return { ok: true };
     },
   );
@@ -80,7 +87,7 @@ export async function technicianRoutes(
         response: { 404: ErrorBody, 501: ErrorBody, 504: ErrorBody },
       },
     },
-    async (req) => tech.readIdentity(req.params.busId, req.params.address),
+    async (req) => tech.readIdentity(req.params.busId, addressOf(req.params)),
   );
 
   app.post<{ Params: ModuleP; Body: { to: number } }>(
@@ -110,7 +117,7 @@ export async function technicianRoutes(
         },
       },
     },
-    async (req) => tech.setAddress(req.params.busId, req.params.address, req.body.to),
+    async (req) => tech.setAddress(req.params.busId, addressOf(req.params), req.body.to),
   );
 
   app.delete<{ Params: ModuleP }>(
@@ -127,7 +134,7 @@ export async function technicianRoutes(
         response: { 404: ErrorBody },
       },
     },
-    async (req) => tech.cancelAddress(req.params.busId, req.params.address),
+    async (req) => tech.cancelAddress(req.params.busId, addressOf(req.params)),
   );
 
   app.post<{ Body: { bus?: string; zone?: string; dwellMs?: number } }>(

@@ -5,8 +5,9 @@
  * `transport` is a config error naming the known ones.
  */
 import type { Static } from '@sinclair/typebox';
+import type { ModuleAddress } from '../module-ref.ts';
 import { busUnion } from './bus.ts';
-import { ModbusRtuBus, ModbusTcpBus } from './modbus.ts';
+import { ModbusRtuBus, ModbusTcpBus, modbusUnitProblem } from './modbus.ts';
 
 export { ModbusRtuBus, ModbusTcpBus };
 
@@ -16,3 +17,25 @@ export type BusConfig = Static<typeof BusConfig>;
 export type Transport = BusConfig['transport'];
 export type ModbusRtuBusConfig = Static<typeof ModbusRtuBus>;
 export type ModbusTcpBusConfig = Static<typeof ModbusTcpBus>;
+
+/**
+ * How each transport addresses its modules: `unit` numbers (Modbus, ABLEPick)
+ * or module `id` strings (MQTT, CONTRACTS.md §2 `{moduleId}`).
+ */
+export const ADDRESSING: { [K in Transport]: 'unit' | 'id' } = {
+  'modbus-rtu': 'unit',
+  'modbus-tcp': 'unit',
+};
+
+/** Why `address` cannot name a module on bus `bus` (of `transport`), or null when it can. */
+export function addressProblem(
+  transport: Transport,
+  bus: string,
+  address: ModuleAddress,
+): string | null {
+  switch (transport) {
+    case 'modbus-rtu':
+    case 'modbus-tcp':
+      return modbusUnitProblem(bus, address);
+  }
+}

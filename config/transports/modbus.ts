@@ -4,6 +4,7 @@
  * MODBUS_DEFAULTS.
  */
 import { Type as T } from '@sinclair/typebox';
+import type { ModuleAddress } from '../module-ref.ts';
 import { busSchema } from './bus.ts';
 
 const profile = T.String({ minLength: 1, description: 'Device profile name (config/profiles)' });
@@ -50,3 +51,10 @@ export const ModbusTcpBus = busSchema('modbus-tcp', {
     T.Boolean({ description: 'Start an in-process simulator for this bus (demo / tests)' }),
   ),
 });
+
+/** Modbus addresses modules by unit id 1..247 (HARDWARE.md); module id strings are for MQTT buses. */
+export function modbusUnitProblem(bus: string, address: ModuleAddress): string | null {
+  return Number.isInteger(address) && (address as number) >= 1 && (address as number) <= 247
+    ? null
+    : `address ${address} is not a Modbus unit 1..247 on bus ${bus}`;
+}

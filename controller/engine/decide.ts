@@ -6,6 +6,7 @@
 
 import { PicklineError } from '../../config/errors.ts';
 import type { Color } from '../../config/schema.ts';
+import { type ModuleAddress, moduleKey } from '../../device-drivers/types.ts';
 import type { Site, Zone } from '../site.ts';
 import { type Db, stmt } from '../store/db.ts';
 import type { LineRow } from '../waves/repo.ts';
@@ -25,7 +26,7 @@ export function moduleOf(
   site: Site,
   line: LineRow,
   cubby: string | null,
-): { bus: string; address: number; zone: string } | null {
+): { bus: string; address: ModuleAddress; zone: string } | null {
   const loc = site.locations.get(line.location ?? cubby ?? '');
   if (!loc || loc.bus === null || loc.address === null) return null;
   return { bus: loc.bus, address: loc.address, zone: loc.zone };
@@ -79,10 +80,10 @@ export function nextForModule(
   db: Db,
   site: Site,
   bus: string,
-  address: number,
+  address: ModuleAddress,
   now: string,
 ): LightRow | null {
-  const loc = site.byModule.get(`${bus}/${address}`);
+  const loc = site.byModule.get(moduleKey({ bus, address }));
   if (!loc || lightAt(db, bus, address)) return null;
   const next = stmt(
     db,

@@ -7,7 +7,14 @@
 import type { Logger } from 'pino';
 import { isPicklineError, PicklineError } from '../../config/errors.ts';
 import type { Color } from '../../config/schema.ts';
-import type { HealthChange, KeyEvent, LightBus, Unsubscribe } from '../../device-drivers/types.ts';
+import {
+  type HealthChange,
+  type KeyEvent,
+  type LightBus,
+  type ModuleAddress,
+  moduleKey,
+  type Unsubscribe,
+} from '../../device-drivers/types.ts';
 import type { Outbox } from '../events/outbox.ts';
 import type { Site, Zone } from '../site.ts';
 import { type Store, stmt } from '../store/db.ts';
@@ -127,11 +134,11 @@ export class PickEngine implements ModuleHolder {
       }
       return allLights(db);
     });
-    const lit = new Set(rows.map((r) => `${r.bus}/${r.address}`));
+    const lit = new Set(rows.map(moduleKey));
     const ops: Promise<LightOutcome>[] = rows.map((r) => this.#lighting.apply(r));
     for (const [bus, addresses] of site.addressesByBus()) {
       for (const a of addresses)
-        if (!lit.has(`${bus}/${a}`)) ops.push(this.#lighting.clear(bus, a));
+        if (!lit.has(moduleKey({ bus, address: a }))) ops.push(this.#lighting.clear(bus, a));
     }
     const out = await Promise.all(ops);
     this.#d.logger.info(
@@ -247,11 +254,11 @@ export class PickEngine implements ModuleHolder {
   }
 
   /** Takes a module from the engine for a technician task (holds.ts); MODULE_BUSY when it shows a job. */
-  hold(bus: string, address: number, purpose: string): Promise<Hold> {
+  hold(bus: string, address: ModuleAddress, purpose: string): Promise<Hold> {
     return this.#holds.acquire(bus, address, purpose);
   }
 
-  heldFor(bus: string, address: number): string | null {
+  heldFor(bus: string, address: ModuleAddress): string | null {
     return this.#holds.heldFor(bus, address);
   }
 
@@ -389,7 +396,7 @@ export class PickEngine implements ModuleHolder {
    * every module discovered at start.
    */
   #onHealth(h: HealthChange): void {
-    const key = `${h.bus}/${h.address}`;
+    const key = moduleKey(h);
     const before = this.#health.get(key);
     this.#health.set(key, h.online);
     const { store, outbox, site } = this.#d;
@@ -404,7 +411,7 @@ export class PickEngine implements ModuleHolder {
         });
       return;
     }
-    const loc = site.byModule.get(`${h.bus}/${h.address}`);
+    const loc = site.byModule.get(moduleKey(h));
     const row = store.tx(() => {
       const r = lightAt(store.db, h.bus, h.address);
       if (r) setFlag(store.db, [r.line_id], h.online ? null : 'device-offline', now);
@@ -424,7 +431,7 @@ export class PickEngine implements ModuleHolder {
 
   /** Lines just lit on a module known to be offline (its bus may be down) carry the flag. */
   #flagOffline(rows: LightRow[]): void {
-    const down = rows.filter((r) => this.#health.get(`${r.bus}/${r.address}`) === false);
+    const down = rows.filter((r) => this.#health.get(moduleKey(r)) === false);
     if (down.length === 0) return;
     const { store } = this.#d;
     const now = new Date().toISOString();

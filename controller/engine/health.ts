@@ -4,6 +4,8 @@
  * start it seeds the engine's view, so a module that was offline and answers
  * again raises device.online, and one still offline is not reported twice.
  */
+
+import { type ModuleAddress, moduleKey } from '../../device-drivers/types.ts';
 import { type Db, stmt } from '../store/db.ts';
 
 /** `bus/address` → online, as the last device event said. */
@@ -14,8 +16,8 @@ export function lastKnownHealth(db: Db): Map<string, boolean> {
   ).all() as { type: string; data: string }[];
   const out = new Map<string, boolean>();
   for (const r of rows) {
-    const d = JSON.parse(r.data) as { bus: string; address: number };
-    out.set(`${d.bus}/${d.address}`, r.type === 'device.online');
+    const d = JSON.parse(r.data) as { bus: string; address: ModuleAddress };
+    out.set(moduleKey(d), r.type === 'device.online');
   }
   return out;
 }

@@ -12,7 +12,8 @@
  * see them, a restart drops them.
  */
 import { PicklineError } from '../../config/errors.ts';
-import { moduleKey, type Site } from '../site.ts';
+import { type ModuleAddress, moduleKey } from '../../device-drivers/types.ts';
+import type { Site } from '../site.ts';
 import { type Store, stmt } from '../store/db.ts';
 import { nextForModule } from './decide.ts';
 import type { Lighting } from './lighting.ts';
@@ -20,7 +21,7 @@ import { lightAt } from './repo.ts';
 
 export interface Hold {
   readonly bus: string;
-  readonly address: number;
+  readonly address: ModuleAddress;
   readonly purpose: string;
   /** Gives the module back to the engine; idempotent, never throws. */
   release(): Promise<void>;
@@ -28,8 +29,8 @@ export interface Hold {
 
 /** What technician operations need from the engine. */
 export interface ModuleHolder {
-  hold(bus: string, address: number, purpose: string): Promise<Hold>;
-  heldFor(bus: string, address: number): string | null;
+  hold(bus: string, address: ModuleAddress, purpose: string): Promise<Hold>;
+  heldFor(bus: string, address: ModuleAddress): string | null;
 }
 
 export class Holds {
@@ -52,13 +53,13 @@ export class Holds {
     this.#held.clear();
   }
 
-  heldFor(bus: string, address: number): string | null {
-    return this.#held.get(moduleKey(bus, address)) ?? null;
+  heldFor(bus: string, address: ModuleAddress): string | null {
+    return this.#held.get(moduleKey({ bus, address })) ?? null;
   }
 
-  async acquire(bus: string, address: number, purpose: string): Promise<Hold> {
-    const key = moduleKey(bus, address);
-    const name = this.#site.moduleName(bus, address) ?? `${bus}/${address}`;
+  async acquire(bus: string, address: ModuleAddress, purpose: string): Promise<Hold> {
+    const key = moduleKey({ bus, address });
+    const name = this.#site.moduleName(bus, address) ?? moduleKey({ bus, address });
     this.#store.tx(() => {
       const db = this.#store.db;
       const held = this.#held.get(key);
@@ -86,7 +87,7 @@ export class Holds {
     };
   }
 
-  async #release(bus: string, address: number): Promise<void> {
+  async #release(bus: string, address: ModuleAddress): Promise<void> {
     const store = this.#store;
     if (!store.isOpen) return; // stopping: a restart drops holds anyway
     const row = store.tx(() => {
@@ -94,7 +95,7 @@ export class Holds {
         bus,
         address,
       );
-      this.#held.delete(moduleKey(bus, address));
+      this.#held.delete(moduleKey({ bus, address }));
       return (
         lightAt(store.db, bus, address) ??
         nextForModule(store.db, this.#site, bus, address, new Date().toISOString())

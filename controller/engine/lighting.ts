@@ -7,13 +7,17 @@
  */
 import type { Logger } from 'pino';
 import type { Color } from '../../config/schema.ts';
-import type { LightBus, LightState } from '../../device-drivers/types.ts';
-import { moduleKey } from '../site.ts';
+import {
+  type LightBus,
+  type LightState,
+  type ModuleAddress,
+  moduleKey,
+} from '../../device-drivers/types.ts';
 import type { LightRow } from './repo.ts';
 
 export interface LightOutcome {
   bus: string;
-  address: number;
+  address: ModuleAddress;
   ok: boolean;
   error?: string;
   /** skipped: a technician holds the module (holds.ts) */
@@ -26,13 +30,13 @@ export class Lighting {
   readonly #chains = new Map<string, Promise<unknown>>();
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #flashing = new Map<string, number>();
-  readonly #held: (bus: string, address: number) => boolean;
+  readonly #held: (bus: string, address: ModuleAddress) => boolean;
   failures = 0;
 
   constructor(
     buses: Map<string, LightBus>,
     log: Logger,
-    held: (bus: string, address: number) => boolean = () => false,
+    held: (bus: string, address: ModuleAddress) => boolean = () => false,
   ) {
     this.#buses = buses;
     this.#log = log;
@@ -49,14 +53,14 @@ export class Lighting {
     return this.#run(row.bus, row.address, (b) => b.light(row.address, state));
   }
 
-  clear(bus: string, address: number): Promise<LightOutcome> {
+  clear(bus: string, address: ModuleAddress): Promise<LightOutcome> {
     return this.#run(bus, address, (b) => b.clear(address));
   }
 
   /** Lights a module for `ms`, then clears it (done indicators). */
-  flash(bus: string, address: number, state: LightState, ms: number): Promise<LightOutcome> {
+  flash(bus: string, address: ModuleAddress, state: LightState, ms: number): Promise<LightOutcome> {
     if (this.#held(bus, address)) return Promise.resolve({ bus, address, ok: true, held: true });
-    const key = moduleKey(bus, address);
+    const key = moduleKey({ bus, address });
     const p = this.#run(bus, address, (b) => b.light(address, state));
     this.#flashing.set(key, (this.#flashing.get(key) ?? 0) + 1);
     const t = setTimeout(() => {
@@ -71,13 +75,13 @@ export class Lighting {
   }
 
   /** A flash (done indicator) shows on the module now. */
-  flashing(bus: string, address: number): boolean {
-    return this.#flashing.has(moduleKey(bus, address));
+  flashing(bus: string, address: ModuleAddress): boolean {
+    return this.#flashing.has(moduleKey({ bus, address }));
   }
 
   /** Resolves when the operations queued for one module so far finished. */
-  async settled(bus: string, address: number): Promise<void> {
-    await this.#chains.get(moduleKey(bus, address))?.catch(() => {});
+  async settled(bus: string, address: ModuleAddress): Promise<void> {
+    await this.#chains.get(moduleKey({ bus, address }))?.catch(() => {});
   }
 
   /** Resolves when every queued operation finished. */
@@ -91,8 +95,12 @@ export class Lighting {
     this.#flashing.clear();
   }
 
-  #run(bus: string, address: number, op: (b: LightBus) => Promise<void>): Promise<LightOutcome> {
-    const key = moduleKey(bus, address);
+  #run(
+    bus: string,
+    address: ModuleAddress,
+    op: (b: LightBus) => Promise<void>,
+  ): Promise<LightOutcome> {
+    const key = moduleKey({ bus, address });
     const prev = this.#chains.get(key) ?? Promise.resolve();
     const next = prev.then(async (): Promise<LightOutcome> => {
       const b = this.#buses.get(bus);

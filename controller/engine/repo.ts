@@ -2,12 +2,14 @@
  * SQL of the pick engine: lit modules, zone sessions, and the commit of a
  * pick with its events. Writes run inside `store.tx()` of the caller.
  */
+
+import type { ModuleAddress } from '../../device-drivers/types.ts';
 import { type Db, stmt } from '../store/db.ts';
 import type { LineRow, OrderRow } from '../waves/repo.ts';
 
 export interface LightRow {
   bus: string;
-  address: number;
+  address: ModuleAddress;
   line_id: string;
   zone: string;
   seq: number;
@@ -36,7 +38,7 @@ export function nextSeq(db: Db): number {
   return next;
 }
 
-export function lightAt(db: Db, bus: string, address: number): LightRow | undefined {
+export function lightAt(db: Db, bus: string, address: ModuleAddress): LightRow | undefined {
   return stmt(db, 'SELECT * FROM lights WHERE bus = ? AND address = ?').get(bus, address) as
     | LightRow
     | undefined;
@@ -124,7 +126,7 @@ export function setFlag(db: Db, lineIds: string[], flag: string | null, now: str
 }
 
 /** A technician holds the module (holds.ts): the light decisions treat it as busy. */
-export function isHeld(db: Db, bus: string, address: number): boolean {
+export function isHeld(db: Db, bus: string, address: ModuleAddress): boolean {
   return (
     stmt(db, 'SELECT 1 FROM temp.module_holds WHERE bus = ? AND address = ?').get(bus, address) !==
     undefined

@@ -1,5 +1,6 @@
 /** Read models of the floor for the API: a zone's pickers, orders and lit modules. */
 import { PicklineError } from '../../config/errors.ts';
+import { type ModuleAddress, moduleKey } from '../../device-drivers/types.ts';
 import type { Site } from '../site.ts';
 import { type Db, stmt } from '../store/db.ts';
 import { type LightRow, sessions } from './repo.ts';
@@ -21,7 +22,7 @@ export interface ZoneStatus {
     lineId: string;
     location: string | null;
     bus: string;
-    address: number;
+    address: ModuleAddress;
     quantity: number | null;
     color: string | null;
     picker: string | null;
@@ -48,7 +49,7 @@ export function zoneStatus(db: Db, site: Site, zoneId: string, now = Date.now())
     })),
     lit: lit.map((r) => ({
       lineId: r.line_id,
-      location: site.byModule.get(`${r.bus}/${r.address}`)?.id ?? null,
+      location: site.byModule.get(moduleKey(r))?.id ?? null,
       bus: r.bus,
       address: r.address,
       quantity: r.display,

@@ -106,9 +106,18 @@ export function migrate(db: Db, migrations: Migration[]): void {
   );
   for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
     if (done.has(m.version)) continue;
-    db.transaction(() => {
-      db.exec(m.sql);
-      record.run(m.version, m.name, new Date().toISOString());
-    }).immediate();
+    const fk = m.rebuildsReferencedTables === true && db.pragma('foreign_keys', { simple: true });
+    if (fk) db.pragma('foreign_keys = OFF');
+    try {
+      db.transaction(() => {
+        db.exec(m.sql);
+        const broken = db.pragma('foreign_key_check') as unknown[];
+        if (broken.length > 0)
+          throw new Error(`migration ${m.version} breaks ${broken.length} foreign key(s)`);
+        record.run(m.version, m.name, new Date().toISOString());
+      }).immediate();
+    } finally {
+      if (fk) db.pragma('foreign_keys = ON');
+    }
   }
 }

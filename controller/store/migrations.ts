@@ -6,7 +6,20 @@ export interface Migration {
   version: number;
   name: string;
   sql: string;
+  /**
+   * Rebuilds a table other tables reference: run with foreign keys off (they
+   * cannot be switched inside a transaction), then `foreign_key_check` must
+   * find nothing before the commit (the SQLite "ALTER TABLE" procedure).
+   */
+  rebuildsReferencedTables?: boolean;
 }
+
+/**
+ * An address column (config/module-ref.ts): a Modbus unit number stays an
+ * INTEGER value (NUMERIC affinity keeps 7 a number, so events and views read
+ * it back as a JSON number), an MQTT module id is TEXT and starts with a letter.
+ */
+const ADDRESS_CHECK = `CHECK (typeof(address) = 'integer' OR (typeof(address) = 'text' AND address GLOB '[A-Za-z]*'))`;
 
 export const MIGRATIONS: Migration[] = [
   {
@@ -133,6 +146,46 @@ export const MIGRATIONS: Migration[] = [
       -- When a voice picker last skipped the line: skipped lines come after the
       -- others of the order, in the order they were skipped.
       ALTER TABLE lines ADD COLUMN skipped_at TEXT;
+    `,
+  },
+  {
+    version: 4,
+    name: 'module addresses: unit numbers or module ids',
+    rebuildsReferencedTables: true,
+    sql: `
+      CREATE TABLE locations_v4 (
+        id TEXT PRIMARY KEY,
+        zone TEXT NOT NULL,
+        zone_mode TEXT NOT NULL CHECK (zone_mode IN ('pick','put','voice')),
+        bus TEXT,
+        address NUMERIC ${ADDRESS_CHECK.replace('CHECK (', 'CHECK (address IS NULL OR ')},
+        check_digits TEXT,
+        aisle TEXT,
+        slot TEXT,
+        active INTEGER NOT NULL DEFAULT 1
+      );
+      INSERT INTO locations_v4 (id, zone, zone_mode, bus, address, check_digits, aisle, slot, active)
+        SELECT id, zone, zone_mode, bus, address, check_digits, aisle, slot, active FROM locations;
+      DROP TABLE locations;
+      ALTER TABLE locations_v4 RENAME TO locations;
+      CREATE TABLE lights_v4 (
+        bus TEXT NOT NULL,
+        address NUMERIC NOT NULL ${ADDRESS_CHECK},
+        line_id TEXT NOT NULL REFERENCES lines(id),
+        zone TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        mode TEXT NOT NULL,
+        color TEXT,
+        display INTEGER,
+        picker TEXT,
+        lit_at TEXT NOT NULL,
+        PRIMARY KEY (bus, address)
+      );
+      INSERT INTO lights_v4 (bus, address, line_id, zone, seq, mode, color, display, picker, lit_at)
+        SELECT bus, address, line_id, zone, seq, mode, color, display, picker, lit_at FROM lights;
+      DROP TABLE lights;
+      ALTER TABLE lights_v4 RENAME TO lights;
+      CREATE UNIQUE INDEX lights_line ON lights(line_id);
     `,
   },
 ];

@@ -9,10 +9,10 @@
  * Modules are keyed by address value (a Modbus unit id, an MQTT topic id…);
  * the gate does no arithmetic on addresses.
  */
-import type { Key, KeyEvent, LightState, ModuleCounters } from '../types.ts';
+import type { Key, KeyEvent, LightState, ModuleAddress, ModuleCounters } from '../types.ts';
 import type { DriverLogger } from './logger.ts';
 
-export type ModuleAddress = KeyEvent['address'];
+export type { ModuleAddress };
 
 /** A key press as a module reported it. */
 export interface Press {

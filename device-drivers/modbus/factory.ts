@@ -9,7 +9,9 @@
 import { PicklineError } from '../../config/errors.ts';
 import type { Profile } from '../../config/profile-schema.ts';
 import type { ModbusRtuBusConfig, ModbusTcpBusConfig } from '../../config/schema.ts';
+import { modbusUnitProblem } from '../../config/transports/modbus.ts';
 import type { DriverLogger } from '../common/logger.ts';
+import type { ModuleAddress } from '../types.ts';
 import { MbapFraming, RtuFraming } from './master/framing.ts';
 import { SerialLink, type SerialOptions, TcpLink } from './master/links.ts';
 import { lineTiming, type ModbusTransport, StreamTransport } from './master/transport.ts';
@@ -42,7 +44,8 @@ export type ModbusBusConfig = ModbusRtuBusConfig | ModbusTcpBusConfig;
 
 export interface ModbusFactoryOptions {
   profiles: Map<string, Profile>;
-  addresses: number[];
+  /** wired module addresses; a Modbus bus takes unit numbers 1..247 only */
+  addresses: ModuleAddress[];
   logger?: DriverLogger;
   /** testing hook: use this transport instead of the one BusConfig names */
   transport?: ModbusTransport;
@@ -102,14 +105,18 @@ export function createModbusBus(cfg: ModbusBusConfig, opts: ModbusFactoryOptions
   const name = cfg.profile ?? MODBUS_DEFAULTS.defaultProfile;
   const profile = opts.profiles.get(name);
   if (!profile) throw bad(cfg, `unknown profile "${name}"`);
-  const bad247 = opts.addresses.find((a) => !Number.isInteger(a) || a < 1 || a > 247);
-  if (bad247 !== undefined) throw bad(cfg, `address ${bad247} is not a Modbus unit 1..247`);
+  const units: number[] = [];
+  for (const a of opts.addresses) {
+    const wrong = modbusUnitProblem(cfg.id, a);
+    if (wrong) throw bad(cfg, wrong);
+    units.push(a as number);
+  }
   const rtu = cfg.transport === 'modbus-rtu';
   return new ModbusLightBus({
     id: cfg.id,
     transportName: cfg.transport,
     profile,
-    addresses: opts.addresses,
+    addresses: units,
     transport: opts.transport ?? createTransport(cfg),
     timeoutMs: cfg.timeoutMs ?? (rtu ? MODBUS_DEFAULTS.rtuTimeoutMs : MODBUS_DEFAULTS.tcpTimeoutMs),
     retries: cfg.retries ?? MODBUS_DEFAULTS.retries,

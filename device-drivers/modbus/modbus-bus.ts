@@ -40,6 +40,7 @@ import type {
   KeyEvent,
   LightBus,
   LightState,
+  ModuleAddress,
   ModuleIdentity,
   ModuleInfo,
   Readdress,
@@ -103,7 +104,7 @@ export class ModbusLightBus implements LightBus, Identify, Readdress, IdentityRe
       bus: o.id,
       jobToken: o.profile.capabilities.jobToken,
       counters: this.counters,
-      countersOf: (a) => this.mods.get(a)?.counters,
+      countersOf: (a) => this.mod(a)?.counters,
       log: this.log,
     });
     this.tracker = new HealthTracker({ bus: o.id, offlineAfter: o.offlineAfter, log: this.log });
@@ -124,7 +125,10 @@ export class ModbusLightBus implements LightBus, Identify, Readdress, IdentityRe
       keys: this.keys,
       log: this.log,
     });
-    this.tracker.onReturn((a) => this.relight(this.mods.get(a)!));
+    this.tracker.onReturn((a) => {
+      const m = this.mod(a);
+      if (m) this.relight(m);
+    });
     this.scheduler = new BusScheduler(o.transport, o.timeoutMs, {
       onAttempt: (unit, ms, err) => {
         countAttempt(this.counters, ms, err);
@@ -274,6 +278,11 @@ export class ModbusLightBus implements LightBus, Identify, Readdress, IdentityRe
       modules: this.sorted.length,
       online: this.sorted.filter((m) => m.online === true).length,
     };
+  }
+
+  /** Modbus modules are unit numbers; a module id string is never one of ours. */
+  private mod(a: ModuleAddress): ModuleRecord | undefined {
+    return typeof a === 'number' ? this.mods.get(a) : undefined;
   }
 
   private fitDisplay(d: number): number | null {

@@ -101,7 +101,7 @@ export async function techFloor(
     },
   });
   for (const [bus, addresses] of f.site.addressesByBus())
-    for (const n of addresses) (bus === 'bus-a' ? a : b).present.add(n);
+    for (const n of addresses) (bus === 'bus-a' ? a : b).present.add(n as number);
   const tech = new Technician({
     buses: new Map([
       ['bus-a', a],

@@ -17,7 +17,7 @@ import { capture } from './capture.ts';
 function gate(jobToken: boolean, known: number[] = [1, 2]) {
   const { log, lines } = capture();
   const bus = emptyCounters();
-  const mods = new Map<number, ModuleCounters>(known.map((a) => [a, emptyCounters()]));
+  const mods = new Map<ModuleAddress, ModuleCounters>(known.map((a) => [a, emptyCounters()]));
   const g = new JobGate({
     bus: 'line-1',
     jobToken,
