@@ -38,7 +38,7 @@ const waitFor = (pred: () => boolean, what: string, ms = 5000) =>
         ? resolve()
         : Date.now() > end
           ? reject(new Error(`timeout: ${what}`))
-          : setImmediate(tick);
+          : setTimeout(tick, 1); // not setImmediate: a spinning bench would steal the controller's CPU
     tick();
   });
 
@@ -77,7 +77,10 @@ try {
     waveToLight.push(firstLight - t0);
     scanToLight.push(firstLight - tScan);
     await post('/zones/A/scan', 'operator', { code: `BT-${i}-2`, picker: 'asmith' });
-    await new Promise((r) => setTimeout(r, 20)); // let the poller settle on the lit module
+    // let the poller settle on the lit module; then press at a random phase of the
+    // poll period (TCP default 20 ms), as a picker does: a fixed delay equal to
+    // the period would always land just after a poll and measure the worst case
+    await new Promise((r) => setTimeout(r, 20 + Math.random() * 20));
 
     const seq1 = m.state().seq;
     let stored = 0;
