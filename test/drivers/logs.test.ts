@@ -7,29 +7,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadProfiles } from '../../config/profiles.ts';
 import type { BusConfig } from '../../config/schema.ts';
-import { createBus, type DriverLogger } from '../../device-drivers/index.ts';
+import { createBus } from '../../device-drivers/index.ts';
 import { ModuleBank } from '../../simulators/modbus/index.ts';
 import { BankTransport } from './bank-transport.ts';
+import { capture, type Line } from './common/capture.ts';
 import { until } from './contract/peer.ts';
 
-type Line = { level: string; obj: Record<string, unknown>; msg?: string };
 const stops: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const s of stops.splice(0)) await s();
 });
-
-function capture(): { log: DriverLogger; lines: Line[] } {
-  const lines: Line[] = [];
-  const at =
-    (level: string) =>
-    (obj: object, msg?: string): void => {
-      lines.push({ level, obj: obj as Record<string, unknown>, msg });
-    };
-  return {
-    lines,
-    log: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') },
-  };
-}
 
 describe('driver logs', () => {
   it('one info summary per bus at start; per-module discovery at debug; no bus key', async () => {
