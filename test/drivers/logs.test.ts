@@ -10,7 +10,7 @@ import type { BusConfig } from '../../config/schema.ts';
 import { createBus } from '../../device-drivers/index.ts';
 import { ModuleBank } from '../../simulators/modbus/index.ts';
 import { BankTransport } from './bank-transport.ts';
-import { capture, type Line } from './common/capture.ts';
+import { capture } from './common/capture.ts';
 import { until } from './contract/peer.ts';
 
 const stops: Array<() => Promise<void>> = [];
