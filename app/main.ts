@@ -173,14 +173,17 @@ export class Controller {
 
   /** One line per bus for the start-up log: transport, where, modules online/configured. */
   busSummary(): string[] {
-    return this.config.buses.map((b) => {
-      const bus = this.buses.get(b.id);
-      const info = bus?.info();
-      const where = b.transport === 'modbus-rtu' ? `${b.path}` : `${b.host}:${b.port}`;
-      const state = this.#busErrors.has(b.id)
-        ? `NOT OPEN: ${this.#busErrors.get(b.id)}`
-        : `${info?.online ?? 0}/${info?.modules ?? 0} modules online`;
-      return `bus ${b.id}: ${b.transport} ${where}, ${state}`;
+    return [...this.buses].map(([id, bus]) => {
+      const info = bus.info();
+      const offline = bus
+        .modules()
+        .filter((m) => m.online !== true)
+        .map((m) => m.address);
+      const state = this.#busErrors.has(id)
+        ? `NOT OPEN: ${this.#busErrors.get(id)}`
+        : `${info.online}/${info.modules} modules online` +
+          (offline.length ? ` (not answering: ${offline.join(', ')})` : '');
+      return `bus ${id}: ${info.transport} ${info.endpoint ?? ''}, ${state}`;
     });
   }
 

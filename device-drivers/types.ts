@@ -83,6 +83,8 @@ export interface ModuleIdentity {
 export interface BusInfo {
   id: string;
   transport: string;
+  /** where the bus reaches its modules, for people: a serial path, `tcp://host:port (mbap)`… */
+  endpoint?: string;
   profile?: string;
   /** started and its link up (a down link is reopened with backoff) */
   open: boolean;

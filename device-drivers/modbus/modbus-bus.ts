@@ -143,13 +143,16 @@ export class ModbusLightBus implements LightBus, Identify, Readdress, IdentityRe
     this.tracker.onHealth(() => this.summarize());
   }
 
-  /** One line per bus once every module answered or went offline after start. */
+  /**
+   * One debug line once every module answered or went offline after start (the
+   * controller logs the per-bus start-up summary at info, from info()).
+   */
   private summarize(): void {
     if (this.summarized || this.sorted.some((m) => m.online === null)) return;
     this.summarized = true;
     const offline = this.sorted.filter((m) => m.online === false).map((m) => m.address);
     const online = this.sorted.length - offline.length;
-    this.log.info(
+    this.log.debug(
       { transport: this.o.transport.description, online, modules: this.sorted.length, offline },
       `${online}/${this.sorted.length} modules answer`,
     );
@@ -271,6 +274,7 @@ export class ModbusLightBus implements LightBus, Identify, Readdress, IdentityRe
     return {
       id: this.id,
       transport: this.o.transportName,
+      endpoint: this.o.transport.description,
       profile: this.profile.name,
       open: this.state === 'started' && this.o.transport.connected !== false,
       queueDepth: this.scheduler.depth,

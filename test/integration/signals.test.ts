@@ -93,7 +93,9 @@ describe('start-up log', () => {
     expect(a).toBeGreaterThan(restored);
     const bus = site.loaded.config.buses[0];
     const port = bus.transport === 'modbus-tcp' ? bus.port : null;
-    expect(msgs[a]).toBe(`bus bus-a: modbus-tcp 127.0.0.1:${port}, 17/17 modules online`);
+    expect(msgs[a]).toBe(
+      `bus bus-a: modbus-tcp tcp://127.0.0.1:${port} (mbap), 17/17 modules online`,
+    );
     expect(msgs.filter((m) => m.startsWith('bus ')).length).toBe(2);
   });
 
@@ -102,7 +104,7 @@ describe('start-up log', () => {
     const lines = c.out().trim().split('\n');
     expect(lines.every((l) => !l.startsWith('{'))).toBe(true);
     expect(lines.find((l) => l.includes('bus bus-a:'))).toMatch(
-      /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: bus bus-a: modbus-tcp 127\.0\.0\.1:\d+, 17\/17 modules online$/,
+      /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: bus bus-a: modbus-tcp tcp:\/\/127\.0\.0\.1:\d+ \(mbap\), 17\/17 modules online$/,
     );
   });
 });
