@@ -115,12 +115,15 @@ describe.each(transports)('faults over %s', (_name, factory, skip) => {
   it.skipIf(skip)(
     'a slow module times out: each attempt bounded, attempts = 1 + retries',
     async () => {
+      // the reply comes long after both attempts: a stalled event loop (a loaded CI
+      // machine) must not let attempt 1's late reply land inside attempt 2's window,
+      // where RTU cannot tell it from an answer to the identical retry
       const { peer, bus } = await setup(factory, {
-        timeoutMs: 50,
+        timeoutMs: 100,
         retries: 1,
         healthIntervalMs: 300,
       });
-      peer.bank.module(2).setFault({ kind: 'slow', ms: 400 });
+      peer.bank.module(2).setFault({ kind: 'slow', ms: 2000 });
       const c0 = { ...mod(bus, 2).counters };
       const err = await bus.light(2, { mode: 'on', seq: 1 }).catch((e) => e);
       expect(isPicklineError(err, 'DEVICE_TIMEOUT')).toBe(true);
