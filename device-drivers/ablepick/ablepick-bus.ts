@@ -41,6 +41,7 @@ import type {
   KeyEvent,
   LightState,
   ModuleCounters,
+  ModuleIdentity,
   ModuleInfo,
   TechnicianBus,
   Unsubscribe,
@@ -204,6 +205,26 @@ export class AblePickLightBus implements TechnicianBus {
     return { needsKeyPress: to !== from };
   }
 
+  /**
+   * ABLEPick tags report no model, firmware or serial: this answers whether a
+   * tag is connected at `address` (the technician's probe before a
+   * re-address), widening the polling range for the question when `address`
+   * lies beyond it. DEVICE_TIMEOUT when no tag is there.
+   */
+  async readIdentity(address: number): Promise<ModuleIdentity> {
+    if (!Number.isInteger(address) || address < 1 || address > 200)
+      throw new PicklineError('UNSUPPORTED', `address ${address} is not an ABLEPick tag 1..200`);
+    const port = this.o.fieldPort;
+    const range = this.highest();
+    const widen = address > range;
+    try {
+      await this.send(address, widen ? [cmd.pollingRange(port, address)] : []);
+    } finally {
+      if (widen) await this.xchg.run([cmd.pollingRange(port, range)], null);
+    }
+    return { model: 'ABLEPick tag' };
+  }
+
   onKey(listener: (e: KeyEvent) => void): Unsubscribe {
     return this.keys.on(listener);
   }
@@ -248,7 +269,7 @@ export class AblePickLightBus implements TechnicianBus {
       const r = await this.xchg.run(frames, tag);
       if (r.err?.code === 'BUS_IO' || r.err?.code === 'BUS_CLOSED') throw r.err;
       this.count(tag, performance.now() - t0, r.err);
-      this.health.settled(tag, r.err);
+      if (this.mods.has(tag)) this.health.settled(tag, r.err);
       if (!r.err) return;
       if (r.err.code !== 'DEVICE_TIMEOUT' || attempt >= this.o.retries) throw r.err;
     }
@@ -262,8 +283,7 @@ export class AblePickLightBus implements TechnicianBus {
 
   private linkUp(): void {
     this.log.info({ link: this.link.description }, 'controller connected');
-    const highest = Math.max(0, ...this.mods.keys());
-    void this.xchg.run([cmd.pollingRange(this.o.fieldPort, highest)], null);
+    void this.xchg.run([cmd.pollingRange(this.o.fieldPort, this.highest())], null);
     this.sweep();
     for (const [tag] of this.mods) {
       if ((this.gate.wanted(tag)?.mode ?? 'off') !== 'off') this.relight(tag);
@@ -287,6 +307,11 @@ export class AblePickLightBus implements TechnicianBus {
       }
       if (this.link.up) this.sweepTimer = setTimeout(() => this.sweep(), this.o.healthIntervalMs);
     });
+  }
+
+  /** the polling range: the highest configured tag */
+  private highest(): number {
+    return Math.max(0, ...this.mods.keys());
   }
 
   private relight(tag: number): void {

@@ -147,4 +147,36 @@ describe('a zone on an ABLEPick bus', () => {
       ['short', 0, 'short-key'],
     ]);
   });
+
+  it('re-addresses a tag for a technician: refused while it shows a job, taken on a key press, then probed in use', async () => {
+    const w = wave('AW-3', [['AL-31', 1, 2]]);
+    expect((await api('POST', '/waves', 'wms', w)).status).toBe(201);
+    await api('POST', '/zones/P/scan', 'operator', { code: 'AW-3-T', picker: 'jdoe' });
+    const busy = await api('POST', '/technician/buses/ap-1/modules/1/address', 'technician', {
+      to: 9,
+    });
+    expect([busy.status, busy.json.error.code]).toEqual([409, 'MODULE_BUSY']);
+    expect(shownBy(sim, 1)).toMatchObject({ mode: 'on', display: 2 }); // the job was not disturbed
+
+    const r = await api('POST', '/technician/buses/ap-1/modules/6/address', 'technician', {
+      to: 9,
+    });
+    expect([r.status, r.json.needsKeyPress]).toEqual([200, true]);
+    expect(sim.tag(6).look.text).toBe('6-9'); // old and new until the key is pressed
+    const mods = (await api('GET', '/technician/buses/ap-1/modules', 'technician')).json.modules;
+    expect(mods.find((m: any) => m.address === 6).heldFor).toBe('re-address to 9');
+    const stale = c.buses.get('ap-1')!.info().counters.staleEvents;
+    sim.press(6, 'confirm');
+    expect(sim.has(9)).toBe(true);
+    // 9 is beyond the polling range (6): the probe widens it to see the tag there
+    const probed = await api('POST', '/technician/buses/ap-1/modules/5/address', 'technician', {
+      to: 9,
+    });
+    expect([probed.status, probed.json.error.code]).toEqual([409, 'ADDRESS_IN_USE']);
+    expect(sim.range[1]).toBe(6);
+    expect(c.buses.get('ap-1')!.info().counters.staleEvents).toBe(stale); // the accept was no key press
+
+    sim.press(1, 'confirm');
+    await until(() => c.waves.get('AW-3').status === 'completed', 'wave completed', 10_000);
+  });
 });
