@@ -17,8 +17,9 @@
  * `healthIntervalMs` settles every configured tag from the bitmap (clear bit =
  * connected); a 0x0A outside an exchange counts a failure, a key press or a
  * 0x0E (tag reset) an answer. While the controller is unreachable light()
- * rejects with BUS_IO and tag health is left alone: the link is reopened with
- * backoff and, once up, the polling range (highest configured tag) is set,
+ * rejects with BUS_IO and each sweep counts a failure of every tag (offline
+ * after `offlineAfter`, as on Modbus); the link is reopened with backoff and,
+ * once up, the polling range (highest configured tag) is set,
  * the tags swept and every lit tag re-lit. A tag that returns, or reports a
  * reset, is re-lit too.
  *
@@ -123,6 +124,7 @@ export class AblePickLightBus implements TechnicianBus {
     this.state = 'started';
     await this.link.open();
     if (this.link.up) await this.xchg.idle();
+    else this.sweep();
   }
 
   async stop(): Promise<void> {
@@ -290,7 +292,10 @@ export class AblePickLightBus implements TechnicianBus {
     }
   }
 
-  /** Settles every configured tag from one connected-tags bitmap, then schedules the next. */
+  /**
+   * Settles every configured tag from one connected-tags bitmap (or fails
+   * them all while the controller is unreachable), then schedules the next.
+   */
   private sweep(): void {
     if (this.sweepTimer) clearTimeout(this.sweepTimer);
     this.sweepTimer = null;
@@ -304,8 +309,11 @@ export class AblePickLightBus implements TechnicianBus {
           this.count(tag, r.ms, err);
           this.health.settled(tag, err);
         }
+      } else if (r.err?.code === 'BUS_IO') {
+        // controller unreachable: its tags go offline after `offlineAfter` sweeps, as on Modbus
+        for (const tag of this.mods.keys()) this.health.failed(tag, r.err);
       }
-      if (this.link.up) this.sweepTimer = setTimeout(() => this.sweep(), this.o.healthIntervalMs);
+      this.sweepTimer = setTimeout(() => this.sweep(), this.o.healthIntervalMs);
     });
   }
 

@@ -185,4 +185,23 @@ describe('ABLEPick bus', () => {
     expect(mod(1).state).toBeNull();
     expect(bus).toBeInstanceOf(AblePickLightBus);
   });
+
+  it('starts without the controller, reports its tags offline, and comes up when it does', async () => {
+    await sim.stop();
+    const health: [number, boolean][] = [];
+    bus = createBus(
+      { id: 'ap', transport: 'ablepick', ...endpoint, healthIntervalMs: 100, offlineAfter: 2 },
+      { profiles: new Map(), addresses: [1, 2] },
+    );
+    bus.onHealth((e) => health.push([e.address as number, e.online]));
+    await bus.start();
+    expect(bus.info().open).toBe(false);
+    await until('offline', () => health.filter(([, on]) => !on).length === 2, 3000);
+    const err = await bus.light(1, { mode: 'on', display: 5, seq: 3 }).catch((e) => e);
+    expect(isPicklineError(err, 'DEVICE_OFFLINE')).toBe(true);
+    sim = new AblePickSimulator({ port: endpoint.port, tags: { 1: [1, 2] } });
+    await sim.start();
+    await until('online', () => bus.info().online === 2, 8000);
+    await until('lit on return', () => shownBy(sim, 1).display === 5, 2000);
+  });
 });
