@@ -47,11 +47,13 @@ export interface AblePickCounters {
 export class AblePickSimulator {
   readonly counters: AblePickCounters = { connections: 0, frames: 0, skipped: 0, events: 0 };
   readonly range: Record<SimPort, number>;
+  readonly options: AblePickSimulatorOptions;
   private readonly tags: Record<SimPort, Map<number, SimTag>> = { 1: new Map(), 2: new Map() };
   private server: Server | null = null;
   private readonly sockets = new Set<Socket>();
 
   constructor(private readonly o: AblePickSimulatorOptions) {
+    this.options = o;
     for (const p of [1, 2] as const)
       for (const a of o.tags[p] ?? []) this.tags[p].set(a, new SimTag(a));
     this.range = { 1: o.pollingRange ?? 200, 2: o.pollingRange ?? 200 };
