@@ -179,4 +179,15 @@ describe('a zone on an ABLEPick bus', () => {
     sim.press(1, 'confirm');
     await until(() => c.waves.get('AW-3').status === 'completed', 'wave completed', 10_000);
   });
+
+  it('walk-tests the ABLEPick tags (no white: each shows its address in its own colour)', async () => {
+    const r = await api('POST', '/technician/walk-test', 'technician', { bus: 'ap-1', dwellMs: 0 });
+    expect(r.status).toBe(200);
+    expect(r.json.failed).toEqual([]);
+    expect(r.json.answered.map((m: any) => m.address)).toEqual([1, 2, 3, 4, 5]);
+    // tag 6 is still held by the re-address armed in the previous test
+    expect(r.json.skipped.map((m: any) => [m.address, m.reason])).toEqual([
+      [6, expect.stringContaining('re-address to 9')],
+    ]);
+  });
 });
