@@ -204,4 +204,21 @@ describe('ABLEPick bus', () => {
     await until('online', () => bus.info().online === 2, 8000);
     await until('lit on return', () => shownBy(sim, 1).display === 5, 2000);
   });
+
+  it('drives the tags of field port 2 (MSG_TYPE 0x61) and ignores port 1 events', async () => {
+    await sim.stop();
+    sim = new AblePickSimulator({ tags: { 1: [1], 2: [1] } });
+    endpoint = await sim.start();
+    await open([1], { fieldPort: 2 });
+    await bus.light(1, { mode: 'on', color: 'magenta', display: 8, seq: 2 });
+    expect(sim.tag(1, 2).look).toMatchObject({ text: '8', led: true, color: 4 });
+    expect(sim.tag(1, 1).look.led).toBe(false);
+    expect(sim.range[2]).toBe(1);
+    sim.press(1, 'confirm', 1); // port 1: another bus's tag
+    sim.press(1, 'confirm', 2);
+    await until('key', () => keys.length === 1);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(keys).toHaveLength(1);
+    expect(keys[0]).toMatchObject({ address: 1, display: 8, seq: 2 });
+  });
 });
