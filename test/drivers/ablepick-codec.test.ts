@@ -156,32 +156,41 @@ describe('ABLEPick stream parser', () => {
     ]);
   });
 
-  const frameArb = fc.oneof(
-    fc
-      .record({
-        port: fc.constantFrom(0x60, 0x61),
-        sub: fc.constantFrom(0x06, 0x07, 0x0f),
-        tag: fc.integer({ min: 1, max: 200 }),
-        qty: fc.option(fc.integer({ min: 0, max: 999_999 }), { nil: null }),
-      })
-      .map(({ port, sub, tag, qty }) =>
-        tagFrame(port, sub, tag, qty === null ? [0, 0, 0, 0, 0, 0, 0] : [...displayData(qty)]),
-      ),
-    fc
-      .record({
-        port: fc.constantFrom(0x60, 0x61),
-        sub: fc.constantFrom(0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x64),
-        tag: fc.integer({ min: 1, max: 200 }),
-      })
-      .map(({ port, sub, tag }) => tagFrame(port, sub, tag, [])),
-    fc
-      .uint8Array({ minLength: 1, maxLength: 25 })
-      .map((bits) => tagFrame(0x60, 0x09, 0xfc, [0, 0, 0, ...bits])),
-  );
+  const keyFrameArb = fc
+    .record({
+      port: fc.constantFrom(0x60, 0x61),
+      sub: fc.constantFrom(0x06, 0x07, 0x0f),
+      tag: fc.integer({ min: 1, max: 200 }),
+      qty: fc.option(fc.integer({ min: 0, max: 999_999 }), { nil: null }),
+    })
+    .map(({ port, sub, tag, qty }) =>
+      tagFrame(port, sub, tag, qty === null ? [0, 0, 0, 0, 0, 0, 0] : [...displayData(qty)]),
+    );
+  const statusFrameArb = fc
+    .record({
+      port: fc.constantFrom(0x60, 0x61),
+      sub: fc.constantFrom(0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x64),
+      tag: fc.integer({ min: 1, max: 200 }),
+    })
+    .map(({ port, sub, tag }) => tagFrame(port, sub, tag, []));
+  const bitmapFrameArb = fc
+    .uint8Array({ minLength: 1, maxLength: 25 })
+    .map((bits) => tagFrame(0x60, 0x09, 0xfc, [0, 0, 0, ...bits]));
+  const frameArb = fc.oneof(keyFrameArb, statusFrameArb, bitmapFrameArb);
 
-  /** Feeds `bytes` in chunks cut at `cuts` (fractions of the length). */
+  // every frame's length byte below 0x20 (non-printable): bitmaps of at most 20 bytes
+  const shortFrameArb = frameArb.filter((f) => f[0] < 0x20);
+  // key and status frames cut short (a cut 0x09 reply may swallow the next frame's
+  // first bytes as bitmap: HARDWARE.md "How the ABLEPick driver uses it")
+  const cutFrameArb = fc
+    .oneof(keyFrameArb, statusFrameArb)
+    .chain((f) =>
+      fc.integer({ min: 1, max: f.length - 1 }).map((k) => ({ whole: f, cut: f.subarray(0, k) })),
+    );
+
+  /** Feeds `bytes` in chunks cut at `cuts` (offsets, modulo the length). */
   const feed = (bytes: Buffer, cuts: number[]) => {
-    const at = [...new Set(cuts.map((c) => Math.floor(c * bytes.length)))].sort((a, b) => a - b);
+    const at = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
     const p = new FrameParser();
     const out: Frame[] = [];
     let from = 0;
@@ -191,7 +200,7 @@ describe('ABLEPick stream parser', () => {
     }
     return out;
   };
-  const cuts = fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 12 });
+  const cuts = fc.array(fc.nat(), { maxLength: 12 });
 
   it('never throws on random bytes, and emits only well-formed frames', () => {
     fc.assert(
@@ -212,6 +221,26 @@ describe('ABLEPick stream parser', () => {
         expect(got.map(hex)).toEqual(frames.map(hex));
       }),
       { numRuns: 500 },
+    );
+  });
+
+  it('never emits a wrong event after a truncated frame', () => {
+    fc.assert(
+      fc.property(cutFrameArb, fc.array(shortFrameArb, { maxLength: 8 }), cuts, (t, frames, c) => {
+        const got = feed(Buffer.concat([t.cut, ...frames]), c).map((f) => hex(encodeFrame(f)));
+        // the cut frame's own event may come back whole (only its last byte lost and
+        // borrowed from the next frame, which is then lost); nothing else is invented
+        const real = new Set(frames.map(hex));
+        const whole = t.whole.subarray(0, t.whole.length - 1);
+        for (const g of got) {
+          const ok =
+            real.has(g) || Buffer.from(g.replace(/ /g, ''), 'hex').subarray(0, -1).equals(whole);
+          expect(ok, g).toBe(true);
+        }
+        const kept = got.filter((g) => real.has(g));
+        expect(kept).toEqual(frames.map(hex).filter((h) => kept.includes(h)));
+      }),
+      { numRuns: 2000 },
     );
   });
 
