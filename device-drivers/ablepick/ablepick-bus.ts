@@ -141,11 +141,6 @@ export class AblePickLightBus implements TechnicianBus {
     await this.link.close();
   }
 
-  /** Test hook: drop the TCP connection as a cable pull would; the link reconnects. */
-  dropConnection(): void {
-    this.link.drop();
-  }
-
   async light(address: number, state: LightState): Promise<void> {
     if (!this.mods.has(address))
       throw new PicklineError('MODULE_NOT_FOUND', `${this.id}: no tag ${address}`);

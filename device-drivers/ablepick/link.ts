@@ -53,11 +53,6 @@ export class AblePickLink {
     this.sock.write(Buffer.concat(frames.map(encodeFrame)));
   }
 
-  /** Closes the socket now; the link reconnects (a test's or a watchdog's hard reset). */
-  drop(): void {
-    this.sock?.destroy();
-  }
-
   async close(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
