@@ -12,6 +12,7 @@ import { MODULE_ID_PATTERN, type ModuleAddress } from './module-ref.ts';
 import { BusConfig } from './transports/index.ts';
 
 export type {
+  AblePickBusConfig,
   ModbusRtuBusConfig,
   ModbusTcpBusConfig,
   Transport,

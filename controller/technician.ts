@@ -7,9 +7,10 @@
  * and give it back; an armed re-address is disarmed on expiry or cancel.
  */
 import type { Logger } from 'pino';
-import { PicklineError } from '../config/errors.ts';
+import { isPicklineError, PicklineError } from '../config/errors.ts';
 import {
   type BusInfo,
+  type LightState,
   type ModuleAddress,
   type ModuleIdentity,
   type ModuleInfo,
@@ -198,11 +199,16 @@ export class Technician {
       out.tested++;
       const b = this.#bus(bus);
       try {
-        await b.light(address, {
+        const show: LightState = {
           mode: 'on',
           color: 'white',
           display: typeof address === 'number' ? address : null,
           seq: 0,
+        };
+        // white, or the module's own colour when it has none (ABLEPick tags, HARDWARE.md)
+        await b.light(address, show).catch((e: unknown) => {
+          if (!isPicklineError(e, 'UNSUPPORTED')) throw e;
+          return b.light(address, { ...show, color: undefined });
         });
         await new Promise((r) => setTimeout(r, dwellMs));
         await b.clear(address);

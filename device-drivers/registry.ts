@@ -8,7 +8,8 @@
  */
 import type { TSchema } from '@sinclair/typebox';
 import type { BusConfig, Transport } from '../config/schema.ts';
-import { ModbusRtuBus, ModbusTcpBus } from '../config/transports/index.ts';
+import { AblePickBus, ModbusRtuBus, ModbusTcpBus } from '../config/transports/index.ts';
+import { createAblePickBus } from './ablepick/factory.ts';
 import { createModbusBus, type ModbusFactoryOptions } from './modbus/factory.ts';
 import type { TechnicianBus } from './types.ts';
 
@@ -23,4 +24,5 @@ export interface BusDriver<C extends BusConfig> {
 export const DRIVERS: { [K in Transport]: BusDriver<Extract<BusConfig, { transport: K }>> } = {
   'modbus-rtu': { schema: ModbusRtuBus, create: createModbusBus },
   'modbus-tcp': { schema: ModbusTcpBus, create: createModbusBus },
+  ablepick: { schema: AblePickBus, create: createAblePickBus },
 };

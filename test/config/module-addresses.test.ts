@@ -81,3 +81,27 @@ describe('site config addresses', () => {
     expect(errors).toEqual(['3: address "ptl-0002" is not an integer']);
   });
 });
+
+describe('ABLEPick bus addresses', () => {
+  const ablepick = (address: unknown) => {
+    const raw = site(address);
+    raw.buses = [{ id: 'bus-a', transport: 'ablepick', host: '127.0.0.1' } as never];
+    return raw;
+  };
+
+  it('takes tag numbers 1..200 and names the range otherwise', () => {
+    expect(problems(ablepick(200))).toEqual([]);
+    expect(problems(ablepick(201))).toEqual([
+      'zones[0].locations[0].address: address 201 is not an ABLEPick tag 1..200 on bus bus-a',
+    ]);
+    expect(problems(ablepick('ptl-0001'))).toEqual([
+      'zones[0].locations[0].address: address ptl-0001 is not an ABLEPick tag 1..200 on bus bus-a',
+    ]);
+  });
+
+  it('checks the ABLEPick fields', () => {
+    const raw = ablepick(1);
+    raw.buses = [{ id: 'bus-a', transport: 'ablepick', host: 'h', fieldPort: 3 } as never];
+    expect(problems(raw)).toEqual([expect.stringMatching(/^buses\[0\]\.fieldPort: /)]);
+  });
+});

@@ -29,6 +29,8 @@ export interface LightPeer {
   /** The module stops answering (on) or answers again (off). */
   silence(address: number, on: boolean): Promise<void>;
   close(): Promise<void>;
+  /** the colours the modules can show, when not every one (ABLEPick tags have no white) */
+  colors?: readonly Color[];
 }
 
 /** Starts a peer holding exactly `addresses`. */

@@ -1,0 +1,45 @@
+/** BusConfig (`transport: ablepick`) → a ready-to-start ABLEPick bus. */
+import { PicklineError } from '../../config/errors.ts';
+import type { AblePickBusConfig } from '../../config/schema.ts';
+import { ablePickTagProblem } from '../../config/transports/ablepick.ts';
+import type { CreateBusOptions } from '../registry.ts';
+import { AblePickLightBus } from './ablepick-bus.ts';
+
+/** Defaults when BusConfig leaves a field out. */
+export const ABLEPICK_DEFAULTS = {
+  port: 4660,
+  fieldPort: 1 as const,
+  /** a whole exchange: the frames, the controller's field-bus round, the bitmap back */
+  timeoutMs: 500,
+  retries: 1,
+  healthIntervalMs: 2000,
+  offlineAfter: 3,
+};
+
+export function createAblePickBus(
+  cfg: AblePickBusConfig,
+  opts: CreateBusOptions,
+): AblePickLightBus {
+  const tags: number[] = [];
+  for (const a of opts.addresses) {
+    const wrong = ablePickTagProblem(cfg.id, a);
+    if (wrong)
+      throw new PicklineError('CONFIG_INVALID', `bus ${cfg.id}: ${wrong}`, [
+        { path: `/buses/${cfg.id}`, message: wrong },
+      ]);
+    tags.push(a as number);
+  }
+  return new AblePickLightBus({
+    id: cfg.id,
+    host: cfg.host,
+    port: cfg.port ?? ABLEPICK_DEFAULTS.port,
+    fieldPort: cfg.fieldPort ?? ABLEPICK_DEFAULTS.fieldPort,
+    tags,
+    timeoutMs: cfg.timeoutMs ?? ABLEPICK_DEFAULTS.timeoutMs,
+    retries: cfg.retries ?? ABLEPICK_DEFAULTS.retries,
+    healthIntervalMs: cfg.healthIntervalMs ?? ABLEPICK_DEFAULTS.healthIntervalMs,
+    offlineAfter: cfg.offlineAfter ?? ABLEPICK_DEFAULTS.offlineAfter,
+    identifyMs: opts.identifyMs,
+    logger: opts.logger,
+  });
+}
