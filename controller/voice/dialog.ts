@@ -1,0 +1,241 @@
+/**
+ * The voice dialog (CONTRACTS.md §3) as a pure state machine: an event (what
+ * the worker said, or what the engine answered) and the state give the next
+ * state, at most one prompt and at most one engine intent. No sockets, no
+ * timers, no store: the session runner carries intents out and feeds the
+ * engine's answers back as `task` / `failed` events. Nothing is recorded but
+ * through an intent, and the only pick intents are issued after the
+ * location's check digits were heard (or, without check digits, "ready").
+ */
+import type { VoiceTask } from '../engine/voice.ts';
+import {
+  type Command,
+  command,
+  digitString,
+  quantity,
+  REASONS,
+  type Reason,
+  reason,
+} from './words.ts';
+
+export type Expect = 'ready' | 'digits' | 'check-digits' | 'quantity' | 'yes-no' | 'reason';
+
+export interface Prompt {
+  text: string;
+  expect: Expect;
+}
+
+export type Phase =
+  /** waiting for "ready" */
+  | { at: 'ready' }
+  /** an intent is out; the next event is its answer */
+  | { at: 'busy' }
+  /** at the slot: check digits, "skip slot", "short product" */
+  | { at: 'location'; wrong: number }
+  /** check digits heard: how many */
+  | { at: 'quantity' }
+  /** less than asked: "Short product?" */
+  | { at: 'confirm-short'; said: number }
+  /** "short product": how many were there */
+  | { at: 'short-quantity' }
+  | { at: 'reason'; said: number }
+  | { at: 'signed-off' };
+
+export interface DialogState {
+  zone: string;
+  phase: Phase;
+  /** the line being picked (location phases onwards) */
+  task: VoiceTask | null;
+  /** the last prompt, for "repeat" and for a terminal that reconnects */
+  prompt: Prompt | null;
+}
+
+export type Intent =
+  | { kind: 'next-task' }
+  | { kind: 'confirm'; lineId: string; quantity: number }
+  | { kind: 'short'; lineId: string; quantity: number; reason: Reason }
+  | { kind: 'skip'; lineId: string };
+
+export type DialogEvent =
+  /** sign-on; `task` is the line the operator already holds in the zone (resume), if any */
+  | { type: 'start'; task: VoiceTask | null }
+  | { type: 'words'; text: string }
+  /** the engine's answer to an intent: the task now due (null: nothing left) */
+  | { type: 'task'; task: VoiceTask | null }
+  /** an intent was refused (line cancelled meanwhile …): say why and fetch the task due */
+  | { type: 'failed'; message: string };
+
+export interface Step {
+  state: DialogState;
+  prompt?: Prompt;
+  intent?: Intent;
+  /** the dialog ended ("sign off"): the terminal gets `bye` */
+  bye?: boolean;
+}
+
+export function initialState(zone: string): DialogState {
+  return { zone, phase: { at: 'ready' }, task: null, prompt: null };
+}
+
+const SAY_READY: Prompt = { text: 'Say ready.', expect: 'ready' };
+
+export function step(s: DialogState, e: DialogEvent): Step {
+  switch (e.type) {
+    case 'start':
+      return e.task ? atLocation(s, e.task, 'Welcome back. ') : say(s, { at: 'ready' }, SAY_READY);
+    case 'task':
+      return e.task
+        ? atLocation(s, e.task, newOrder(s.task, e.task))
+        : say({ ...s, task: null }, { at: 'ready' }, nothingLeft(s));
+    case 'failed':
+      return { state: { ...s, phase: { at: 'busy' } }, intent: { kind: 'next-task' } };
+    case 'words':
+      return words(s, e.text);
+  }
+}
+
+function words(s: DialogState, text: string): Step {
+  const c = command(text);
+  if (s.phase.at === 'busy' || s.phase.at === 'signed-off' || !s.prompt) return { state: s }; // nothing asked: the gateway refuses words out of turn
+  if (c === 'repeat') return { state: s, prompt: s.prompt };
+  if (c === 'sign-off')
+    return { state: { ...s, phase: { at: 'signed-off' }, prompt: null }, bye: true };
+  if (c === 'how-much-more') return { state: s, prompt: howMuchMore(s) };
+  const t = s.task;
+  switch (s.phase.at) {
+    case 'ready':
+      return c === 'ready' ? busy(s, { kind: 'next-task' }) : notUnderstood(s);
+    case 'location':
+      if (!t) return notUnderstood(s);
+      return atSlot(s, t, s.phase.wrong, text, c);
+    case 'quantity': {
+      if (!t) return notUnderstood(s);
+      if (c === 'skip-slot') return busy(s, { kind: 'skip', lineId: t.lineId });
+      if (c === 'short-product') return say(s, { at: 'short-quantity' }, HOW_MANY);
+      const n = quantity(text);
+      if (n === null) return notUnderstood(s);
+      if (n === t.quantity) return busy(s, { kind: 'confirm', lineId: t.lineId, quantity: n });
+      if (n > t.quantity)
+        return say(s, s.phase, {
+          text: `You said ${n}, I asked for ${t.quantity}. Quantity?`,
+          expect: 'quantity',
+        });
+      return say(
+        s,
+        { at: 'confirm-short', said: n },
+        {
+          text: `You said ${n}, I asked for ${t.quantity}. Short product?`,
+          expect: 'yes-no',
+        },
+      );
+    }
+    case 'confirm-short':
+      if (c === 'yes') return say(s, { at: 'reason', said: s.phase.said }, REASON);
+      if (c === 'no' && t) return say(s, { at: 'quantity' }, pick(t));
+      return notUnderstood(s);
+    case 'short-quantity': {
+      const n = quantity(text);
+      if (n === null || !t) return notUnderstood(s);
+      if (n >= t.quantity)
+        return say(s, s.phase, {
+          text: `A short is less than ${t.quantity}. How many did you pick?`,
+          expect: 'quantity',
+        });
+      return say(s, { at: 'reason', said: n }, REASON);
+    }
+    case 'reason': {
+      const r = reason(text);
+      if (r === null || !t) return notUnderstood(s);
+      return busy(s, { kind: 'short', lineId: t.lineId, quantity: s.phase.said, reason: r });
+    }
+  }
+}
+
+/** At the slot: only the location's check digits open the pick. */
+function atSlot(
+  s: DialogState,
+  t: VoiceTask,
+  wrong: number,
+  text: string,
+  c: Command | null,
+): Step {
+  if (c === 'skip-slot') return busy(s, { kind: 'skip', lineId: t.lineId });
+  if (c === 'short-product') return say(s, { at: 'short-quantity' }, HOW_MANY);
+  if (t.checkDigits === null)
+    return c === 'ready' ? say(s, { at: 'quantity' }, pick(t)) : notUnderstood(s);
+  const heard = digitString(text);
+  if (heard === null) return notUnderstood(s);
+  if (heard === t.checkDigits) return say(s, { at: 'quantity' }, pick(t));
+  const again = wrong >= 1;
+  return say(
+    s,
+    { at: 'location', wrong: wrong + 1 },
+    {
+      text: again
+        ? `Wrong check digits again. ${where(t)} Say the check digits, or skip slot.`
+        : `Wrong check digits. ${where(t)}`,
+      expect: 'check-digits',
+    },
+  );
+}
+
+const HOW_MANY: Prompt = { text: 'Short product. How many did you pick?', expect: 'quantity' };
+const REASON: Prompt = {
+  text: `Reason? ${REASONS.map((r, i) => `${i + 1} ${r}`).join(', ')}.`,
+  expect: 'reason',
+};
+
+function atLocation(s: DialogState, t: VoiceTask, lead: string): Step {
+  return say(
+    { ...s, task: t },
+    { at: 'location', wrong: 0 },
+    {
+      text: `${lead}${t.skipped ? 'Skipped slot. ' : ''}${where(t)}`,
+      expect: t.checkDigits === null ? 'ready' : 'check-digits',
+    },
+  );
+}
+
+function where(t: VoiceTask): string {
+  return t.aisle !== null && t.slot !== null
+    ? `Aisle ${t.aisle}, slot ${t.slot}.`
+    : `Location ${t.location}.`;
+}
+
+function pick(t: VoiceTask): Prompt {
+  return {
+    text: `Pick ${t.quantity}${t.description ? `, ${t.description}` : ''}.`,
+    expect: 'quantity',
+  };
+}
+
+function newOrder(prev: VoiceTask | null, t: VoiceTask): string {
+  if (prev?.orderId === t.orderId) return '';
+  return `Order ${t.orderId}${t.container ? `, container ${t.container}` : ''}. `;
+}
+
+function nothingLeft(s: DialogState): Prompt {
+  return { text: `No work in zone ${s.zone}. Say ready to check again.`, expect: 'ready' };
+}
+
+function howMuchMore(s: DialogState): Prompt {
+  const p = s.prompt ?? SAY_READY;
+  if (!s.task) return { text: `No assignment. ${p.text}`, expect: p.expect };
+  const { lines, units } = s.task.left;
+  const l = `${lines} ${lines === 1 ? 'line' : 'lines'}`;
+  const u = `${units} ${units === 1 ? 'unit' : 'units'}`;
+  return { text: `${l}, ${u} left. ${p.text}`, expect: p.expect };
+}
+
+function notUnderstood(s: DialogState): Step {
+  const p = s.prompt ?? SAY_READY;
+  return { state: s, prompt: { text: `Say again? ${p.text}`, expect: p.expect } };
+}
+
+function say(s: DialogState, phase: Phase, prompt: Prompt): Step {
+  return { state: { ...s, phase, prompt }, prompt };
+}
+
+function busy(s: DialogState, intent: Intent): Step {
+  return { state: { ...s, phase: { at: 'busy' } }, intent };
+}
