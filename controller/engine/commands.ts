@@ -12,7 +12,14 @@ import type { Store } from '../store/db.ts';
 import type { PickEngine, ScanResult, SessionView } from './engine.ts';
 import type { PickResult, Via } from './picks.ts';
 import { sessions } from './repo.ts';
-import { assignedLine, nextTask, skipLine, type VoiceTask, voiceZone } from './voice.ts';
+import {
+  assignedLine,
+  currentTask,
+  nextTask,
+  skipLine,
+  type VoiceTask,
+  voiceZone,
+} from './voice.ts';
 
 export type { VoiceTask } from './voice.ts';
 
@@ -122,6 +129,12 @@ export class FloorCommands {
     this.#checkOperator(c.operator);
     const now = new Date().toISOString();
     return this.#store.tx(() => nextTask(this.#store.db, zone, c.operator, now));
+  }
+
+  /** Voice: the line the operator holds in the zone, assigning nothing; null when none. */
+  currentTask(c: { zone: string; operator: string }): VoiceTask | null {
+    const zone = voiceZone(this.#site, c.zone);
+    return currentTask(this.#store.db, zone, c.operator);
   }
 
   /** Voice "skip slot": the line goes to the end of the task; returns the task now due. */

@@ -60,6 +60,15 @@ export function voiceZone(site: Site, zoneId: string): Zone {
   return zone;
 }
 
+/** The line the operator holds in the zone (resume after a drop or restart); null when none. */
+export function currentTask(db: Db, zone: Zone, operator: string): VoiceTask | null {
+  for (const s of operatorSessions(db, zone.id, operator)) {
+    const t = taskOf(db, zone, s.order_id, operator);
+    if (t) return t;
+  }
+  return null;
+}
+
 /**
  * The operator's current task in the zone, else the next open order of the
  * zone (wave priority, then intake order) assigned to them; null when the

@@ -1,0 +1,57 @@
+/** The API with the voice gateway over a fake floor, listening on 127.0.0.1 (ephemeral port). */
+import type { VoiceGatewayOptions } from '../../api/voice/gateway.ts';
+import { voiceGateway } from '../../api/voice/gateway.ts';
+import type { SiteConfig } from '../../config/schema.ts';
+import { VoiceDesk } from '../../controller/voice/desk.ts';
+import { SignOn } from '../../controller/voice/signon.ts';
+import { type FloorApi, floorApi } from './floor-api.ts';
+
+export interface VoiceFloor extends FloorApi {
+  baseUrl: string;
+  config: SiteConfig;
+}
+
+export const OPERATORS = ['op1', 'op2', 'op3', 'op4', 'op5', 'op6'];
+
+export async function voiceFloor(
+  dbPath: string,
+  opts: Partial<Omit<VoiceGatewayOptions, 'desk' | 'signOn'>> & {
+    configure?: (c: SiteConfig) => void;
+  } = {},
+): Promise<VoiceFloor> {
+  let config: SiteConfig | undefined;
+  const f = await floorApi(dbPath, {
+    configure: (c) => {
+      c.operators = OPERATORS.map((id) => ({ id, pin: '1234' }));
+      opts.configure?.(c);
+      config = c;
+    },
+  });
+  const { configure: _, ...gw } = opts;
+  // the gateway attaches to the server before it listens, as in app/main.ts
+  voiceGateway(f.app, {
+    desk: new VoiceDesk(f.engine.commands, f.site),
+    signOn: new SignOn(config?.operators ?? []),
+    ...gw,
+  });
+  await f.app.listen({ host: '127.0.0.1', port: 0 });
+  const addr = f.app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  return { ...f, baseUrl: `http://127.0.0.1:${port}`, config: config as SiteConfig };
+}
+
+/** One voice order per entry; its lines at the given V-03 slots (quantity = slot number). */
+export const voiceWave = (waveId: string, orders: Record<string, string[]>) => ({
+  waveId,
+  orders: Object.entries(orders).map(([orderId, slots]) => ({
+    orderId,
+    container: `C-${orderId}`,
+    lines: slots.map((slot) => ({
+      lineId: `${orderId}-${slot}`,
+      sku: `SKU-${slot}`,
+      location: `V-03-${slot}`,
+      quantity: Number(slot),
+      description: `item ${slot}`,
+    })),
+  })),
+});
