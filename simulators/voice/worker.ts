@@ -27,6 +27,8 @@ export interface WorkerOptions {
   site: Pick<SiteConfig, 'zones'>;
   mistakes?: WorkerMistakes;
   seed?: number;
+  /** mean pause before each answer (a person listening and speaking), ms; 0 = none */
+  thinkMs?: number;
   /** called with each prompt's round trip (words sent → next prompt), in ms */
   onRoundTrip?: (ms: number) => void;
 }
@@ -96,6 +98,7 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerReport> {
     } else if (p.expect === 'yes-no') answer = 'yes';
     else if (p.expect === 'reason') answer = 'empty';
     else answer = 'repeat';
+    if (o.thinkMs) await new Promise((res) => setTimeout(res, o.thinkMs! * (0.5 + rnd())));
     const sent = performance.now();
     msg = await t.say(answer);
     o.onRoundTrip?.(performance.now() - sent);
