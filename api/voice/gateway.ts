@@ -14,6 +14,7 @@ import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import { type ErrorCode, isPicklineError, PicklineError } from '../../config/errors.ts';
 import type { DeskAnswer, VoiceDesk } from '../../controller/voice/desk.ts';
 import type { SignOn } from '../../controller/voice/signon.ts';
+import { TERMINAL_HTML } from './terminal-page.ts';
 
 export const VOICE_PATH = '/api/v1/voice';
 
@@ -42,8 +43,22 @@ interface Conn {
   helloTimer: NodeJS.Timeout | null;
 }
 
-/** Attaches the gateway to the app's HTTP server; closed with the app. */
+/**
+ * Attaches the gateway to the app's HTTP server (closed with the app) and
+ * serves the browser terminal at `GET /voice/terminal`; register it under
+ * the `/api/v1` prefix.
+ */
 export function voiceGateway(app: FastifyInstance, o: VoiceGatewayOptions): void {
+  app.get(
+    '/voice/terminal',
+    {
+      schema: {
+        tags: ['zones'],
+        summary: 'Browser voice terminal (HTML): signs on and talks to the /api/v1/voice WebSocket',
+      },
+    },
+    async (_req, reply) => reply.type('text/html; charset=utf-8').send(TERMINAL_HTML),
+  );
   const wss = new WebSocketServer({ noServer: true, maxPayload: o.maxFrameBytes ?? 16 * 1024 });
   const conns = new Set<Conn>();
   const byOperator = new Map<string, Conn>();

@@ -29,11 +29,15 @@ export async function voiceFloor(
   });
   const { configure: _, ...gw } = opts;
   // the gateway attaches to the server before it listens, as in app/main.ts
-  voiceGateway(f.app, {
-    desk: new VoiceDesk(f.engine.commands, f.site),
-    signOn: new SignOn(config?.operators ?? []),
-    ...gw,
-  });
+  await f.app.register(
+    async (scoped) =>
+      voiceGateway(scoped, {
+        desk: new VoiceDesk(f.engine.commands, f.site),
+        signOn: new SignOn(config?.operators ?? []),
+        ...gw,
+      }),
+    { prefix: '/api/v1' },
+  );
   await f.app.listen({ host: '127.0.0.1', port: 0 });
   const addr = f.app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
