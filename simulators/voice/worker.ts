@@ -29,6 +29,8 @@ export interface WorkerOptions {
   seed?: number;
   /** mean pause before each answer (a person listening and speaking), ms; 0 = none */
   thinkMs?: number;
+  /** called with each prompt and the worker's answer (a demo prints the dialog) */
+  onTurn?: (prompt: string, answer: string) => void;
   /** called with each prompt's round trip (words sent → next prompt), in ms */
   onRoundTrip?: (ms: number) => void;
 }
@@ -98,6 +100,7 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerReport> {
     } else if (p.expect === 'yes-no') answer = 'yes';
     else if (p.expect === 'reason') answer = 'empty';
     else answer = 'repeat';
+    o.onTurn?.(p.text, answer);
     if (o.thinkMs) await new Promise((res) => setTimeout(res, o.thinkMs! * (0.5 + rnd())));
     const sent = performance.now();
     msg = await t.say(answer);
