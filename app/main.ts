@@ -102,6 +102,14 @@ export class Controller {
     });
     this.voice = new VoiceDesk(this.engine.commands, this.site);
     this.signOn = new SignOn(this.config.operators ?? []);
+    // voice + light: a voice-led worker's dialog follows the key presses
+    this.outbox.onEvent((e) => {
+      if (e.type === 'line.picked' || e.type === 'line.shorted')
+        this.voice.lineRecorded({
+          lineId: String(e.data.lineId),
+          location: (e.data.location as string | null) ?? null,
+        });
+    });
     this.waves = new WaveService({
       store: this.store,
       outbox: this.outbox,

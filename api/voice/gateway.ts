@@ -74,6 +74,10 @@ export function voiceGateway(app: FastifyInstance, o: VoiceGatewayOptions): void
     wss.handleUpgrade(req, socket, head, (ws) => accept(ws));
   };
   app.server.on('upgrade', onUpgrade);
+  const unpush = o.desk.onPush((operator, a) => {
+    const c = byOperator.get(operator);
+    if (c) send(c, a);
+  });
 
   const pinger = setInterval(() => {
     for (const c of conns) {
@@ -89,6 +93,7 @@ export function voiceGateway(app: FastifyInstance, o: VoiceGatewayOptions): void
 
   app.addHook('preClose', async () => {
     clearInterval(pinger);
+    unpush();
     app.server.off('upgrade', onUpgrade);
     for (const c of conns) c.ws.terminate();
     await new Promise<void>((r) => wss.close(() => r()));

@@ -19,7 +19,16 @@ export interface OpenPrompt extends Prompt {
 /** What the terminal gets after a hello or words: the next prompt, or bye. */
 export type DeskAnswer = { prompt: OpenPrompt } | { bye: true };
 
-type VoiceCommands = Pick<FloorCommands, 'currentTask' | 'nextTask' | 'confirm' | 'short' | 'skip'>;
+type VoiceCommands = Pick<
+  FloorCommands,
+  'currentTask' | 'nextTask' | 'confirm' | 'short' | 'skip' | 'lightTask'
+>;
+
+/** A recorded line, as the event feed tells it (voice + light follows the key presses). */
+export interface LineRecorded {
+  lineId: string;
+  location: string | null;
+}
 
 interface Desk {
   operator: string;
@@ -32,11 +41,37 @@ export class VoiceDesk {
   readonly #commands: VoiceCommands;
   readonly #site: Site;
   readonly #desks = new Map<string, Desk>();
+  /** voice + light: lit line → the operator whose dialog follows it */
+  readonly #followed = new Map<string, string>();
+  readonly #pushListeners = new Set<(operator: string, a: DeskAnswer) => void>();
   #seq = 0;
 
   constructor(commands: VoiceCommands, site: Site) {
     this.#commands = commands;
     this.#site = site;
+  }
+
+  /** Prompts the controller says unasked (voice + light: a key press was recorded). */
+  onPush(listener: (operator: string, a: DeskAnswer) => void): () => void {
+    this.#pushListeners.add(listener);
+    return () => this.#pushListeners.delete(listener);
+  }
+
+  /** Feed of recorded lines (the composition root wires the outbox's line events here). */
+  lineRecorded(e: LineRecorded): void {
+    const operator = this.#followed.get(e.lineId);
+    if (operator === undefined) return;
+    this.#followed.delete(e.lineId);
+    const d = this.#desks.get(operator);
+    if (!d) return;
+    const left = [...this.#followed.values()].filter((o) => o === operator).length;
+    const location = e.location ?? e.lineId;
+    void this.#run(d, { type: 'pressed', location, left }).then(
+      (a) => {
+        for (const l of this.#pushListeners) l(operator, a);
+      },
+      () => {},
+    );
   }
 
   /**
@@ -110,6 +145,12 @@ export class VoiceDesk {
           return { type: 'task', task: this.#commands.nextTask({ zone, operator }) };
         case 'skip':
           return { type: 'task', task: this.#commands.skip({ lineId: intent.lineId, operator }) };
+        case 'light-zone': {
+          const task = await this.#commands.lightTask({ zone: intent.zone, operator });
+          for (const [line, op] of this.#followed) if (op === operator) this.#followed.delete(line);
+          for (const line of task?.lineIds ?? []) this.#followed.set(line, operator);
+          return { type: 'lit', zone: intent.zone, task };
+        }
         case 'confirm':
           await this.#commands.confirm({ ...intent, via: 'voice', operator });
           break;
@@ -120,6 +161,7 @@ export class VoiceDesk {
       return { type: 'task', task: this.#commands.nextTask({ zone, operator }) };
     } catch (e) {
       if (!isPicklineError(e) || intent.kind === 'next-task') throw e;
+      if (intent.kind === 'light-zone') return { type: 'lit', zone: intent.zone, task: null };
       return { type: 'failed', message: e.message };
     }
   }

@@ -7,11 +7,13 @@
  * through an intent, and the only pick intents are issued after the
  * location's check digits were heard (or, without check digits, "ready").
  */
+import type { LightTask } from '../engine/commands.ts';
 import type { VoiceTask } from '../engine/voice.ts';
 import {
   type Command,
   command,
   digitString,
+  goToZone,
   quantity,
   REASONS,
   type Reason,
@@ -39,6 +41,8 @@ export type Phase =
   /** "short product": how many were there */
   | { at: 'short-quantity' }
   | { at: 'reason'; said: number }
+  /** voice + light: the operator picks an order by the lights of a pick zone */
+  | { at: 'lights'; zone: string; orderId: string; left: number }
   | { at: 'signed-off' };
 
 export interface DialogState {
@@ -54,7 +58,9 @@ export type Intent =
   | { kind: 'next-task' }
   | { kind: 'confirm'; lineId: string; quantity: number }
   | { kind: 'short'; lineId: string; quantity: number; reason: Reason }
-  | { kind: 'skip'; lineId: string };
+  | { kind: 'skip'; lineId: string }
+  /** "go to zone A": light the operator's next order in that pick zone */
+  | { kind: 'light-zone'; zone: string };
 
 export type DialogEvent =
   /** sign-on; `task` is the line the operator already holds in the zone (resume), if any */
@@ -62,6 +68,10 @@ export type DialogEvent =
   | { type: 'words'; text: string }
   /** the engine's answer to an intent: the task now due (null: nothing left) */
   | { type: 'task'; task: VoiceTask | null }
+  /** the answer to `light-zone`: the order lit for the operator (null: nothing there) */
+  | { type: 'lit'; zone: string; task: LightTask | null }
+  /** a key press in the lit order recorded a line; `left` lines of it remain lit or waiting */
+  | { type: 'pressed'; location: string; left: number }
   /** an intent was refused (line cancelled meanwhile …): say why and fetch the task due */
   | { type: 'failed'; message: string };
 
@@ -89,6 +99,10 @@ export function step(s: DialogState, e: DialogEvent): Step {
         : say({ ...s, task: null }, { at: 'ready' }, nothingLeft(s));
     case 'failed':
       return { state: { ...s, phase: { at: 'busy' } }, intent: { kind: 'next-task' } };
+    case 'lit':
+      return lit(s, e.zone, e.task);
+    case 'pressed':
+      return pressed(s, e.location, e.left);
     case 'words':
       return words(s, e.text);
   }
@@ -103,8 +117,13 @@ function words(s: DialogState, text: string): Step {
   if (c === 'how-much-more') return { state: s, prompt: howMuchMore(s) };
   const t = s.task;
   switch (s.phase.at) {
-    case 'ready':
+    case 'ready': {
+      const zone = goToZone(text);
+      if (zone !== null) return busy(s, { kind: 'light-zone', zone });
       return c === 'ready' ? busy(s, { kind: 'next-task' }) : notUnderstood(s);
+    }
+    case 'lights':
+      return c === 'ready' ? { state: s, prompt: s.prompt } : notUnderstood(s);
     case 'location':
       if (!t) return notUnderstood(s);
       return atSlot(s, t, s.phase.wrong, text, c);
@@ -218,11 +237,55 @@ function nothingLeft(s: DialogState): Prompt {
   return { text: `No work in zone ${s.zone}. Say ready to check again.`, expect: 'ready' };
 }
 
+function lit(s: DialogState, zone: string, t: LightTask | null): Step {
+  if (!t)
+    return say(
+      { ...s, task: null },
+      { at: 'ready' },
+      {
+        text: `No work in zone ${zone}. Say ready.`,
+        expect: 'ready',
+      },
+    );
+  const n = t.lineIds.length;
+  return say(
+    { ...s, task: null },
+    { at: 'lights', zone, orderId: t.orderId, left: n },
+    {
+      text: `Go to zone ${zone}. Order ${t.orderId}${t.color ? `, colour ${t.color}` : ''}: ${lines(n)} lit. Press each light.`,
+      expect: 'ready',
+    },
+  );
+}
+
+/** The dialog follows the key presses of the lit order. */
+function pressed(s: DialogState, location: string, left: number): Step {
+  if (s.phase.at !== 'lights') return { state: s };
+  const zone = s.phase.zone;
+  if (left > 0)
+    return say(
+      s,
+      { ...s.phase, left },
+      {
+        text: `${location} done. ${lines(left)} left in zone ${zone}.`,
+        expect: 'ready',
+      },
+    );
+  return say(s, { at: 'ready' }, { text: `Zone ${zone} done. Say ready.`, expect: 'ready' });
+}
+
+const lines = (n: number) => `${n} ${n === 1 ? 'line' : 'lines'}`;
+
 function howMuchMore(s: DialogState): Prompt {
   const p = s.prompt ?? SAY_READY;
+  if (s.phase.at === 'lights')
+    return {
+      text: `${lines(s.phase.left)} left in zone ${s.phase.zone}. ${p.text}`,
+      expect: p.expect,
+    };
   if (!s.task) return { text: `No assignment. ${p.text}`, expect: p.expect };
-  const { lines, units } = s.task.left;
-  const l = `${lines} ${lines === 1 ? 'line' : 'lines'}`;
+  const { units } = s.task.left;
+  const l = lines(s.task.left.lines);
   const u = `${units} ${units === 1 ? 'unit' : 'units'}`;
   return { text: `${l}, ${u} left. ${p.text}`, expect: p.expect };
 }

@@ -106,6 +106,12 @@ export function command(text: string): Command | null {
   return COMMANDS[normalize(text)] ?? null;
 }
 
+/** "go to zone A" / "zone A" → "A" (zone ids as the site spells them, any case); null otherwise. */
+export function goToZone(text: string): string | null {
+  const m = /^(?:go to )?zone (.+)$/i.exec(text.trim().replace(/\s+/g, ' '));
+  return m ? m[1].toUpperCase() : null;
+}
+
 /** Short reasons a worker may give (by word or by number on a keypad). */
 export const REASONS = ['empty', 'damaged', 'wrong product', 'other'] as const;
 export type Reason = (typeof REASONS)[number];

@@ -29,10 +29,19 @@ export async function voiceFloor(
   });
   const { configure: _, ...gw } = opts;
   // the gateway attaches to the server before it listens, as in app/main.ts
+  const desk = new VoiceDesk(f.engine.commands, f.site);
+  // as app/main.ts wires it: voice + light follows the recorded lines
+  f.outbox.onEvent((e) => {
+    if (e.type === 'line.picked' || e.type === 'line.shorted')
+      desk.lineRecorded({
+        lineId: String(e.data.lineId),
+        location: (e.data.location as string | null) ?? null,
+      });
+  });
   await f.app.register(
     async (scoped) =>
       voiceGateway(scoped, {
-        desk: new VoiceDesk(f.engine.commands, f.site),
+        desk,
         signOn: new SignOn(config?.operators ?? []),
         ...gw,
       }),

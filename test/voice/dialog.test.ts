@@ -213,4 +213,30 @@ describe('voice dialog', () => {
     expect(step(s, w('42')).prompt?.text).toMatch(/^Say again\?/);
     expect(step(s, w('ready')).prompt?.text).toBe('Pick 3, blue widgets.');
   });
+
+  it('voice + light: "go to zone A" asks for the lights; presses are followed down to zone done', () => {
+    const ready = last(run(initialState('V'), { type: 'start', task: null })).state;
+    const [go, lit, one, more, done] = run(
+      ready,
+      w('go to zone a'),
+      {
+        type: 'lit',
+        zone: 'A',
+        task: { zone: 'A', orderId: 'PO1', color: 'green', lineIds: ['a', 'b'] },
+      },
+      { type: 'pressed', location: 'A-01-01', left: 1 },
+      w('how much more'),
+      { type: 'pressed', location: 'A-01-02', left: 0 },
+    );
+    expect(go.intent).toEqual({ kind: 'light-zone', zone: 'A' });
+    expect(lit.prompt?.text).toBe(
+      'Go to zone A. Order PO1, colour green: 2 lines lit. Press each light.',
+    );
+    expect(one.prompt?.text).toBe('A-01-01 done. 1 line left in zone A.');
+    expect(more.prompt?.text).toBe('1 line left in zone A. A-01-01 done. 1 line left in zone A.');
+    expect(done.prompt).toEqual({ text: 'Zone A done. Say ready.', expect: 'ready' });
+    expect(done.state.phase).toEqual({ at: 'ready' });
+    const [none] = run(ready, { type: 'lit', zone: 'A', task: null });
+    expect(none.prompt?.text).toBe('No work in zone A. Say ready.');
+  });
 });
