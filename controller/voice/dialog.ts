@@ -4,7 +4,7 @@
  * state, at most one prompt and at most one engine intent. No sockets, no
  * timers, no store: the session runner carries intents out and feeds the
  * engine's answers back as `task` / `failed` events. Nothing is recorded but
- * through an intent, and the only pick intents are issued after the
+ * through an intent, and pick and short intents are issued only after the
  * location's check digits were heard (or, without check digits, "ready").
  */
 import type { LightTask } from '../engine/commands.ts';
@@ -179,7 +179,12 @@ function atSlot(
   c: Command | null,
 ): Step {
   if (c === 'skip-slot') return busy(s, { kind: 'skip', lineId: t.lineId });
-  if (c === 'short-product') return say(s, { at: 'short-quantity' }, HOW_MANY);
+  // a short records a quantity too: it waits for the check digits like a pick
+  if (c === 'short-product')
+    return say(s, s.phase, {
+      text: `Check digits first. ${where(t)}`,
+      expect: s.prompt?.expect ?? 'check-digits',
+    });
   if (t.checkDigits === null)
     return c === 'ready' ? say(s, { at: 'quantity' }, pick(t)) : notUnderstood(s);
   const heard = digitString(text);

@@ -136,8 +136,11 @@ describe('voice dialog', () => {
     expect(right.intent).toEqual({ kind: 'confirm', lineId: 'L1', quantity: 3 });
   });
 
-  it('"short product" at the slot asks how many, then a reason (keypad number)', () => {
-    const [how, tooMany, zero, why] = run(atSlot(), w('short product'), w('3'), w('0'), w('1'));
+  it('"short product" waits for the check digits, then asks how many and a reason (keypad number)', () => {
+    const [first] = run(atSlot(), w('short product'));
+    expect(first.prompt?.text).toBe('Check digits first. Aisle 03, slot 01.');
+    expect(first.intent).toBeUndefined();
+    const [how, tooMany, zero, why] = run(atQuantity(), w('short product'), w('3'), w('0'), w('1'));
     expect(how.prompt?.text).toBe('Short product. How many did you pick?');
     expect(tooMany.prompt?.text).toBe('A short is less than 3. How many did you pick?');
     expect(zero.prompt?.expect).toBe('reason');
