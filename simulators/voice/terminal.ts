@@ -19,13 +19,19 @@ export class VoiceTerminal {
   /** the last prompt received */
   prompt: Extract<ServerMessage, { type: 'prompt' }> | null = null;
 
-  /** `baseUrl` e.g. `http://127.0.0.1:8080`; the path is added. */
-  constructor(baseUrl: string) {
+  readonly #autoPong: boolean;
+
+  /**
+   * `baseUrl` e.g. `http://127.0.0.1:8080`; the path is added. `autoPong:
+   * false` makes a hung terminal that no longer answers pings.
+   */
+  constructor(baseUrl: string, opts: { autoPong?: boolean } = {}) {
     this.url = `${baseUrl.replace(/^http/, 'ws')}/api/v1/voice`;
+    this.#autoPong = opts.autoPong ?? true;
   }
 
   connect(): Promise<void> {
-    const ws = new WebSocket(this.url);
+    const ws = new WebSocket(this.url, { autoPong: this.#autoPong });
     this.#ws = ws;
     ws.on('message', (data) => {
       let m: ServerMessage;

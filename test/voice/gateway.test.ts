@@ -191,3 +191,19 @@ describe('voice gateway: hostile clients', () => {
     await expect(t.connect()).rejects.toThrow(/404/);
   });
 });
+
+describe('voice gateway: heartbeats', () => {
+  it('drops a signed-on terminal that stops answering pings; one that answers stays', async () => {
+    await f.stop();
+    f = await voiceFloor(`${tmp.dir}/pl2.db`, { pingMs: 50 });
+    const hung = new VoiceTerminal(f.baseUrl, { autoPong: false });
+    terms.push(hung);
+    await hung.connect();
+    const alive = await term();
+    expect(await hung.hello('op1', '1234')).toMatchObject({ type: 'prompt' });
+    expect(await alive.hello('op2', '1234')).toMatchObject({ type: 'prompt' });
+    expect(await hung.next()).toMatchObject({ type: 'closed', code: 1006 });
+    expect(alive.open).toBe(true);
+    expect(await alive.say('repeat')).toMatchObject({ type: 'prompt', text: 'Say ready.' });
+  });
+});
