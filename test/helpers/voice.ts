@@ -8,6 +8,7 @@ import { type FloorApi, floorApi } from './floor-api.ts';
 
 export interface VoiceFloor extends FloorApi {
   baseUrl: string;
+  desk: VoiceDesk;
   config: SiteConfig;
 }
 
@@ -50,7 +51,7 @@ export async function voiceFloor(
   await f.app.listen({ host: '127.0.0.1', port: 0 });
   const addr = f.app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
-  return { ...f, baseUrl: `http://127.0.0.1:${port}`, config: config as SiteConfig };
+  return { ...f, desk, baseUrl: `http://127.0.0.1:${port}`, config: config as SiteConfig };
 }
 
 /** One voice order per entry; its lines at the given V-03 slots (quantity = slot number). */
