@@ -18,6 +18,8 @@ export async function voiceFloor(
   dbPath: string,
   opts: Partial<Omit<VoiceGatewayOptions, 'desk' | 'signOn'>> & {
     configure?: (c: SiteConfig) => void;
+    /** the sign-on throttle's clock (default Date.now) */
+    clock?: () => number;
   } = {},
 ): Promise<VoiceFloor> {
   let config: SiteConfig | undefined;
@@ -28,7 +30,7 @@ export async function voiceFloor(
       config = c;
     },
   });
-  const { configure: _, ...gw } = opts;
+  const { configure: _, clock, ...gw } = opts;
   // the gateway attaches to the server before it listens, as in app/main.ts
   const desk = new VoiceDesk(f.engine.commands, f.site);
   // as app/main.ts wires it: voice + light follows the recorded lines
@@ -43,7 +45,7 @@ export async function voiceFloor(
     async (scoped) =>
       voiceGateway(scoped, {
         desk,
-        signOn: new SignOn(config?.operators ?? []),
+        signOn: new SignOn(config?.operators ?? [], clock),
         ...gw,
       }),
     { prefix: '/api/v1' },

@@ -65,6 +65,21 @@ describe('voice gateway: sign-on and a pick', () => {
     expect(await t.next()).toMatchObject({ type: 'closed', code: 1000 });
   });
 
+  it('three wrong PINs slow that operator down over the socket; others sign on', async () => {
+    await f.stop();
+    f = await voiceFloor(`${tmp.dir}/pl2.db`, { clock: () => 0 }); // time stands still
+    const t = await term();
+    for (let i = 0; i < 3; i++)
+      expect(await t.hello('op1', '0000')).toMatchObject({ code: 'VOICE_SIGNON_FAILED' });
+    expect(await t.hello('op1', '1234')).toMatchObject({
+      type: 'error',
+      code: 'VOICE_SIGNON_THROTTLED',
+      message: /try again in 1 s/,
+    });
+    const other = await term();
+    expect(await other.hello('op2', '1234')).toMatchObject({ type: 'prompt' });
+  });
+
   it('wrong check digits twice record nothing; a short is confirmed and recorded with its reason', async () => {
     f.waves.submit(voiceWave('VW1', { VO1: ['03'] }));
     const t = await term();
