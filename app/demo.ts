@@ -2,7 +2,8 @@
  * `npm run demo`: a whole shift in a minute. Starts the simulated floor and a
  * simulated WMS here, runs the controller as its own process (as in
  * production, reached only over HTTP and Modbus TCP), then plays the WMS
- * (posts a wave) and two pickers (scan, '-' correction, short, put wall),
+ * (posts a wave), two pickers (scan, '-' correction, short, put wall) and a
+ * voice picker (a simulated voice terminal over /api/v1/voice),
  * printing what the floor shows and what the WMS receives.
  *   npm run demo [-- --fast] [-- --port N]   (API port, default 8090; 0 = any free port)
  * The demo drives only the controller it started: it waits for that child to
@@ -18,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { loadConfig } from '../config/load.ts';
+import { runWorker } from '../simulators/voice/worker.ts';
 import { postWave, WmsSimulator } from '../simulators/wms/index.ts';
 import { SimulatedFloor } from './floor.ts';
 
@@ -116,6 +118,14 @@ try {
         ],
       },
       { orderId: 'D-3', putWall: 'P', lines: [{ lineId: 'D-3-1', sku: 'BOOK', quantity: 2 }] },
+      {
+        orderId: 'D-4',
+        container: 'CART-4',
+        lines: [
+          { lineId: 'D-4-1', sku: 'TAPE', location: 'V-03-02', quantity: 2, description: 'tape' },
+          { lineId: 'D-4-2', sku: 'GLUE', location: 'V-03-01', quantity: 3, description: 'glue' },
+        ],
+      },
     ],
   });
   console.log(`  [wms]   POST /waves → ${r.status}`);
@@ -141,6 +151,19 @@ try {
   await scan('P', 'BOOK', 'jdoe');
   await pause(1000);
   floor.module('P-1').press('confirm');
+  await pause(1000);
+  say('Alex works the voice aisle with a headset (a simulated voice terminal, /api/v1/voice)');
+  const voice = await runWorker({
+    baseUrl: controllerUrl,
+    operator: 'asmith',
+    pin: '5678',
+    site: cfg,
+    seed: 3,
+    mistakes: { wrongDigits: 0.5 },
+    thinkMs: values.fast ? 0 : 400,
+    onTurn: (prompt, answer) => console.log(`  [voice] "${prompt}" → asmith: "${answer}"`),
+  });
+  if (voice.errors.length > 0) throw new Error(`voice worker: ${voice.errors.join('; ')}`);
   await pause(2000);
   if (wms.events.length === 0) throw new Error('the WMS received no events');
   say(

@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { build } from '../api/app.ts';
 import { floorRoutes } from '../api/routes/floor.ts';
 import { technicianRoutes } from '../api/routes/technician.ts';
+import { voiceGateway } from '../api/voice/gateway.ts';
 import type { LoadedConfig } from '../config/load.ts';
 import { PickEngine } from '../controller/engine/engine.ts';
 import { Outbox } from '../controller/events/outbox.ts';
@@ -20,6 +21,8 @@ import { Store } from '../controller/store/db.ts';
 import { syncLocations } from '../controller/store/locations.ts';
 import { InstanceLock } from '../controller/store/lock.ts';
 import { Technician } from '../controller/technician.ts';
+import { VoiceDesk } from '../controller/voice/desk.ts';
+import { SignOn } from '../controller/voice/signon.ts';
 import { WaveService } from '../controller/waves/service.ts';
 import { createBus } from '../device-drivers/index.ts';
 import type { TechnicianBus } from '../device-drivers/types.ts';
@@ -44,6 +47,8 @@ export class Controller {
   readonly waves: WaveService;
   readonly webhooks: WebhookDispatcher;
   readonly technician: Technician;
+  readonly voice: VoiceDesk;
+  readonly signOn: SignOn;
   readonly #busErrors = new Map<string, string>();
   readonly #lock: InstanceLock;
   readonly #onListening: ControllerOptions['onListening'];
@@ -95,6 +100,16 @@ export class Controller {
       logger: this.log,
       version: VERSION,
     });
+    this.voice = new VoiceDesk(this.engine.commands, this.site);
+    this.signOn = new SignOn(this.config.operators ?? []);
+    // voice + light: a voice-led worker's dialog follows the key presses
+    this.outbox.onEvent((e) => {
+      if (e.type === 'line.picked' || e.type === 'line.shorted')
+        this.voice.lineRecorded({
+          lineId: String(e.data.lineId),
+          location: (e.data.location as string | null) ?? null,
+        });
+    });
     this.waves = new WaveService({
       store: this.store,
       outbox: this.outbox,
@@ -139,6 +154,12 @@ export class Controller {
       plugins: [
         (app) => floorRoutes(app, { engine: this.engine, waves: this.waves, site: this.site }),
         (app) => technicianRoutes(app, { technician: this.technician }),
+        (app) =>
+          voiceGateway(app, {
+            desk: this.voice,
+            signOn: this.signOn,
+            accepting: () => this.#ready,
+          }),
       ],
     });
     await this.#app.listen({ host: this.config.api.host, port: this.config.api.port });

@@ -86,6 +86,25 @@ export const ERRORS = {
   BUS_IO: { status: 502, text: 'The transport (serial port, socket) failed.' },
   PROFILE_INVALID: { status: 500, text: 'A device profile breaks the profile schema.' },
   UNSUPPORTED: { status: 501, text: 'The device profile does not support this operation.' },
+  // --- voice terminals (CONTRACTS.md §3; sent in `error` frames, status for reference)
+  VOICE_SIGNON_FAILED: { status: 401, text: 'Unknown operator or wrong PIN (which is not said).' },
+  VOICE_SIGNON_THROTTLED: {
+    status: 429,
+    text: 'Too many wrong PINs for that operator: wait before the next try.',
+  },
+  VOICE_BAD_MESSAGE: {
+    status: 400,
+    text: 'The frame is not a JSON message of the voice protocol, or breaks its schema.',
+  },
+  VOICE_OUT_OF_TURN: {
+    status: 409,
+    text: 'Not now: no hello yet, already signed on, or not the open promptId.',
+  },
+  VOICE_HELLO_TIMEOUT: { status: 408, text: 'No hello arrived in time; the connection closes.' },
+  VOICE_SIGNED_ON_ELSEWHERE: {
+    status: 409,
+    text: 'The operator signed on at another terminal; this one is closed.',
+  },
   // --- store
   STORE_FAILURE: { status: 500, text: 'The database failed; nothing was changed.' },
 } as const satisfies Record<string, { status: number; text: string }>;

@@ -12,7 +12,15 @@ import type { Store } from '../store/db.ts';
 import type { PickEngine, ScanResult, SessionView } from './engine.ts';
 import type { PickResult, Via } from './picks.ts';
 import { sessions } from './repo.ts';
-import { assignedLine, nextTask, skipLine, type VoiceTask, voiceZone } from './voice.ts';
+import {
+  assignedLine,
+  currentTask,
+  nextLightOrder,
+  nextTask,
+  skipLine,
+  type VoiceTask,
+  voiceZone,
+} from './voice.ts';
 
 export type { VoiceTask } from './voice.ts';
 
@@ -35,6 +43,15 @@ export interface LineCommand {
   operator?: string;
   /** short reason (a confirm below the request is recorded as a short) */
   reason?: string;
+}
+
+/** A voice-led operator's order in a pick zone, lit in their colour. */
+export interface LightTask {
+  zone: string;
+  orderId: string;
+  color: string | null;
+  /** the order's lines in the zone: lit now, or waiting for a shared module */
+  lineIds: string[];
 }
 
 export type ReleaseCommand = { zone: string } & ({ orderId: string } | { picker: string });
@@ -122,6 +139,37 @@ export class FloorCommands {
     this.#checkOperator(c.operator);
     const now = new Date().toISOString();
     return this.#store.tx(() => nextTask(this.#store.db, zone, c.operator, now));
+  }
+
+  /**
+   * Voice + light: the operator's next order in pick zone `zone`, lit in
+   * their colour as a scan of it would (the key presses then record the
+   * picks, via "light"); null when the zone has nothing for them.
+   */
+  async lightTask(c: { zone: string; operator: string }): Promise<LightTask | null> {
+    const zone = this.#site.zones.get(c.zone);
+    if (!zone) throw new PicklineError('ZONE_NOT_FOUND', `no zone ${c.zone}`);
+    if (zone.mode !== 'pick')
+      throw new PicklineError(
+        'BAD_REQUEST',
+        `zone ${c.zone} is a ${zone.mode} zone, not a pick zone`,
+      );
+    this.#checkOperator(c.operator);
+    const orderId = this.#store.tx(() => nextLightOrder(this.#store.db, zone, c.operator));
+    if (orderId === null) return null;
+    const r = await this.scan({ zone: c.zone, code: orderId, picker: c.operator });
+    return {
+      zone: c.zone,
+      orderId,
+      color: r.color,
+      lineIds: [...r.lit.map((l) => l.line_id), ...r.waiting.map((w) => w.lineId)],
+    };
+  }
+
+  /** Voice: the line the operator holds in the zone, assigning nothing; null when none. */
+  currentTask(c: { zone: string; operator: string }): VoiceTask | null {
+    const zone = voiceZone(this.#site, c.zone);
+    return currentTask(this.#store.db, zone, c.operator);
   }
 
   /** Voice "skip slot": the line goes to the end of the task; returns the task now due. */

@@ -60,6 +60,15 @@ export function voiceZone(site: Site, zoneId: string): Zone {
   return zone;
 }
 
+/** The line the operator holds in the zone (resume after a drop or restart); null when none. */
+export function currentTask(db: Db, zone: Zone, operator: string): VoiceTask | null {
+  for (const s of operatorSessions(db, zone.id, operator)) {
+    const t = taskOf(db, zone, s.order_id, operator);
+    if (t) return t;
+  }
+  return null;
+}
+
 /**
  * The operator's current task in the zone, else the next open order of the
  * zone (wave priority, then intake order) assigned to them; null when the
@@ -180,4 +189,32 @@ function taskOf(db: Db, zone: Zone, orderId: string, operator: string): VoiceTas
     skipped: l.skipped_at !== null,
     left: { lines: lines.length, units: lines.reduce((n, x) => n + x.quantity, 0) },
   };
+}
+
+/**
+ * Voice + light (issue 10): the order a voice-led operator works next in a
+ * pick zone, by its lights: the order the operator already has a session for
+ * there, else the next open order with open lines in the zone and no session
+ * (wave priority, then intake order); null when none.
+ */
+export function nextLightOrder(db: Db, zone: Zone, operator: string): string | null {
+  const mine = stmt(
+    db,
+    `SELECT s.order_id FROM zone_sessions s
+       WHERE s.zone = ? AND s.picker = ?
+         AND EXISTS (SELECT 1 FROM lines l JOIN locations loc ON loc.id = l.location
+                       WHERE l.order_id = s.order_id AND loc.zone = s.zone AND l.status IN ('open','lit'))
+       ORDER BY s.started_at, s.rowid LIMIT 1`,
+  ).get(zone.id, operator) as { order_id: string } | undefined;
+  if (mine) return mine.order_id;
+  const next = stmt(
+    db,
+    `SELECT o.id FROM orders o JOIN waves w ON w.id = o.wave_id
+       WHERE o.status IN ('open','active') AND o.put_wall IS NULL
+         AND NOT EXISTS (SELECT 1 FROM zone_sessions s WHERE s.zone = ? AND s.order_id = o.id)
+         AND EXISTS (SELECT 1 FROM lines l JOIN locations loc ON loc.id = l.location
+                       WHERE l.order_id = o.id AND loc.zone = ? AND l.status = 'open')
+       ORDER BY w.priority DESC, w.created_at, w.rowid, o.idx LIMIT 1`,
+  ).get(zone.id, zone.id) as { id: string } | undefined;
+  return next?.id ?? null;
 }

@@ -5,6 +5,7 @@
  */
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { CHROMIUM_MISSING, chromiumAvailable } from '../helpers/chromium.ts';
 import { tempDir } from '../helpers/harness.ts';
 import { SOCAT_MISSING } from '../helpers/socat.ts';
 import { PYTHON_PACKAGES, pymodbusAvailable } from '../peers/pymodbus.ts';
@@ -51,11 +52,20 @@ describe('pymodbus peer availability', () => {
   });
 });
 
+describe('chromium for browser tests', () => {
+  it('names the chromium package under CI=true when the browser is missing; skips otherwise', () => {
+    expect(() => chromiumAvailable(`${tmp.dir}/none`, { CI: 'true' })).toThrow(
+      /install Debian package chromium/,
+    );
+    expect(chromiumAvailable(`${tmp.dir}/none`, {})).toBe(false);
+  });
+});
+
 describe('.ci/run', () => {
   it('installs every Debian package the tests name', () => {
     const run = readFileSync('.ci/run', 'utf8');
     const install = run.match(/apt-get install[^\n]*(?:\\\n[^\n]*)*/)?.[0] ?? '';
-    const named = [SOCAT_MISSING, ...Object.values(PYTHON_PACKAGES)].map((m) =>
+    const named = [SOCAT_MISSING, CHROMIUM_MISSING, ...Object.values(PYTHON_PACKAGES)].map((m) =>
       m.replace(/^.*install Debian package /, ''),
     );
     for (const pkg of named) expect(install.split(/\s+/), pkg).toContain(pkg);
