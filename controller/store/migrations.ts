@@ -188,4 +188,26 @@ export const MIGRATIONS: Migration[] = [
       CREATE UNIQUE INDEX lights_line ON lights(line_id);
     `,
   },
+  {
+    version: 5,
+    name: 'kpis: zone visits and indexes for the KPI window queries',
+    sql: `
+      -- One row per order worked in a zone, written when its zone session ends
+      -- because nothing is left for it there (scan → zone done, controller/kpi).
+      CREATE TABLE zone_visits (
+        zone TEXT NOT NULL,
+        order_id TEXT NOT NULL,
+        picker TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        done_at TEXT NOT NULL
+      );
+      CREATE INDEX zone_visits_done ON zone_visits(done_at, zone, started_at);
+      -- Closed lines by closing time, covering the KPI columns (a line is not
+      -- updated once picked or shorted, so updated_at is its closing time).
+      CREATE INDEX lines_closed ON lines(updated_at, status, picker, location, picked, quantity, order_id)
+        WHERE status IN ('picked','short');
+      CREATE INDEX orders_completed ON orders(updated_at, wave_id) WHERE status = 'completed';
+      CREATE INDEX events_type_at ON events(type, occurred_at);
+    `,
+  },
 ];
