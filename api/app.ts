@@ -92,6 +92,7 @@ export async function build(deps: ApiDeps): Promise<FastifyInstance> {
         { name: 'events', description: 'Events to the WMS (pull feed)' },
         { name: 'zones', description: 'Zone scans and floor operations' },
         { name: 'technician', description: 'Buses, modules and maintenance' },
+        { name: 'kpis', description: 'Distribution KPIs over a time window (JSON or CSV)' },
         { name: 'health', description: 'Liveness and readiness' },
       ],
     },

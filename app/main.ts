@@ -9,11 +9,13 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { build } from '../api/app.ts';
 import { floorRoutes } from '../api/routes/floor.ts';
+import { kpiRoutes } from '../api/routes/kpis.ts';
 import { technicianRoutes } from '../api/routes/technician.ts';
 import type { LoadedConfig } from '../config/load.ts';
 import { PickEngine } from '../controller/engine/engine.ts';
 import { Outbox } from '../controller/events/outbox.ts';
 import { WebhookDispatcher } from '../controller/events/webhooks.ts';
+import { computeKpis } from '../controller/kpi/kpis.ts';
 import { createLogger } from '../controller/log.ts';
 import { Site } from '../controller/site.ts';
 import { Store } from '../controller/store/db.ts';
@@ -139,6 +141,7 @@ export class Controller {
       plugins: [
         (app) => floorRoutes(app, { engine: this.engine, waves: this.waves, site: this.site }),
         (app) => technicianRoutes(app, { technician: this.technician }),
+        (app) => kpiRoutes(app, { kpis: (w) => computeKpis(this.store.db, w) }),
       ],
     });
     await this.#app.listen({ host: this.config.api.host, port: this.config.api.port });
