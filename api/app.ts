@@ -36,8 +36,16 @@ export interface ApiDeps {
   requestTimeoutMs?: number;
   logger?: Logger | false;
   version?: string;
+  /** Prometheus metrics: `GET /metrics` and the request durations (controller/metrics.ts) */
+  metrics?: ApiMetrics;
   /** extra route plugins (zones, technician …) registered by the composition root */
   plugins?: ((app: FastifyInstance) => Promise<void> | void)[];
+}
+
+export interface ApiMetrics {
+  observeRequest(method: string, route: string, status: number, seconds: number): void;
+  text(): Promise<string>;
+  readonly contentType: string;
 }
 
 export const DEFAULT_BODY_LIMIT = 8 * 1024 * 1024;
@@ -65,6 +73,14 @@ export async function build(deps: ApiDeps): Promise<FastifyInstance> {
   installErrorHandling(app);
   const authenticate = makeAuthenticator(deps.tokens);
   app.addHook('onRequest', async (req) => authenticate(req));
+  const metrics = deps.metrics;
+  if (metrics) {
+    app.addHook('onResponse', async (req, reply) => {
+      // the route pattern, not the URL: one series per endpoint
+      const route = req.routeOptions.url ?? 'unmatched';
+      metrics.observeRequest(req.method, route, reply.statusCode, reply.elapsedTime / 1000);
+    });
+  }
   const accepting = deps.accepting;
   if (accepting)
     app.addHook('onRequest', async (req) => {
@@ -114,6 +130,22 @@ export async function build(deps: ApiDeps): Promise<FastifyInstance> {
         },
       },
       async () => status(),
+    );
+  }
+  if (metrics) {
+    app.get(
+      '/metrics',
+      {
+        config: { roles: ['technician', 'viewer', 'wms'] },
+        schema: {
+          tags: ['health'],
+          summary: 'Prometheus metrics (text exposition format)',
+          description:
+            'Picks, shorts, lit modules, per-bus transactions/timeouts/latency, webhook backlog and ' +
+            'delivery latency, API request durations. Scrape with a viewer token (bearer).',
+        },
+      },
+      async (_req, reply) => reply.type(metrics.contentType).send(await metrics.text()),
     );
   }
   for (const p of deps.plugins ?? [])

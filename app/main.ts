@@ -17,6 +17,7 @@ import { Outbox } from '../controller/events/outbox.ts';
 import { WebhookDispatcher } from '../controller/events/webhooks.ts';
 import { computeKpis } from '../controller/kpi/kpis.ts';
 import { createLogger } from '../controller/log.ts';
+import { ControllerMetrics } from '../controller/metrics.ts';
 import { Site } from '../controller/site.ts';
 import { Store } from '../controller/store/db.ts';
 import { syncLocations } from '../controller/store/locations.ts';
@@ -46,6 +47,7 @@ export class Controller {
   readonly waves: WaveService;
   readonly webhooks: WebhookDispatcher;
   readonly technician: Technician;
+  readonly metrics: ControllerMetrics;
   readonly #busErrors = new Map<string, string>();
   readonly #lock: InstanceLock;
   readonly #onListening: ControllerOptions['onListening'];
@@ -90,12 +92,20 @@ export class Controller {
       readdressMs: this.config.technician?.readdressTimeoutMs,
       logger: this.log.child({ component: 'technician' }),
     });
+    this.metrics = new ControllerMetrics({
+      outbox: this.outbox,
+      engine: () => this.engine.stats(),
+      buses: () => [...this.buses.values()].map((b) => b.info()),
+      webhooks: () => this.webhooks.status(),
+      litModules: () => this.engine.litCount(),
+    });
     this.webhooks = new WebhookDispatcher({
       store: this.store,
       outbox: this.outbox,
       webhooks: this.config.webhooks ?? [],
       logger: this.log,
       version: VERSION,
+      onDelivered: (url, ms) => this.metrics.webhookLatency.observe({ url }, ms / 1000),
     });
     this.waves = new WaveService({
       store: this.store,
@@ -138,6 +148,7 @@ export class Controller {
       accepting: () => this.#ready,
       readiness: () => this.#readiness(),
       status: () => this.status(),
+      metrics: this.metrics,
       plugins: [
         (app) => floorRoutes(app, { engine: this.engine, waves: this.waves, site: this.site }),
         (app) => technicianRoutes(app, { technician: this.technician }),
@@ -149,6 +160,7 @@ export class Controller {
     const port = typeof addr === 'object' && addr ? addr.port : this.config.api.port;
     this.#address = { host: this.config.api.host, port };
     await this.#onListening?.(port);
+    this.metrics.start();
     this.webhooks.start();
     await this.#startBuses();
     await this.engine.start();
@@ -195,6 +207,7 @@ export class Controller {
       await this.technician.stop();
       await this.engine.stop();
       await this.webhooks.stop();
+      this.metrics.stop();
       await Promise.all([...this.buses.values()].map((b) => b.stop().catch(() => {})));
       this.store.stop();
       this.#lock.release();

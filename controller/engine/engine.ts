@@ -253,6 +253,11 @@ export class PickEngine implements ModuleHolder {
     return { ...this.#stats, lightFailures: this.#lighting.failures };
   }
 
+  /** Modules lit with a pick job now (the `lights` table). */
+  litCount(): number {
+    return (stmt(this.#d.store.db, 'SELECT COUNT(*) AS n FROM lights').get() as { n: number }).n;
+  }
+
   /** Takes a module from the engine for a technician task (holds.ts); MODULE_BUSY when it shows a job. */
   hold(bus: string, address: ModuleAddress, purpose: string): Promise<Hold> {
     return this.#holds.acquire(bus, address, purpose);

@@ -14,8 +14,10 @@
  * - scan → zone done runs from the scan (or voice task) that started the
  *   order's session in a zone to the end of that session;
  * - device errors are device.offline events, per bus.
- * Rates per hour divide by the hours of the window; "per active hour" divides
- * by the number of clock hours (UTC) in which there was at least one pick.
+ * The figures are kept per UTC clock hour (hourly rollups, store migration 5):
+ * a window is widened to whole hours. Rates per hour divide by the hours of
+ * the window; "per active hour" divides by the number of clock hours in which
+ * there was at least one pick (for a picker or zone: one of theirs).
  */
 import { type Db, stmt } from '../store/db.ts';
 
@@ -70,41 +72,31 @@ export interface Kpis {
   devices: { bus: string; offline: number; modules: number; perHour: number }[];
 }
 
-const CLOSED = "status IN ('picked','short')";
-const IN_WINDOW = `${CLOSED} AND updated_at >= @from AND updated_at < @to`;
-const counts = (t = '') => `COUNT(*) AS picks, COALESCE(SUM(${t}picked), 0) AS units,
-  COALESCE(SUM(${t}status = 'short'), 0) AS shorts,
-  COALESCE(SUM(${t}status = 'picked' AND ${t}picked <> ${t}quantity), 0) AS corrections,
-  COUNT(DISTINCT substr(${t}updated_at, 1, 13)) AS activeHours`;
-const COUNTS = counts();
-const SECONDS = (a: string, b: string) => `(julianday(${b}) - julianday(${a})) * 86400.0`;
-const DURATIONS = (a: string, b: string) => `COUNT(*) AS count,
-  AVG(${SECONDS(a, b)}) AS avgSeconds, MIN(${SECONDS(a, b)}) AS minSeconds,
-  MAX(${SECONDS(a, b)}) AS maxSeconds`;
+const HOURS = 'hour >= @fromHour AND hour < @toHour';
+const SUMS = `COALESCE(SUM(picks), 0) AS picks, COALESCE(SUM(units), 0) AS units,
+  COALESCE(SUM(shorts), 0) AS shorts, COALESCE(SUM(corrections), 0) AS corrections`;
+const durations = (n: string, sum: string, min: string, max: string) =>
+  `COALESCE(SUM(${n}), 0) AS count, SUM(${sum}) / SUM(${n}) AS avgSeconds,
+   MIN(${min}) AS minSeconds, MAX(${max}) AS maxSeconds`;
 
-/** The SQL of each KPI, named (bench/kpi.ts times them one by one). */
+/**
+ * The SQL of each KPI, named (bench/kpi.ts times them one by one). Picks,
+ * orders and zone visits read the hourly rollups of store migration 5;
+ * device errors read the events.
+ */
 export const KPI_SQL = {
-  picks: `SELECT ${COUNTS} FROM lines INDEXED BY lines_closed WHERE ${IN_WINDOW}`,
-  hourly: `SELECT substr(updated_at, 1, 13) || ':00:00Z' AS hour, COUNT(*) AS picks,
-      SUM(status = 'short') AS shorts
-    FROM lines INDEXED BY lines_closed WHERE ${IN_WINDOW} GROUP BY 1 ORDER BY 1`,
-  pickers: `SELECT picker, ${COUNTS} FROM lines INDEXED BY lines_closed WHERE ${IN_WINDOW}
-    GROUP BY picker ORDER BY picks DESC, picker`,
-  // a put line has no location of its own: it counts in the zone of its cubby
-  zones: `SELECT loc.zone AS zone, ${counts('l.')}
-    FROM lines l INDEXED BY lines_closed
-      LEFT JOIN orders o ON l.location IS NULL AND o.id = l.order_id
-      LEFT JOIN locations loc ON loc.id = COALESCE(l.location, o.cubby)
-    WHERE l.${CLOSED} AND l.updated_at >= @from AND l.updated_at < @to
-    GROUP BY loc.zone ORDER BY picks DESC, zone`,
-  orders: `SELECT COUNT(*) AS completed,
-      COALESCE(SUM(NOT EXISTS (SELECT 1 FROM lines l WHERE l.order_id = o.id
-        AND (l.status = 'short' OR (l.status = 'picked' AND l.picked <> l.quantity)))), 0) AS perfect,
-      ${DURATIONS('w.created_at', 'o.updated_at')}
-    FROM orders o INDEXED BY orders_completed JOIN waves w ON w.id = o.wave_id
-    WHERE o.status = 'completed' AND o.updated_at >= @from AND o.updated_at < @to`,
-  zoneVisits: `SELECT zone, ${DURATIONS('started_at', 'done_at')}
-    FROM zone_visits WHERE done_at >= @from AND done_at < @to GROUP BY zone ORDER BY zone`,
+  picks: `SELECT ${SUMS}, COUNT(DISTINCT hour) AS activeHours FROM kpi_zone_hours WHERE ${HOURS}`,
+  hourly: `SELECT hour || ':00:00Z' AS hour, SUM(picks) AS picks, SUM(shorts) AS shorts
+    FROM kpi_zone_hours WHERE ${HOURS} GROUP BY 1 ORDER BY 1`,
+  pickers: `SELECT NULLIF(picker, '') AS picker, ${SUMS}, COUNT(*) AS activeHours
+    FROM kpi_picker_hours WHERE ${HOURS} GROUP BY picker ORDER BY picks DESC, picker`,
+  zones: `SELECT NULLIF(zone, '') AS zone, ${SUMS}, COUNT(*) AS activeHours
+    FROM kpi_zone_hours WHERE ${HOURS} GROUP BY zone ORDER BY picks DESC, zone`,
+  orders: `SELECT COALESCE(SUM(perfect), 0) AS perfect,
+      ${durations('completed', 'cycle_sum', 'cycle_min', 'cycle_max')}
+    FROM kpi_order_hours WHERE ${HOURS}`,
+  zoneVisits: `SELECT zone, ${durations('visits', 'seconds_sum', 'seconds_min', 'seconds_max')}
+    FROM kpi_visit_hours WHERE ${HOURS} GROUP BY zone ORDER BY zone`,
   devices: `SELECT json_extract(data, '$.bus') AS bus, COUNT(*) AS offline,
       COUNT(DISTINCT json_extract(data, '$.address')) AS modules
     FROM events WHERE type = 'device.offline' AND occurred_at >= @from AND occurred_at < @to
@@ -116,7 +108,7 @@ export type KpiName = keyof typeof KPI_SQL;
 const round = (n: number, digits = 3) => Math.round(n * 10 ** digits) / 10 ** digits;
 const ratio = (a: number, b: number) => (b > 0 ? round(a / b, 6) : 0);
 
-function durations<T extends Durations>(r: T): T {
+function rounded<T extends Durations>(r: T): T {
   const f = (n: number | null) => (n === null ? null : round(n));
   return {
     ...r,
@@ -126,20 +118,42 @@ function durations<T extends Durations>(r: T): T {
   };
 }
 
+const HOUR_MS = 3_600_000;
+
+/**
+ * The KPIs are kept per UTC clock hour: the window widens to whole hours
+ * (`from` down, `to` up to the next hour). Both ISO-8601, from before to.
+ */
+export function hourWindow(w: KpiWindow): KpiWindow {
+  const from = Math.floor(Date.parse(w.from) / HOUR_MS) * HOUR_MS;
+  const to = Math.ceil(Date.parse(w.to) / HOUR_MS) * HOUR_MS;
+  return { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
+}
+
+const params = (w: KpiWindow) => ({
+  ...w,
+  fromHour: w.from.slice(0, 13),
+  toHour: w.to.slice(0, 13),
+});
+
+/** One KPI query over the window (already whole hours: hourWindow). */
 export function runKpi(db: Db, name: KpiName, w: KpiWindow): unknown[] {
-  return stmt(db, KPI_SQL[name]).all(w);
+  return stmt(db, KPI_SQL[name]).all(params(w));
 }
 
 /** Every KPI of the window; `from` < `to`, both ISO-8601 UTC (callers validate). */
-export function computeKpis(db: Db, w: KpiWindow): Kpis {
-  const hours = (Date.parse(w.to) - Date.parse(w.from)) / 3_600_000;
-  const p = stmt(db, KPI_SQL.picks).get(w) as PickCounts;
+export function computeKpis(db: Db, asked: KpiWindow): Kpis {
+  const w = hourWindow(asked);
+  const hours = (Date.parse(w.to) - Date.parse(w.from)) / HOUR_MS;
+  const p = stmt(db, KPI_SQL.picks).get(params(w)) as PickCounts;
   const perActive = <T extends PickCounts>(r: T) => ({
     ...r,
     perActiveHour: ratio(r.picks, r.activeHours),
   });
-  const o = stmt(db, KPI_SQL.orders).get(w) as Durations & { completed: number; perfect: number };
-  const { completed, perfect, ...cycle } = o;
+  const { perfect, ...cycle } = stmt(db, KPI_SQL.orders).get(params(w)) as Durations & {
+    perfect: number;
+  };
+  const completed = cycle.count;
   return {
     window: { ...w, hours: round(hours, 6) },
     picks: {
@@ -158,10 +172,10 @@ export function computeKpis(db: Db, w: KpiWindow): Kpis {
       completed,
       perfect,
       perfectRate: completed > 0 ? ratio(perfect, completed) : null,
-      cycle: durations({ ...cycle, count: completed }),
+      cycle: rounded(cycle),
     },
     zoneVisits: (runKpi(db, 'zoneVisits', w) as (Durations & { zone: string | null })[]).map(
-      durations,
+      rounded,
     ),
     devices: (runKpi(db, 'devices', w) as { bus: string; offline: number; modules: number }[]).map(
       (d) => ({ ...d, perHour: ratio(d.offline, hours) }),

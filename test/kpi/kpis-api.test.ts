@@ -20,9 +20,10 @@ beforeAll(async () => {
     INSERT INTO waves (id, status, body_hash, created_at, updated_at)
       VALUES ('W1', 'completed', 'h', '2026-01-01T08:00:00.000Z', '2026-01-01T08:10:00.000Z');
     INSERT INTO orders (id, wave_id, idx, status, updated_at)
-      VALUES ('O1', 'W1', 0, 'completed', '2026-01-01T08:10:00.000Z');
+      VALUES ('O1', 'W1', 0, 'active', '2026-01-01T08:00:00.000Z');
     INSERT INTO lines (id, order_id, wave_id, idx, sku, location, quantity, status, picked, picker, updated_at)
       VALUES ('L1', 'O1', 'W1', 0, 'S', 'A-01', 2, 'picked', 2, 'ann', '2026-01-01T08:10:00.000Z');
+    UPDATE orders SET status = 'completed', updated_at = '2026-01-01T08:10:00.000Z' WHERE id = 'O1';
   `);
   app = await build({
     waves: {} as WaveService,

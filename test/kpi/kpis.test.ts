@@ -7,6 +7,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { computeKpis, kpisToCsv } from '../../controller/kpi/kpis.ts';
 import { Store } from '../../controller/store/db.ts';
+import { MIGRATIONS } from '../../controller/store/migrations.ts';
 
 const W = { from: '2026-01-01T08:00:00.000Z', to: '2026-01-01T10:00:00.000Z' };
 const t = (hhmm: string) => `2026-01-01T${hhmm}:00.000Z`;
@@ -28,11 +29,11 @@ function seed(): void {
   const order = db.prepare(
     "INSERT INTO orders (id, wave_id, idx, cubby, status, updated_at) VALUES (?, 'W1', ?, ?, ?, ?)",
   );
-  order.run('O1', 0, null, 'completed', t('08:30'));
-  order.run('O2', 1, null, 'completed', t('09:10'));
-  order.run('O3', 2, 'P-01', 'completed', t('09:30'));
+  order.run('O1', 0, null, 'active', t('08:00'));
+  order.run('O2', 1, null, 'active', t('08:00'));
+  order.run('O3', 2, 'P-01', 'active', t('08:00'));
   order.run('O4', 3, null, 'active', t('10:00'));
-  order.run('O5', 4, null, 'completed', t('10:30'));
+  order.run('O5', 4, null, 'active', t('08:00'));
   const line = db.prepare(
     `INSERT INTO lines (id, order_id, wave_id, idx, sku, location, quantity, status, picked, picker, reason, updated_at)
      VALUES (?, ?, 'W1', ?, 'SKU', ?, ?, ?, ?, ?, ?, ?)`,
@@ -41,12 +42,23 @@ function seed(): void {
   line.run('L2', 'O1', 1, 'B-01', 1, 'picked', 1, 'bob', null, t('08:20'));
   line.run('L3', 'O2', 0, 'A-02', 3, 'short', 1, 'ann', 'quantity', t('09:05'));
   line.run('L4', 'O2', 1, 'A-01', 1, 'picked', 2, 'ann', null, t('09:10'));
-  line.run('L5', 'O3', 0, null, 4, 'picked', 4, 'cat', null, t('09:30'));
+  line.run('L5', 'O3', 0, null, 4, 'open', 0, null, null, t('08:00'));
+  db.prepare(
+    "UPDATE lines SET status = 'picked', picked = 4, picker = 'cat', updated_at = ? WHERE id = 'L5'",
+  ).run(t('09:30'));
   line.run('L6', 'O4', 0, 'A-01', 1, 'open', 0, null, null, t('09:00'));
   line.run('L7', 'O4', 1, 'B-01', 1, 'picked', 1, 'bob', null, t('07:55'));
   line.run('L8', 'O4', 2, 'B-01', 1, 'picked', 1, 'bob', null, t('10:00'));
   line.run('L9', 'O4', 3, 'B-01', 1, 'cancelled', 0, null, null, t('09:00'));
   line.run('L10', 'O5', 0, 'A-02', 5, 'short', 0, 'ann', 'short-key', t('10:30'));
+  // completed after their lines closed, as the engine does (picks.ts)
+  const complete = db.prepare(
+    "UPDATE orders SET status = 'completed', updated_at = ? WHERE id = ?",
+  );
+  complete.run(t('08:30'), 'O1');
+  complete.run(t('09:10'), 'O2');
+  complete.run(t('09:30'), 'O3');
+  complete.run(t('10:30'), 'O5');
   const visit = db.prepare(
     'INSERT INTO zone_visits (zone, order_id, picker, started_at, done_at) VALUES (?, ?, ?, ?, ?)',
   );
@@ -144,6 +156,25 @@ describe('KPIs over a window', () => {
       cycle: { count: 0, avgSeconds: null, minSeconds: null, maxSeconds: null },
     });
     expect(k.pickers).toEqual([]);
+  });
+
+  it('widens a window to whole UTC hours', () => {
+    const k = computeKpis(store.db, { from: t('08:20'), to: t('09:01') });
+    expect(k.window).toEqual({ ...W, hours: 2 });
+    expect(k.picks.picks).toBe(5);
+  });
+
+  it('rebuilds the hourly rollups from history when the store is upgraded', () => {
+    const db = store.db;
+    const before = computeKpis(db, W);
+    const dump = (table: string) => db.prepare(`SELECT * FROM ${table} ORDER BY 1, 2`).all();
+    const tables = ['kpi_picker_hours', 'kpi_zone_hours', 'kpi_order_hours'];
+    const kept = tables.map(dump);
+    for (const table of tables) db.exec(`DELETE FROM ${table}`);
+    const sql = MIGRATIONS.find((m) => m.version === 5)!.sql;
+    db.exec(sql.slice(sql.indexOf('-- history closed before this migration')));
+    expect(tables.map(dump)).toEqual(kept);
+    expect(computeKpis(db, W)).toEqual(before);
   });
 
   it('exports one figure a row as CSV', () => {
