@@ -3,6 +3,7 @@
  * tests use `app.inject()`, the composition root calls `listen()`.
  * The API knows the controller's services, never SQL or bytes on a wire.
  */
+import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
@@ -17,9 +18,11 @@ import {
   installErrorHandling,
   MAX_PARAM_LENGTH,
 } from './errors.ts';
+import { pageRoutes } from './pages.ts';
 import { eventRoutes } from './routes/events.ts';
 import { healthRoutes, type ReadinessCheck } from './routes/health.ts';
 import { waveRoutes } from './routes/waves.ts';
+import { type Sessions, sessionOf, signInRoutes } from './session.ts';
 
 export interface ApiDeps {
   waves: WaveService;
@@ -36,6 +39,8 @@ export interface ApiDeps {
   requestTimeoutMs?: number;
   logger?: Logger | false;
   version?: string;
+  /** browser sign-in and the pages (floor view, console, dashboard); absent: API only */
+  ui?: { sessions: Sessions; operators: { id: string; pin?: string }[] };
   /** Prometheus metrics: `GET /metrics` and the request durations (controller/metrics.ts) */
   metrics?: ApiMetrics;
   /** extra route plugins (zones, technician …) registered by the composition root */
@@ -71,7 +76,11 @@ export async function build(deps: ApiDeps): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true }),
   });
   installErrorHandling(app);
-  const authenticate = makeAuthenticator(deps.tokens);
+  const ui = deps.ui;
+  await app.register(cookie);
+  const authenticate = makeAuthenticator(deps.tokens, (req) =>
+    ui ? sessionOf(req, ui.sessions)?.role : undefined,
+  );
   app.addHook('onRequest', async (req) => authenticate(req));
   const metrics = deps.metrics;
   if (metrics) {
@@ -131,6 +140,12 @@ export async function build(deps: ApiDeps): Promise<FastifyInstance> {
       },
       async () => status(),
     );
+  }
+  if (ui) {
+    await app.register(async (scoped) =>
+      signInRoutes(scoped, { tokens: deps.tokens, sessions: ui.sessions, operators: ui.operators }),
+    );
+    await app.register(async (scoped) => pageRoutes(scoped, { sessions: ui.sessions }));
   }
   if (metrics) {
     app.get(

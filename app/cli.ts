@@ -82,7 +82,7 @@ program
     // The simulated floor is started before the controller and beside it, as
     // real modules would be; the controller reaches it over Modbus TCP only.
     const floor = await simulatedFloor(loaded, opts.simulate);
-    const controller = new Controller(loaded);
+    const controller = new Controller(loaded, { simulator: floor ?? undefined });
     // a second SIGINT/SIGTERM gets node's default (immediate exit): the handlers are `once`
     const shutdown = async (signal: string) => {
       controller.log.info({ signal }, 'shutting down');

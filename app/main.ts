@@ -9,12 +9,15 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { build } from '../api/app.ts';
 import { floorRoutes } from '../api/routes/floor.ts';
+import { floorViewRoutes, type SimKey } from '../api/routes/floor-view.ts';
 import { kpiRoutes } from '../api/routes/kpis.ts';
 import { technicianRoutes } from '../api/routes/technician.ts';
+import { Sessions } from '../api/session.ts';
 import type { LoadedConfig } from '../config/load.ts';
 import { PickEngine } from '../controller/engine/engine.ts';
 import { Outbox } from '../controller/events/outbox.ts';
 import { WebhookDispatcher } from '../controller/events/webhooks.ts';
+import { floorView } from '../controller/floor-view.ts';
 import { computeKpis } from '../controller/kpi/kpis.ts';
 import { createLogger } from '../controller/log.ts';
 import { ControllerMetrics } from '../controller/metrics.ts';
@@ -32,6 +35,8 @@ export const VERSION: string = pkg.version;
 
 export interface ControllerOptions {
   logger?: Logger;
+  /** a simulated floor beside the controller: the floor view's clicks press its keys */
+  simulator?: { pressKey(location: string, key: SimKey): void };
   /** Called once the API listens, before any bus is opened (readiness is false until start resolves). */
   onListening?: (port: number) => Promise<void> | void;
 }
@@ -51,6 +56,8 @@ export class Controller {
   readonly #busErrors = new Map<string, string>();
   readonly #lock: InstanceLock;
   readonly #onListening: ControllerOptions['onListening'];
+  readonly #simulator: ControllerOptions['simulator'];
+  readonly #sessions: Sessions;
   /** true once buses are started and the engine restored the floor */
   #ready = false;
   #app: FastifyInstance | null = null;
@@ -63,6 +70,8 @@ export class Controller {
       opts.logger ?? createLogger({ level: this.config.log?.level, site: this.config.site });
     this.site = new Site(this.config);
     this.#onListening = opts.onListening;
+    this.#simulator = opts.simulator;
+    this.#sessions = new Sessions(this.config.api.sessionTtlMs);
     this.#lock = new InstanceLock(this.config.storage.path);
     this.store = new Store(this.config.storage.path);
     this.outbox = new Outbox(this.store);
@@ -149,7 +158,19 @@ export class Controller {
       readiness: () => this.#readiness(),
       status: () => this.status(),
       metrics: this.metrics,
+      ui: { sessions: this.#sessions, operators: this.config.operators ?? [] },
       plugins: [
+        (app) =>
+          floorViewRoutes(app, {
+            floor: () =>
+              floorView(
+                { db: this.store.db, site: this.site, engine: this.engine, buses: this.buses },
+                this.#simulator !== undefined,
+              ),
+            press: this.#simulator
+              ? (location, key) => this.#simulator?.pressKey(location, key)
+              : undefined,
+          }),
         (app) => floorRoutes(app, { engine: this.engine, waves: this.waves, site: this.site }),
         (app) => technicianRoutes(app, { technician: this.technician }),
         (app) => kpiRoutes(app, { kpis: (w) => computeKpis(this.store.db, w) }),
