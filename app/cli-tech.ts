@@ -1,7 +1,7 @@
 /**
  * Technician commands of the CLI, talking to a running controller's API
  * (issue 11): `pickline devices list|identify|walk-test|readdress`,
- * `pickline events tail`. The controller is $PICKLINE_URL (default
+ * `pickline locations import|export`, `pickline events tail`. The controller is $PICKLINE_URL (default
  * http://127.0.0.1:8080); the token is $PICKLINE_TOKEN or the first line of
  * --token-file (never an argument: the process list would show it).
  * `--json` prints the API's answer for scripts. Exit codes: EXIT below.
@@ -33,6 +33,14 @@ class CliError extends Error {
   }
 }
 
+/** A request body sent as is (a CSV file), not as JSON. */
+class RawBody {
+  constructor(
+    readonly text: string,
+    readonly contentType: string,
+  ) {}
+}
+
 interface Conn {
   url: string;
   token: string | undefined;
@@ -59,6 +67,7 @@ async function call(
   body?: unknown,
   accept = 'application/json',
 ): Promise<Response> {
+  const raw = body instanceof RawBody;
   let res: Response;
   try {
     res = await fetch(`${c.url}${path}`, {
@@ -66,9 +75,11 @@ async function call(
       headers: {
         accept,
         ...(c.token ? { authorization: `Bearer ${c.token}` } : {}),
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(body === undefined
+          ? {}
+          : { 'content-type': raw ? body.contentType : 'application/json' }),
       },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined ? undefined : raw ? body.text : JSON.stringify(body),
     });
   } catch (e) {
     const c2 = (e as { cause?: { code?: string; message?: string } }).cause;
@@ -384,6 +395,55 @@ export function registerTechnicianCommands(program: Command): void {
         else console.log(`${bus}/${address} is now ${bus}/${n}; update the site config`);
       },
     ),
+  );
+
+  const locations = program
+    .command('locations')
+    .description('locations of a running controller (technician token)');
+  withConn(
+    locations
+      .command('export')
+      .description('print every location as CSV (the columns import takes), or JSON with --json'),
+  ).action(
+    action(async (o: Opts) => {
+      const c = conn(o);
+      if (o.json) print(await getJson(c, '/api/v1/technician/locations'));
+      else
+        process.stdout.write(
+          await (
+            await call(c, 'GET', '/api/v1/technician/locations?format=csv', undefined, 'text/csv')
+          ).text(),
+        );
+    }),
+  );
+  withConn(
+    locations
+      .command('import')
+      .description(
+        'import locations from a CSV file: all rows or none; bad rows listed with their line (exit 2)',
+      )
+      .argument('<file>', 'CSV with header location,bus,address,checkDigits,zone'),
+  ).action(
+    action(async (file: string, o: Opts) => {
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch (e) {
+        throw new CliError(`cannot read ${file}: ${(e as Error).message}`, EXIT.usage);
+      }
+      const rows = text.split(/\r?\n/).filter((l) => l.trim() !== '').length - 1;
+      if (!o.json) progress(0, 1, `checking ${rows} rows of ${file}`);
+      const r = (await (
+        await call(conn(o), 'POST', '/api/v1/technician/locations', new RawBody(text, 'text/csv'))
+      ).json()) as { imported: number; added: number; changed: number; unchanged: number };
+      if (o.json) print(r);
+      else {
+        progress(1, 1, 'imported');
+        console.log(
+          `imported ${r.imported} locations: ${r.added} new, ${r.changed} changed, ${r.unchanged} unchanged (until restart: put the export in the site file to keep them)`,
+        );
+      }
+    }),
   );
 
   const events = program.command('events').description('the event feed of a running controller');

@@ -11,14 +11,17 @@ import { build } from '../api/app.ts';
 import { floorRoutes } from '../api/routes/floor.ts';
 import { floorViewRoutes, type SimKey } from '../api/routes/floor-view.ts';
 import { kpiRoutes } from '../api/routes/kpis.ts';
+import { locationRoutes } from '../api/routes/locations.ts';
 import { technicianRoutes } from '../api/routes/technician.ts';
 import { Sessions } from '../api/session.ts';
 import type { LoadedConfig } from '../config/load.ts';
+import { ADDRESSING } from '../config/transports/index.ts';
 import { PickEngine } from '../controller/engine/engine.ts';
 import { Outbox } from '../controller/events/outbox.ts';
 import { WebhookDispatcher } from '../controller/events/webhooks.ts';
 import { floorView } from '../controller/floor-view.ts';
 import { computeKpis } from '../controller/kpi/kpis.ts';
+import { importLocations, locationsCsv } from '../controller/locations-import.ts';
 import { createLogger } from '../controller/log.ts';
 import { ControllerMetrics } from '../controller/metrics.ts';
 import { Site } from '../controller/site.ts';
@@ -174,6 +177,12 @@ export class Controller {
         (app) => floorRoutes(app, { engine: this.engine, waves: this.waves, site: this.site }),
         (app) => technicianRoutes(app, { technician: this.technician }),
         (app) => kpiRoutes(app, { kpis: (w) => computeKpis(this.store.db, w) }),
+        (app) =>
+          locationRoutes(app, {
+            list: () => [...this.site.zones.values()].flatMap((z) => z.locations),
+            csv: () => locationsCsv(this.site),
+            import: (text) => importLocations(this.store, this.site, text, this.#idBuses()),
+          }),
       ],
     });
     await this.#app.listen({ host: this.config.api.host, port: this.config.api.port });
@@ -251,6 +260,13 @@ export class Controller {
         return info;
       }),
     };
+  }
+
+  /** Buses whose modules are named by id (config/transports ADDRESSING). */
+  #idBuses(): Set<string> {
+    return new Set(
+      this.config.buses.filter((b) => ADDRESSING[b.transport] === 'id').map((b) => b.id),
+    );
   }
 
   #readiness() {

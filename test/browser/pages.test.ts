@@ -121,6 +121,44 @@ describe.skipIf(!chromiumAvailable())('pages in chromium', () => {
     await b.screenshot('floor-dark');
   });
 
+  it('rejects a locations CSV with a bad row (message shown, nothing applied) and accepts a good one', async () => {
+    const { page } = b;
+    await signIn(page, TOKENS.technician, '/console');
+    await page.waitForSelector('body[data-loaded="true"]');
+    const upload = async (name: string, text: string) => {
+      await page.setInputFiles('#csv-file', {
+        name,
+        mimeType: 'text/csv',
+        buffer: Buffer.from(text),
+      });
+      await page.click('#import button[type=submit]');
+      await page.waitForSelector('body[data-import]');
+    };
+    await upload(
+      'bad.csv',
+      'location,bus,address,checkDigits,zone\nA-01-15,bus-a,15,99,A\nA-01-14,bus-a,x,14,A\n',
+    );
+    expect(await page.getAttribute('body', 'data-import')).toBe('refused');
+    expect(await page.textContent('#import-result')).toContain('Nothing imported');
+    expect(await page.locator('#import-errors li').allTextContents()).toEqual([
+      'line 3: address "x" is not an integer',
+    ]);
+    expect(c.site.locations.get('A-01-15')?.checkDigits).toBe('21');
+    await b.screenshot('console-import-refused');
+    await page.evaluate(() => {
+      (
+        globalThis as unknown as { document: { body: { removeAttribute(n: string): void } } }
+      ).document.body.removeAttribute('data-import');
+    });
+    await upload('good.csv', 'location,bus,address,checkDigits,zone\nA-01-15,bus-a,15,99,A\n');
+    expect(await page.getAttribute('body', 'data-import')).toBe('ok');
+    expect(await page.textContent('#import-result')).toContain(
+      'Imported 1 locations (0 new, 1 changed)',
+    );
+    expect(c.site.locations.get('A-01-15')?.checkDigits).toBe('99');
+    await b.screenshot('console-import-accepted');
+  });
+
   it('lists a module made silent in the simulator after a walk test with live progress', async () => {
     const { page } = b;
     await signIn(page, TOKENS.technician, '/console');

@@ -121,6 +121,34 @@ describe('pickline devices', () => {
   });
 });
 
+describe('pickline locations', () => {
+  it('exports CSV, refuses a file with a bad row (line listed, exit 2) and imports a good one', async () => {
+    const exp = await cli(['locations', 'export']);
+    expect(exp.code, exp.stderr).toBe(EXIT.ok);
+    const lines = exp.stdout.trim().split(/\r?\n/);
+    expect(lines[0]).toBe('location,bus,address,checkDigits,zone,aisle,slot');
+    expect(lines).toContain('A-01-16,bus-a,16,65,A,,');
+    const bad = `${tmp.dir}/bad.csv`;
+    writeFileSync(
+      bad,
+      'location,bus,address,checkDigits,zone\nA-01-16,bus-a,16,66,A\nA-01-15,bus-a,99,21,A\n',
+    );
+    const r = await cli(['locations', 'import', bad]);
+    expect(r.code).toBe(EXIT.refused);
+    expect(r.stderr).toMatch(/LOCATIONS_REJECTED/);
+    expect(r.stderr).toMatch(/line 3: module bus-a\/99 is not wired/);
+    expect(c.site.locations.get('A-01-16')?.checkDigits).toBe('65');
+    const good = `${tmp.dir}/good.csv`;
+    writeFileSync(good, 'location,bus,address,checkDigits,zone\nA-01-16,bus-a,16,66,A\n');
+    const ok = await cli(['locations', 'import', good]);
+    expect(ok.code, ok.stderr).toBe(EXIT.ok);
+    expect(ok.stdout).toMatch(/imported 1 locations: 0 new, 1 changed/);
+    expect(ok.stderr).toMatch(/\[#{20}\] 1\/1 imported/);
+    expect(c.site.locations.get('A-01-16')?.checkDigits).toBe('66');
+    expect((await cli(['locations', 'import', `${tmp.dir}/none.csv`])).code).toBe(EXIT.usage);
+  });
+});
+
 describe('pickline events tail', () => {
   it('prints past events, filtered by type, as lines or JSON', async () => {
     const wave = {
