@@ -170,6 +170,7 @@ export class Controller {
                 { db: this.store.db, site: this.site, engine: this.engine, buses: this.buses },
                 this.#simulator !== undefined,
               ),
+            onChange: (listener) => this.outbox.onEvent(listener),
             press: this.#simulator
               ? (location, key) => this.#simulator?.pressKey(location, key)
               : undefined,

@@ -11,7 +11,7 @@ import type { FloorView } from '../../controller/floor-view.ts';
 import { ErrorBody } from '../errors.ts';
 
 /** How often the stream compares the floor with what it sent last (changes reach a page within this, plus the network). */
-export const FLOOR_STREAM_CHECK_MS = 100;
+export const FLOOR_STREAM_CHECK_MS = 50;
 const KEEPALIVE_MS = 15_000;
 
 export const SIM_KEYS = ['confirm', 'short', 'plus', 'minus'] as const;
@@ -19,6 +19,8 @@ export type SimKey = (typeof SIM_KEYS)[number];
 
 export interface FloorViewDeps {
   floor: () => FloorView;
+  /** subscribes to changes known at once (outbox events): the streams are checked then, not only on the interval */
+  onChange?: (listener: () => void) => () => void;
   /** presses a key of the simulated module at a location; LOCATION_NOT_FOUND when there is none */
   press?: (location: string, key: SimKey) => void;
 }
@@ -41,8 +43,19 @@ export async function floorViewRoutes(app: FastifyInstance, d: FloorViewDeps): P
       for (const s of streams) s.write(': keepalive\n\n');
     }
   };
+  let soon: NodeJS.Immediate | null = null;
+  const unsubscribe = d.onChange?.(() => {
+    if (streams.size > 0 && !soon)
+      soon = setImmediate(() => {
+        soon = null;
+        tick();
+      });
+  });
   // the streams end before the server closes (it waits for open responses)
   app.addHook('preClose', async () => {
+    unsubscribe?.();
+    if (soon) clearImmediate(soon);
+    soon = null;
     if (timer) clearInterval(timer);
     timer = null;
     for (const s of streams) s.end();
