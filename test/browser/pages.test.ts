@@ -211,4 +211,28 @@ describe.skipIf(!chromiumAvailable())('pages in chromium', () => {
     expect(await page.locator('.tile').first().textContent()).toContain('2');
     await b.screenshot('dashboard');
   });
+
+  it('fits a tablet: no page scrolls sideways at 768 px', async () => {
+    const { page } = b;
+    await page.setViewportSize({ width: 768, height: 1024 });
+    await signIn(page, TOKENS.technician, '/console');
+    for (const [path, ready] of [
+      ['/floor', 'section.zone'],
+      ['/console', 'body[data-loaded="true"]'],
+      ['/dashboard', 'body[data-loaded="true"]'],
+    ]) {
+      await page.goto(path);
+      await page.waitForSelector(ready);
+      const [scroll, width] = await page.evaluate(() => {
+        const d = (
+          globalThis as unknown as {
+            document: { documentElement: { scrollWidth: number; clientWidth: number } };
+          }
+        ).document.documentElement;
+        return [d.scrollWidth, d.clientWidth];
+      });
+      expect(scroll, path).toBeLessThanOrEqual(width);
+      await b.screenshot(`tablet${path.replace('/', '-')}`);
+    }
+  });
 });
