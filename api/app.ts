@@ -3,6 +3,7 @@
  * tests use `app.inject()`, the composition root calls `listen()`.
  * The API knows the controller's services, never SQL or bytes on a wire.
  */
+import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
@@ -17,9 +18,11 @@ import {
   installErrorHandling,
   MAX_PARAM_LENGTH,
 } from './errors.ts';
+import { pageRoutes } from './pages.ts';
 import { eventRoutes } from './routes/events.ts';
 import { healthRoutes, type ReadinessCheck } from './routes/health.ts';
 import { waveRoutes } from './routes/waves.ts';
+import { type Sessions, sessionOf, signInRoutes } from './session.ts';
 
 export interface ApiDeps {
   waves: WaveService;
@@ -36,8 +39,18 @@ export interface ApiDeps {
   requestTimeoutMs?: number;
   logger?: Logger | false;
   version?: string;
+  /** browser sign-in and the pages (floor view, console, dashboard); absent: API only */
+  ui?: { sessions: Sessions; operators: { id: string; pin?: string }[] };
+  /** Prometheus metrics: `GET /metrics` and the request durations (controller/metrics.ts) */
+  metrics?: ApiMetrics;
   /** extra route plugins (zones, technician …) registered by the composition root */
   plugins?: ((app: FastifyInstance) => Promise<void> | void)[];
+}
+
+export interface ApiMetrics {
+  observeRequest(method: string, route: string, status: number, seconds: number): void;
+  text(): Promise<string>;
+  readonly contentType: string;
 }
 
 export const DEFAULT_BODY_LIMIT = 8 * 1024 * 1024;
@@ -63,8 +76,20 @@ export async function build(deps: ApiDeps): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true }),
   });
   installErrorHandling(app);
-  const authenticate = makeAuthenticator(deps.tokens);
+  const ui = deps.ui;
+  await app.register(cookie);
+  const authenticate = makeAuthenticator(deps.tokens, (req) =>
+    ui ? sessionOf(req, ui.sessions)?.role : undefined,
+  );
   app.addHook('onRequest', async (req) => authenticate(req));
+  const metrics = deps.metrics;
+  if (metrics) {
+    app.addHook('onResponse', async (req, reply) => {
+      // the route pattern, not the URL: one series per endpoint
+      const route = req.routeOptions.url ?? 'unmatched';
+      metrics.observeRequest(req.method, route, reply.statusCode, reply.elapsedTime / 1000);
+    });
+  }
   const accepting = deps.accepting;
   if (accepting)
     app.addHook('onRequest', async (req) => {
@@ -92,6 +117,7 @@ export async function build(deps: ApiDeps): Promise<FastifyInstance> {
         { name: 'events', description: 'Events to the WMS (pull feed)' },
         { name: 'zones', description: 'Zone scans and floor operations' },
         { name: 'technician', description: 'Buses, modules and maintenance' },
+        { name: 'kpis', description: 'Distribution KPIs over a time window (JSON or CSV)' },
         { name: 'health', description: 'Liveness and readiness' },
       ],
     },
@@ -113,6 +139,28 @@ export async function build(deps: ApiDeps): Promise<FastifyInstance> {
         },
       },
       async () => status(),
+    );
+  }
+  if (ui) {
+    await app.register(async (scoped) =>
+      signInRoutes(scoped, { tokens: deps.tokens, sessions: ui.sessions, operators: ui.operators }),
+    );
+    await app.register(async (scoped) => pageRoutes(scoped, { sessions: ui.sessions }));
+  }
+  if (metrics) {
+    app.get(
+      '/metrics',
+      {
+        config: { roles: ['technician', 'viewer', 'wms'] },
+        schema: {
+          tags: ['health'],
+          summary: 'Prometheus metrics (text exposition format)',
+          description:
+            'Picks, shorts, lit modules, per-bus transactions/timeouts/latency, webhook backlog and ' +
+            'delivery latency, API request durations. Scrape with a viewer token (bearer).',
+        },
+      },
+      async (_req, reply) => reply.type(metrics.contentType).send(await metrics.text()),
     );
   }
   for (const p of deps.plugins ?? [])

@@ -1,7 +1,8 @@
 /**
  * Bearer-token roles (CONTRACTS.md §1): a missing or unknown token → 401,
  * a known token of a role the route does not allow → 403. Tokens are
- * compared in constant time.
+ * compared in constant time. A browser signed in (api/session.ts) presents
+ * its session cookie instead, under the same roles.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
@@ -22,7 +23,26 @@ declare module 'fastify' {
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
-export function makeAuthenticator(tokens: Tokens): (req: FastifyRequest) => void {
+/** Constant-time comparison of two secrets of any length. */
+export function equalSecrets(a: string, b: string): boolean {
+  return timingSafeEqual(digest(a), digest(b));
+}
+
+/** The role of a token, if it is one of the configured tokens. */
+export function tokenRole(tokens: Tokens, token: string): Role | undefined {
+  const h = digest(token);
+  let hit: Role | undefined;
+  for (const [role, list] of Object.entries(tokens) as [Role, string[] | undefined][]) {
+    for (const t of list ?? []) if (timingSafeEqual(digest(t), h)) hit ??= role;
+  }
+  return hit;
+}
+
+export function makeAuthenticator(
+  tokens: Tokens,
+  /** the role of the request's browser session, if any (api/session.ts) */
+  sessionRole: (req: FastifyRequest) => Role | undefined = () => undefined,
+): (req: FastifyRequest) => void {
   const known: { hash: Buffer; role: Role }[] = [];
   for (const [role, list] of Object.entries(tokens) as [Role, string[] | undefined][]) {
     for (const t of list ?? []) known.push({ hash: digest(t), role });
@@ -31,17 +51,24 @@ export function makeAuthenticator(tokens: Tokens): (req: FastifyRequest) => void
     const roles = req.routeOptions.config.roles;
     if (!roles) return;
     const header = req.headers.authorization;
-    const m = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-    if (!m) throw new PicklineError('UNAUTHORIZED', 'Authorization: Bearer <token> is required');
-    const h = digest(m[1]);
-    const hit = known.find((k) => timingSafeEqual(k.hash, h));
-    if (!hit) throw new PicklineError('UNAUTHORIZED', 'unknown token');
-    if (!roles.includes(hit.role)) {
+    let role: Role | undefined;
+    if (header === undefined) {
+      role = sessionRole(req);
+      if (!role)
+        throw new PicklineError('UNAUTHORIZED', 'Authorization: Bearer <token> is required');
+    } else {
+      const m = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+      if (!m) throw new PicklineError('UNAUTHORIZED', 'Authorization: Bearer <token> is required');
+      const h = digest(m[1]);
+      role = known.find((k) => timingSafeEqual(k.hash, h))?.role;
+      if (!role) throw new PicklineError('UNAUTHORIZED', 'unknown token');
+    }
+    if (!roles.includes(role)) {
       throw new PicklineError(
         'FORBIDDEN',
-        `role ${hit.role} may not use this endpoint (allowed: ${roles.join(', ')})`,
+        `role ${role} may not use this endpoint (allowed: ${roles.join(', ')})`,
       );
     }
-    req.role = hit.role;
+    req.role = role;
   };
 }

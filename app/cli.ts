@@ -1,5 +1,6 @@
 /**
- * `pickline start [--config FILE]` and `pickline check-config FILE`.
+ * `pickline start [--config FILE]` and `pickline check-config FILE`; the
+ * technician commands (devices, events) are in cli-tech.ts.
  * The config comes from --config, else PICKLINE_CONFIG, else the demo site.
  * Problems are printed as `path: message`; exit code 1; nothing started.
  */
@@ -10,6 +11,7 @@ import { isPicklineError } from '../config/errors.ts';
 import type { LoadedConfig } from '../config/load.ts';
 import { DEFAULT_CONFIG } from '../controller/paths.ts';
 import pkg from '../package.json' with { type: 'json' };
+import { registerTechnicianCommands } from './cli-tech.ts';
 import type { SimulatedFloor } from './floor.ts';
 
 // Commands import what they need when they run: `--help` and `--version`
@@ -80,7 +82,7 @@ program
     // The simulated floor is started before the controller and beside it, as
     // real modules would be; the controller reaches it over Modbus TCP only.
     const floor = await simulatedFloor(loaded, opts.simulate);
-    const controller = new Controller(loaded);
+    const controller = new Controller(loaded, { simulator: floor ?? undefined });
     // a second SIGINT/SIGTERM gets node's default (immediate exit): the handlers are `once`
     const shutdown = async (signal: string) => {
       controller.log.info({ signal }, 'shutting down');
@@ -126,5 +128,7 @@ program
       `${path}: OK — site ${config.site}, ${config.zones.length} zones, ${locations} locations, ${config.buses.length} buses`,
     );
   });
+
+registerTechnicianCommands(program);
 
 await program.parseAsync(process.argv);

@@ -113,6 +113,14 @@ export class SimulatedFloor {
     return () => this.#listeners.delete(l);
   }
 
+  /** A key of the module at a location, as a picker would press it (the floor view's clicks). */
+  pressKey(location: string, key: 'confirm' | 'short' | 'plus' | 'minus'): void {
+    const m = this.module(location);
+    if (key === 'plus') m.plus();
+    else if (key === 'minus') m.minus();
+    else m.press(key);
+  }
+
   /** The simulated module behind a location id or `bus:address`. */
   module(target: string) {
     const { bus, address } = this.#resolve(target);

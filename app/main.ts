@@ -9,13 +9,22 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { build } from '../api/app.ts';
 import { floorRoutes } from '../api/routes/floor.ts';
+import { floorViewRoutes, type SimKey } from '../api/routes/floor-view.ts';
+import { kpiRoutes } from '../api/routes/kpis.ts';
+import { locationRoutes } from '../api/routes/locations.ts';
 import { technicianRoutes } from '../api/routes/technician.ts';
+import { Sessions } from '../api/session.ts';
 import { voiceGateway } from '../api/voice/gateway.ts';
 import type { LoadedConfig } from '../config/load.ts';
+import { ADDRESSING } from '../config/transports/index.ts';
 import { PickEngine } from '../controller/engine/engine.ts';
 import { Outbox } from '../controller/events/outbox.ts';
 import { WebhookDispatcher } from '../controller/events/webhooks.ts';
+import { floorView } from '../controller/floor-view.ts';
+import { computeKpis } from '../controller/kpi/kpis.ts';
+import { importLocations, locationsCsv } from '../controller/locations-import.ts';
 import { createLogger } from '../controller/log.ts';
+import { ControllerMetrics } from '../controller/metrics.ts';
 import { Site } from '../controller/site.ts';
 import { Store } from '../controller/store/db.ts';
 import { syncLocations } from '../controller/store/locations.ts';
@@ -32,6 +41,8 @@ export const VERSION: string = pkg.version;
 
 export interface ControllerOptions {
   logger?: Logger;
+  /** a simulated floor beside the controller: the floor view's clicks press its keys */
+  simulator?: { pressKey(location: string, key: SimKey): void };
   /** Called once the API listens, before any bus is opened (readiness is false until start resolves). */
   onListening?: (port: number) => Promise<void> | void;
 }
@@ -49,9 +60,12 @@ export class Controller {
   readonly technician: Technician;
   readonly voice: VoiceDesk;
   readonly signOn: SignOn;
+  readonly metrics: ControllerMetrics;
   readonly #busErrors = new Map<string, string>();
   readonly #lock: InstanceLock;
   readonly #onListening: ControllerOptions['onListening'];
+  readonly #simulator: ControllerOptions['simulator'];
+  readonly #sessions: Sessions;
   /** true once buses are started and the engine restored the floor */
   #ready = false;
   #app: FastifyInstance | null = null;
@@ -64,6 +78,8 @@ export class Controller {
       opts.logger ?? createLogger({ level: this.config.log?.level, site: this.config.site });
     this.site = new Site(this.config);
     this.#onListening = opts.onListening;
+    this.#simulator = opts.simulator;
+    this.#sessions = new Sessions(this.config.api.sessionTtlMs);
     this.#lock = new InstanceLock(this.config.storage.path);
     this.store = new Store(this.config.storage.path);
     this.outbox = new Outbox(this.store);
@@ -93,12 +109,20 @@ export class Controller {
       readdressMs: this.config.technician?.readdressTimeoutMs,
       logger: this.log.child({ component: 'technician' }),
     });
+    this.metrics = new ControllerMetrics({
+      outbox: this.outbox,
+      engine: () => this.engine.stats(),
+      buses: () => [...this.buses.values()].map((b) => b.info()),
+      webhooks: () => this.webhooks.status(),
+      litModules: () => this.engine.litCount(),
+    });
     this.webhooks = new WebhookDispatcher({
       store: this.store,
       outbox: this.outbox,
       webhooks: this.config.webhooks ?? [],
       logger: this.log,
       version: VERSION,
+      onDelivered: (url, ms) => this.metrics.webhookLatency.observe({ url }, ms / 1000),
     });
     this.voice = new VoiceDesk(this.engine.commands, this.site);
     this.signOn = new SignOn(this.config.operators ?? []);
@@ -151,7 +175,21 @@ export class Controller {
       accepting: () => this.#ready,
       readiness: () => this.#readiness(),
       status: () => this.status(),
+      metrics: this.metrics,
+      ui: { sessions: this.#sessions, operators: this.config.operators ?? [] },
       plugins: [
+        (app) =>
+          floorViewRoutes(app, {
+            floor: () =>
+              floorView(
+                { db: this.store.db, site: this.site, engine: this.engine, buses: this.buses },
+                this.#simulator !== undefined,
+              ),
+            onChange: (listener) => this.outbox.onEvent(listener),
+            press: this.#simulator
+              ? (location, key) => this.#simulator?.pressKey(location, key)
+              : undefined,
+          }),
         (app) => floorRoutes(app, { engine: this.engine, waves: this.waves, site: this.site }),
         (app) => technicianRoutes(app, { technician: this.technician }),
         (app) =>
@@ -160,6 +198,13 @@ export class Controller {
             signOn: this.signOn,
             accepting: () => this.#ready,
           }),
+        (app) => kpiRoutes(app, { kpis: (w) => computeKpis(this.store.db, w) }),
+        (app) =>
+          locationRoutes(app, {
+            list: () => [...this.site.zones.values()].flatMap((z) => z.locations),
+            csv: () => locationsCsv(this.site),
+            import: (text) => importLocations(this.store, this.site, text, this.#idBuses()),
+          }),
       ],
     });
     await this.#app.listen({ host: this.config.api.host, port: this.config.api.port });
@@ -167,6 +212,7 @@ export class Controller {
     const port = typeof addr === 'object' && addr ? addr.port : this.config.api.port;
     this.#address = { host: this.config.api.host, port };
     await this.#onListening?.(port);
+    this.metrics.start();
     this.webhooks.start();
     await this.#startBuses();
     await this.engine.start();
@@ -216,6 +262,7 @@ export class Controller {
       await this.technician.stop();
       await this.engine.stop();
       await this.webhooks.stop();
+      this.metrics.stop();
       await Promise.all([...this.buses.values()].map((b) => b.stop().catch(() => {})));
       this.store.stop();
       this.#lock.release();
@@ -238,6 +285,13 @@ export class Controller {
         return info;
       }),
     };
+  }
+
+  /** Buses whose modules are named by id (config/transports ADDRESSING). */
+  #idBuses(): Set<string> {
+    return new Set(
+      this.config.buses.filter((b) => ADDRESSING[b.transport] === 'id').map((b) => b.id),
+    );
   }
 
   #readiness() {

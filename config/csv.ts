@@ -21,9 +21,22 @@ export function parseLocationsCsv(
   zoneId?: string,
   idBuses: ReadonlySet<string> = new Set(),
 ): { rows: CsvLocation[]; errors: string[] } {
+  const { rows, errors } = parseLocationRows(text, idBuses, zoneId);
+  return { rows: rows.map(({ line: _l, zone: _z, ...r }) => r), errors };
+}
+
+/** A row with its line number (1 = the header) and its `zone` column. */
+export type CsvLocationRow = CsvLocation & { line: number; zone?: string };
+
+/** Every row of the file (of `zoneId` only, when given), with line numbers; errors as `line: message`. */
+export function parseLocationRows(
+  text: string,
+  idBuses: ReadonlySet<string> = new Set(),
+  zoneId?: string,
+): { rows: CsvLocationRow[]; errors: string[] } {
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   const errors: string[] = [];
-  const rows: CsvLocation[] = [];
+  const rows: CsvLocationRow[] = [];
   const header = splitCsvLine(lines[0] ?? '').map((h) => h.trim());
   const col = (name: string) => header.indexOf(name);
   if (col('location') < 0) return { rows, errors: ['1: header must name a "location" column'] };
@@ -40,7 +53,8 @@ export function parseLocationsCsv(
       errors.push(`${n + 1}: location is empty`);
       continue;
     }
-    const row: CsvLocation = { id };
+    const row: CsvLocationRow = { id, line: n + 1 };
+    if (zone !== undefined) row.zone = zone;
     const bus = get('bus');
     if (bus) row.bus = bus;
     const address = get('address');

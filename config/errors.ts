@@ -34,6 +34,14 @@ export const ERRORS = {
   WAVE_CLOSED: { status: 409, text: 'The wave is completed or cancelled.' },
   // --- floor operations
   ZONE_NOT_FOUND: { status: 404, text: 'No zone with that id.' },
+  LOCATIONS_REJECTED: {
+    status: 422,
+    text: 'The locations CSV has bad rows (one detail per row, with its line); nothing was imported.',
+  },
+  LOCATION_NOT_FOUND: {
+    status: 404,
+    text: 'No location with that id (or it has no module to press).',
+  },
   LINE_NOT_FOUND: { status: 404, text: 'No line with that lineId.' },
   LINE_CLOSED: { status: 409, text: 'The line is already picked, shorted or cancelled.' },
   SCAN_NOT_MATCHED: { status: 404, text: 'The scanned code matches nothing open in the zone.' },

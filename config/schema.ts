@@ -138,6 +138,13 @@ export const SiteConfig = T.Object(
         port: T.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
         bodyLimit: T.Optional(T.Integer({ minimum: 1024, description: 'Max request body bytes' })),
         maxWaveLines: T.Optional(T.Integer({ minimum: 1, description: 'Max lines per wave' })),
+        sessionTtlMs: T.Optional(
+          T.Integer({
+            minimum: 60_000,
+            maximum: 7 * 86_400_000,
+            description: 'How long a browser sign-in lasts (default 8 h)',
+          }),
+        ),
         tokens: T.Object(
           {
             wms: T.Optional(TokenList),

@@ -92,6 +92,37 @@ export class Site {
     return addressesByBus(this.modules);
   }
 
+  /**
+   * Puts imported locations in place (controller/locations-import.ts checked
+   * them: known zones, modules already wired, one location per module): each
+   * replaces the location of the same id or is added to its zone.
+   */
+  setLocations(rows: Location[]): void {
+    for (const r of rows) {
+      const old = this.locations.get(r.id);
+      if (old) {
+        const z = this.zones.get(old.zone)!;
+        z.locations = z.locations.filter((l) => l.id !== r.id);
+        if (old.bus && old.address !== null) {
+          const key = moduleKey({ bus: old.bus, address: old.address });
+          if (this.byModule.get(key)?.id === r.id) this.byModule.delete(key);
+          if (this.#names.get(key) === r.id) this.#names.delete(key);
+        }
+      }
+    }
+    for (const r of rows) {
+      this.locations.set(r.id, r);
+      this.zones.get(r.zone)!.locations.push(r);
+      if (r.bus && r.address !== null) {
+        const key = moduleKey({ bus: r.bus, address: r.address });
+        this.byModule.set(key, r);
+        this.#names.set(key, r.id);
+        const m = this.modules.find((x) => x.kind === 'location' && moduleKey(x) === key);
+        if (m) Object.assign(m, { zone: r.zone, name: r.id });
+      }
+    }
+  }
+
   /** The location id or `<zone>-DONE` wired at a bus address, else null. */
   moduleName(bus: string, address: ModuleAddress): string | null {
     return this.#names.get(moduleKey({ bus, address })) ?? null;

@@ -41,6 +41,18 @@ export interface WalkResult {
   ms: number;
 }
 
+/** One module of a walk test done (live progress for the console and the CLI). */
+export interface WalkStep {
+  /** modules done so far, this one included */
+  done: number;
+  total: number;
+  bus: string;
+  address: ModuleAddress;
+  location: string | null;
+  outcome: 'answered' | 'failed' | 'skipped';
+  error?: string;
+}
+
 interface Armed {
   bus: TechnicianBus;
   from: number;
@@ -182,10 +194,31 @@ export class Technician {
    * display) for `dwellMs`, then clears it. Each module is held meanwhile;
    * modules that show a pick job or a done indicator are skipped, never disturbed.
    */
-  async walkTest(scope: { bus?: string; zone?: string }, dwellMs = 200): Promise<WalkResult> {
+  async walkTest(
+    scope: { bus?: string; zone?: string },
+    dwellMs = 200,
+    onStep?: (s: WalkStep) => void,
+  ): Promise<WalkResult> {
     const t0 = Date.now();
     const targets = this.#targets(scope);
     const out: WalkResult = { tested: 0, answered: [], failed: [], skipped: [], ms: 0 };
+    let done = 0;
+    const step = (
+      bus: string,
+      address: ModuleAddress,
+      location: string | null,
+      outcome: WalkStep['outcome'],
+      error?: string,
+    ) =>
+      onStep?.({
+        done: ++done,
+        total: targets.length,
+        bus,
+        address,
+        location,
+        outcome,
+        ...(error === undefined ? {} : { error }),
+      });
     for (const { bus, address } of targets) {
       const location = this.#site.moduleName(bus, address);
       let hold: Hold;
@@ -194,6 +227,7 @@ export class Technician {
       } catch (e) {
         if ((e as PicklineError).code !== 'MODULE_BUSY') throw e;
         out.skipped.push({ bus, address, location, reason: (e as Error).message });
+        step(bus, address, location, 'skipped', (e as Error).message);
         continue;
       }
       out.tested++;
@@ -213,8 +247,10 @@ export class Technician {
         await new Promise((r) => setTimeout(r, dwellMs));
         await b.clear(address);
         out.answered.push({ bus, address, location });
+        step(bus, address, location, 'answered');
       } catch (e) {
         out.failed.push({ bus, address, location, error: (e as Error).message });
+        step(bus, address, location, 'failed', (e as Error).message);
       } finally {
         await hold.release();
       }

@@ -32,7 +32,7 @@ export async function eventRoutes(app: FastifyInstance, opts: { outbox: Outbox }
   app.get<{ Querystring: { after: number; limit: number; type?: string } }>(
     '/events',
     {
-      config: { roles: ['wms', 'viewer'] },
+      config: { roles: ['wms', 'viewer', 'technician'] },
       schema: {
         tags: ['events'],
         summary: 'Events after a sequence number, oldest first',

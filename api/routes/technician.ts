@@ -3,10 +3,12 @@
  * test, re-address. Identify, walk test and re-address hold the module from
  * the engine (409 MODULE_BUSY while it shows a job or a done indicator).
  */
+
+import { PassThrough } from 'node:stream';
 import { Type as T } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { type ModuleAddress, parseAddress } from '../../config/module-ref.ts';
-import type { Technician } from '../../controller/technician.ts';
+import type { Technician, WalkResult, WalkStep } from '../../controller/technician.ts';
 import { ErrorBody } from '../errors.ts';
 
 const TECH = { roles: ['technician'] as const };
@@ -146,7 +148,10 @@ export async function technicianRoutes(
         summary: 'Light every module of a bus or zone in turn; report those that never answered',
         description:
           'Each module is held while lit; modules showing a pick job or a done indicator are skipped. ' +
-          'Give a bus or a zone (not both: 400 INVALID_REQUEST); without either, every bus is walked.',
+          'Give a bus or a zone (not both: 400 INVALID_REQUEST); without either, every bus is walked. ' +
+          'With `Accept: application/x-ndjson` the answer streams live progress: one JSON line per module ' +
+          '(`{"step": {done, total, bus, address, location, outcome, error?}}`), then `{"result": …}` ' +
+          '(or `{"error": …}` when the test broke off).',
         body: T.Object(
           {
             bus: T.Optional(T.String()),
@@ -158,7 +163,41 @@ export async function technicianRoutes(
         response: { 400: ErrorBody, 404: ErrorBody },
       },
     },
-    async (req) =>
-      tech.walkTest({ bus: req.body.bus, zone: req.body.zone }, req.body.dwellMs ?? 200),
+    async (req, reply) => {
+      const scope = { bus: req.body.bus, zone: req.body.zone };
+      const dwellMs = req.body.dwellMs ?? 200;
+      if (!/application\/x-ndjson/.test(req.headers.accept ?? ''))
+        return tech.walkTest(scope, dwellMs);
+      return streamWalk(reply, (onStep) => tech.walkTest(scope, dwellMs, onStep));
+    },
   );
+}
+
+/**
+ * A walk test as NDJSON: the status and headers go out with the first step,
+ * so a refusal before it (unknown bus or zone) is an ordinary error answer.
+ */
+async function streamWalk(
+  reply: FastifyReply,
+  run: (onStep: (s: WalkStep) => void) => Promise<WalkResult>,
+): Promise<FastifyReply> {
+  const out = new PassThrough();
+  const line = (o: object) => out.write(`${JSON.stringify(o)}\n`);
+  let started!: () => void;
+  const first = new Promise<void>((resolve) => {
+    started = resolve;
+  });
+  const done = run((s) => {
+    started();
+    line({ step: s });
+  });
+  await Promise.race([first, done]); // a refusal before the first step rejects here
+  void done.then(
+    (result) => out.end(`${JSON.stringify({ result })}\n`),
+    (e: Error) =>
+      out.end(
+        `${JSON.stringify({ error: { code: (e as { code?: string }).code ?? 'INTERNAL', message: e.message } })}\n`,
+      ),
+  );
+  return reply.type('application/x-ndjson').send(out);
 }

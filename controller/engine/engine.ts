@@ -253,6 +253,11 @@ export class PickEngine implements ModuleHolder {
     return { ...this.#stats, lightFailures: this.#lighting.failures };
   }
 
+  /** Modules lit with a pick job now (the `lights` table). */
+  litCount(): number {
+    return (stmt(this.#d.store.db, 'SELECT COUNT(*) AS n FROM lights').get() as { n: number }).n;
+  }
+
   /** Takes a module from the engine for a technician task (holds.ts); MODULE_BUSY when it shows a job. */
   hold(bus: string, address: ModuleAddress, purpose: string): Promise<Hold> {
     return this.#holds.acquire(bus, address, purpose);
@@ -325,14 +330,14 @@ export class PickEngine implements ModuleHolder {
         next = nextForModule(store.db, site, res.light.bus, res.light.address, now.toISOString());
         const zone = site.zones.get(res.light.zone);
         if (zone?.mode === 'pick' && openLinesInZone(store.db, l.order_id, zone.id).length === 0) {
-          deleteSession(store.db, zone.id, l.order_id);
+          deleteSession(store.db, zone.id, l.order_id, now.toISOString());
           zoneDone = { zone: zone.id, color: res.light.color ?? 'green' };
         }
       }
       // a voice task ends with the order's last line in the zone (voice.ts)
       const vz = this.#zoneOf(l);
       if (vz?.mode === 'voice' && openLinesInZone(store.db, l.order_id, vz.id).length === 0)
-        deleteSession(store.db, vz.id, l.order_id);
+        deleteSession(store.db, vz.id, l.order_id, now.toISOString());
       return res;
     });
     this.#stats.picks++;

@@ -106,7 +106,7 @@ export function commitPick(db: Db, outbox: Outbox, p: PickInput, now = new Date(
     for (const s of stmt(db, 'SELECT zone FROM zone_sessions WHERE order_id = ?').all(o.id) as {
       zone: string;
     }[]) {
-      deleteSession(db, s.zone, o.id);
+      deleteSession(db, s.zone, o.id, at);
     }
     const t = totals(db, 'order_id', o.id);
     outbox.append(

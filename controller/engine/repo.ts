@@ -107,7 +107,21 @@ export function insertSession(db: Db, s: SessionRow): void {
   ).run(s);
 }
 
-export function deleteSession(db: Db, zone: string, orderId: string): void {
+/**
+ * Ends the order's session in the zone: nothing is left for it there. The
+ * visit is kept in zone_visits (scan → zone done KPI, controller/kpi).
+ */
+export function deleteSession(
+  db: Db,
+  zone: string,
+  orderId: string,
+  now = new Date().toISOString(),
+): void {
+  stmt(
+    db,
+    `INSERT INTO zone_visits (zone, order_id, picker, started_at, done_at)
+       SELECT zone, order_id, picker, started_at, ? FROM zone_sessions WHERE zone = ? AND order_id = ?`,
+  ).run(now, zone, orderId);
   stmt(db, 'DELETE FROM zone_sessions WHERE zone = ? AND order_id = ?').run(zone, orderId);
 }
 

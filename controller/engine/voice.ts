@@ -78,7 +78,7 @@ export function nextTask(db: Db, zone: Zone, operator: string, now: string): Voi
   for (const s of operatorSessions(db, zone.id, operator)) {
     const t = taskOf(db, zone, s.order_id, operator);
     if (t) return t;
-    deleteSession(db, zone.id, s.order_id); // nothing left for it here
+    deleteSession(db, zone.id, s.order_id, now); // nothing left for it here
   }
   const order = stmt(
     db,

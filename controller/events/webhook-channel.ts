@@ -29,6 +29,8 @@ export interface ChannelDeps {
   idlePollMs: number;
   /** called whenever the cursor moved */
   onProgress: () => void;
+  /** called on each 2xx with the time from the event to its acknowledgement (metrics) */
+  onDelivered?: (url: string, latencyMs: number) => void;
 }
 
 export class WebhookChannel {
@@ -146,6 +148,7 @@ export class WebhookChannel {
       // The store is closing: at most this event is re-sent after a restart.
       this.#d.logger.warn({ url: this.url, seq: e.seq, err }, 'webhook cursor not saved');
     }
+    this.#d.onDelivered?.(this.url, this.#d.now() - Date.parse(e.occurredAt));
     this.#d.onProgress();
   }
 

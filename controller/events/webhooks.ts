@@ -48,6 +48,8 @@ export interface WebhookDispatcherOptions {
   initialBackoffMs?: number;
   pageSize?: number;
   idlePollMs?: number;
+  /** each 2xx: the webhook's URL (redacted as in status()) and the time from the event to its acknowledgement */
+  onDelivered?: (url: string, latencyMs: number) => void;
 }
 
 export interface WebhookStatus {
@@ -116,6 +118,7 @@ export class WebhookDispatcher {
           pageSize: o.pageSize ?? WEBHOOK_DEFAULTS.pageSize,
           idlePollMs: o.idlePollMs ?? WEBHOOK_DEFAULTS.idlePollMs,
           onProgress: () => this.#notify(),
+          onDelivered: (url, ms) => o.onDelivered?.(redact(url), ms),
         }),
     );
     this.#unsubscribe = o.outbox.onEvent(() => {

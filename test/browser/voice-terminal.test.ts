@@ -1,12 +1,12 @@
 /**
  * The browser voice terminal (issue 10 "Done when"): Debian chromium signs
  * on in the page and completes a pick with the keypad; a screenshot goes to
- * test/artifacts/voice-terminal.png.
+ * test/screenshots/voice-terminal.png.
  */
 import { mkdirSync } from 'node:fs';
 import { type BrowserContext, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, CHROMIUM_ARGS, chromiumAvailable } from '../helpers/chromium.ts';
+import { CHROMIUM, CHROMIUM_ARGS, chromiumAvailable, SCREENSHOTS } from '../helpers/browser.ts';
 import { auth, tempDir } from '../helpers/harness.ts';
 import { type VoiceFloor, voiceFloor, voiceWave } from '../helpers/voice.ts';
 
@@ -50,13 +50,13 @@ describe.skipIf(!chromiumAvailable())('voice terminal page in chromium', () => {
     await key('OK');
     await expect.poll(() => prompt.textContent()).toBe('Pick 2, item 02.');
     await key('2');
-    mkdirSync('test/artifacts', { recursive: true });
-    await page.screenshot({ path: 'test/artifacts/voice-terminal-entry.png' });
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    await page.screenshot({ path: `${SCREENSHOTS}/voice-terminal-entry.png` });
     await key('OK');
     await expect
       .poll(() => prompt.textContent())
       .toBe('No work in zone V. Say ready to check again.');
-    await page.screenshot({ path: 'test/artifacts/voice-terminal.png' });
+    await page.screenshot({ path: 'test/screenshots/voice-terminal.png' });
 
     const r = await f.app.inject({ url: '/api/v1/events?after=0', headers: auth('wms') });
     const picked = (r.json().events as { type: string; data: Record<string, unknown> }[]).filter(

@@ -5,8 +5,9 @@
  */
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { CHROMIUM_MISSING, chromiumAvailable } from '../helpers/chromium.ts';
+import { CHROMIUM_MISSING, chromiumAvailable } from '../helpers/browser.ts';
 import { tempDir } from '../helpers/harness.ts';
+import { PROM_PARSER_MISSING } from '../helpers/prom-parse.ts';
 import { SOCAT_MISSING } from '../helpers/socat.ts';
 import { PYTHON_PACKAGES, pymodbusAvailable } from '../peers/pymodbus.ts';
 
@@ -65,9 +66,12 @@ describe('.ci/run', () => {
   it('installs every Debian package the tests name', () => {
     const run = readFileSync('.ci/run', 'utf8');
     const install = run.match(/apt-get install[^\n]*(?:\\\n[^\n]*)*/)?.[0] ?? '';
-    const named = [SOCAT_MISSING, CHROMIUM_MISSING, ...Object.values(PYTHON_PACKAGES)].map((m) =>
-      m.replace(/^.*install Debian package /, ''),
-    );
+    const named = [
+      SOCAT_MISSING,
+      PROM_PARSER_MISSING,
+      CHROMIUM_MISSING,
+      ...Object.values(PYTHON_PACKAGES),
+    ].map((m) => m.replace(/^.*install Debian package /, ''));
     for (const pkg of named) expect(install.split(/\s+/), pkg).toContain(pkg);
   });
 });

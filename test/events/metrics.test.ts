@@ -1,0 +1,111 @@
+/**
+ * ControllerMetrics (controller/metrics.ts) over stand-in sources: line
+ * events counted by outcome, the drivers' latency buckets moved into the
+ * histogram exactly once per answer (also across a bus restart), the webhook
+ * backlog per URL.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Outbox } from '../../controller/events/outbox.ts';
+import { ControllerMetrics } from '../../controller/metrics.ts';
+import { Store } from '../../controller/store/db.ts';
+import { emptyCounters } from '../../device-drivers/common/counters.ts';
+import type { BusInfo } from '../../device-drivers/types.ts';
+
+let store: Store;
+let outbox: Outbox;
+let bus: BusInfo;
+let m: ControllerMetrics;
+
+beforeEach(() => {
+  store = new Store(':memory:');
+  store.start();
+  outbox = new Outbox(store);
+  bus = {
+    id: 'bus-a',
+    transport: 'modbus-tcp',
+    open: true,
+    queueDepth: 0,
+    counters: emptyCounters(),
+    modules: 3,
+    online: 2,
+  };
+  m = new ControllerMetrics({
+    outbox,
+    engine: () => ({
+      keyPresses: 4,
+      picks: 0,
+      ignoredPresses: 1,
+      heldPresses: 0,
+      refusedOverPicks: 0,
+      lightFailures: 0,
+    }),
+    buses: () => [bus],
+    webhooks: () => [
+      {
+        url: 'http://wms/events',
+        deliveredSeq: 1,
+        pending: 7,
+        attempts: 0,
+        lastError: null,
+        nextAttemptAt: null,
+      },
+    ],
+    litModules: () => 2,
+  });
+  m.start();
+});
+afterEach(() => {
+  m.stop();
+  store.stop();
+});
+
+describe('controller metrics', () => {
+  it('counts picked and shorted lines from the outbox', async () => {
+    store.tx(() => {
+      outbox.append('line.picked', { lineId: 'L1' });
+      outbox.append('line.shorted', { lineId: 'L2' });
+      outbox.append('line.picked', { lineId: 'L3' });
+      outbox.append('order.completed', { orderId: 'O1' });
+    });
+    await new Promise((r) => setImmediate(r));
+    const t = await m.text();
+    expect(t).toContain('pickline_lines_closed_total{outcome="picked"} 2');
+    expect(t).toContain('pickline_lines_closed_total{outcome="shorted"} 1');
+    expect(t).toContain('pickline_lit_modules 2');
+    expect(t).toContain('pickline_webhook_backlog{url="http://wms/events"} 7');
+    expect(t).toContain('pickline_bus_modules_online{bus="bus-a"} 2');
+  });
+
+  it('moves each answer of the latency buckets into the histogram once, also after a bus restart', async () => {
+    bus.counters.latencyMs['5'] = 3;
+    bus.counters.latencyMs['50'] = 1;
+    bus.counters.latencyMs['+Inf'] = 1;
+    let t = await m.text();
+    expect(t).toContain('pickline_bus_latency_seconds_bucket{le="0.005",bus="bus-a"} 3');
+    expect(t).toContain('pickline_bus_latency_seconds_bucket{le="0.05",bus="bus-a"} 4');
+    expect(t).toContain('pickline_bus_latency_seconds_bucket{le="1",bus="bus-a"} 4');
+    expect(t).toContain('pickline_bus_latency_seconds_bucket{le="+Inf",bus="bus-a"} 5');
+    t = await m.text(); // nothing new: nothing added
+    expect(t).toContain('pickline_bus_latency_seconds_count{bus="bus-a"} 5');
+    bus.counters.latencyMs['5'] = 4; // one more fast answer
+    t = await m.text();
+    expect(t).toContain('pickline_bus_latency_seconds_count{bus="bus-a"} 6');
+    bus.counters = emptyCounters(); // the bus restarted: its counters start again
+    bus.counters.latencyMs['10'] = 2;
+    t = await m.text();
+    expect(t).toContain('pickline_bus_latency_seconds_bucket{le="0.01",bus="bus-a"} 6');
+    expect(t).toContain('pickline_bus_latency_seconds_count{bus="bus-a"} 8');
+  });
+
+  it('records API request durations by route pattern and status', async () => {
+    m.observeRequest('GET', '/api/v1/waves/:waveId', 200, 0.003);
+    m.observeRequest('GET', '/api/v1/waves/:waveId', 404, 0.002);
+    const t = await m.text();
+    expect(t).toContain(
+      'pickline_api_request_duration_seconds_count{method="GET",route="/api/v1/waves/:waveId",status="200"} 1',
+    );
+    expect(t).toContain(
+      'pickline_api_request_duration_seconds_count{method="GET",route="/api/v1/waves/:waveId",status="404"} 1',
+    );
+  });
+});

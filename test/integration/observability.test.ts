@@ -1,0 +1,129 @@
+/**
+ * /metrics and /api/v1/kpis of a running controller after real picks on the
+ * simulated floor (Modbus TCP): the scrape parses as Prometheus text format
+ * (prometheus_client's parser), and the KPIs count the picks, the short and
+ * the zone visit the engine stored.
+ */
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Controller } from '../../app/main.ts';
+import { until } from '../helpers/floor.ts';
+import { auth, tempDir } from '../helpers/harness.ts';
+import { type LiveSite, liveSite, registers } from '../helpers/live.ts';
+import { type PromFamily, parseProm, promParserAvailable } from '../helpers/prom-parse.ts';
+
+let tmp: ReturnType<typeof tempDir>;
+let site: LiveSite;
+let c: Controller;
+let base: string;
+
+beforeAll(async () => {
+  tmp = tempDir();
+  site = await liveSite(tmp.dir);
+  c = new Controller(site.loaded, { logger: pino({ level: 'silent' }) });
+  await c.start();
+  base = `http://127.0.0.1:${c.address.port}`;
+  const post = (path: string, role: 'wms' | 'operator', body: unknown) =>
+    fetch(`${base}/api/v1${path}`, {
+      method: 'POST',
+      headers: { ...auth(role), 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  const wave = {
+    waveId: 'OW-1',
+    orders: [
+      {
+        orderId: 'OO-1',
+        container: 'TOTE-9',
+        lines: [
+          { lineId: 'OL-1', sku: 'MUG', location: 'A-01-01', quantity: 2 },
+          { lineId: 'OL-2', sku: 'PEN', location: 'A-01-02', quantity: 1 },
+        ],
+      },
+    ],
+  };
+  expect((await post('/waves', 'wms', wave)).status).toBe(201);
+  const scan = await post('/zones/A/scan', 'operator', { code: 'TOTE-9', picker: 'jdoe' });
+  expect(scan.status, await scan.clone().text()).toBe(200);
+  await until(() => registers(site, 'A-01-01')[0] === 1, 'A-01-01 lit', 5000);
+  site.floor.module('A-01-01').press('confirm');
+  site.floor.module('A-01-02').press('short');
+  await until(() => c.waves.get('OW-1').status === 'completed', 'wave completed', 10_000);
+  await c.webhooks.drained(10_000);
+});
+afterAll(async () => {
+  await c?.stop();
+  await site?.stop();
+  tmp?.remove();
+});
+
+const sample = (fams: PromFamily[], name: string, labels: Record<string, string> = {}) =>
+  fams
+    .flatMap((f) => f.samples)
+    .find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
+    ?.value;
+
+describe.skipIf(!promParserAvailable())('GET /metrics', () => {
+  it('needs a token and answers Prometheus text format', async () => {
+    expect((await fetch(`${base}/metrics`)).status).toBe(401);
+    const r = await fetch(`${base}/metrics`, { headers: auth('viewer') });
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    const fams = parseProm(await r.text());
+    const types = Object.fromEntries(fams.map((f) => [f.name, f.type]));
+    expect(types).toMatchObject({
+      pickline_lines_closed: 'counter',
+      pickline_lit_modules: 'gauge',
+      pickline_bus_transactions: 'gauge',
+      pickline_bus_timeouts: 'gauge',
+      pickline_bus_latency_seconds: 'histogram',
+      pickline_webhook_backlog: 'gauge',
+      pickline_webhook_delivery_seconds: 'histogram',
+      pickline_api_request_duration_seconds: 'histogram',
+    });
+  });
+
+  it('counts the picks, the short, the bus traffic, the webhook deliveries and the API requests', async () => {
+    const fams = parseProm(
+      await (await fetch(`${base}/metrics`, { headers: auth('viewer') })).text(),
+    );
+    expect(sample(fams, 'pickline_lines_closed_total', { outcome: 'picked' })).toBe(1);
+    expect(sample(fams, 'pickline_lines_closed_total', { outcome: 'shorted' })).toBe(1);
+    expect(sample(fams, 'pickline_lit_modules')).toBe(0);
+    const tx = sample(fams, 'pickline_bus_transactions', { bus: 'bus-a' }) as number;
+    expect(tx).toBeGreaterThan(0);
+    const answered = sample(fams, 'pickline_bus_latency_seconds_count', { bus: 'bus-a' }) as number;
+    expect(answered).toBeGreaterThan(0);
+    expect(answered).toBeLessThanOrEqual(tx);
+    expect(sample(fams, 'pickline_bus_latency_seconds_bucket', { bus: 'bus-a', le: '+Inf' })).toBe(
+      answered,
+    );
+    const url = c.webhooks.status()[0].url;
+    expect(sample(fams, 'pickline_webhook_backlog', { url })).toBe(0);
+    // wave.accepted, line.picked, line.shorted, order.completed, wave.completed at least
+    expect(sample(fams, 'pickline_webhook_delivery_seconds_count', { url })).toBeGreaterThanOrEqual(
+      5,
+    );
+    expect(
+      sample(fams, 'pickline_api_request_duration_seconds_count', {
+        method: 'POST',
+        route: '/api/v1/zones/:zoneId/scan',
+        status: '200',
+      }),
+    ).toBe(1);
+  });
+});
+
+describe('GET /api/v1/kpis after real picks', () => {
+  it('counts the picks, the short and the zone visit of the scan', async () => {
+    const r = await fetch(`${base}/api/v1/kpis`, { headers: auth('viewer') });
+    expect(r.status).toBe(200);
+    const k = (await r.json()) as any;
+    expect(k.picks).toMatchObject({ picks: 2, units: 2, shorts: 1, corrections: 0 });
+    expect(k.pickers).toMatchObject([{ picker: 'jdoe', picks: 2 }]);
+    expect(k.zones).toMatchObject([{ zone: 'A', picks: 2 }]);
+    expect(k.orders).toMatchObject({ completed: 1, perfect: 0, perfectRate: 0 });
+    expect(k.zoneVisits).toMatchObject([{ zone: 'A', count: 1 }]);
+    expect(k.zoneVisits[0].avgSeconds).toBeGreaterThanOrEqual(0);
+  });
+});
