@@ -115,6 +115,7 @@ export class Controller {
       buses: () => [...this.buses.values()].map((b) => b.info()),
       webhooks: () => this.webhooks.status(),
       litModules: () => this.engine.litCount(),
+      voiceSessions: () => this.voice.sessions,
     });
     this.webhooks = new WebhookDispatcher({
       store: this.store,

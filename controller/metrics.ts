@@ -21,6 +21,8 @@ export interface MetricSources {
   webhooks: () => WebhookStatus[];
   /** modules lit with a job now (the lights table) */
   litModules: () => number;
+  /** operators with a voice dialog open now */
+  voiceSessions?: () => number;
 }
 
 /** Upper bound observed for the driver's "+Inf" bucket (above every finite bound). */
@@ -55,6 +57,14 @@ export class ControllerMetrics {
       registers,
       collect() {
         this.set(src.litModules());
+      },
+    });
+    new Gauge({
+      name: 'pickline_voice_sessions',
+      help: 'Operators with a voice dialog open now',
+      registers,
+      collect() {
+        this.set(src.voiceSessions?.() ?? 0);
       },
     });
     new Gauge({

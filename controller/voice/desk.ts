@@ -52,6 +52,11 @@ export class VoiceDesk {
   }
 
   /** Prompts the controller says unasked (voice + light: a key press was recorded). */
+  /** operators with a dialog open (signed on, or dropped and not yet back) */
+  get sessions(): number {
+    return this.#desks.size;
+  }
+
   onPush(listener: (operator: string, a: DeskAnswer) => void): () => void {
     this.#pushListeners.add(listener);
     return () => this.#pushListeners.delete(listener);

@@ -51,6 +51,7 @@ beforeEach(() => {
       },
     ],
     litModules: () => 2,
+    voiceSessions: () => 3,
   });
   m.start();
 });
@@ -72,6 +73,7 @@ describe('controller metrics', () => {
     expect(t).toContain('pickline_lines_closed_total{outcome="picked"} 2');
     expect(t).toContain('pickline_lines_closed_total{outcome="shorted"} 1');
     expect(t).toContain('pickline_lit_modules 2');
+    expect(t).toContain('pickline_voice_sessions 3');
     expect(t).toContain('pickline_webhook_backlog{url="http://wms/events"} 7');
     expect(t).toContain('pickline_bus_modules_online{bus="bus-a"} 2');
   });
