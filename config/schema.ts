@@ -9,11 +9,13 @@ import { type Static, Type as T } from '@sinclair/typebox';
 import { EVENT_TYPES } from './events.ts';
 import { Id } from './id.ts';
 import { MODULE_ID_PATTERN, type ModuleAddress } from './module-ref.ts';
+import { MqttConfig } from './mqtt.ts';
 import { BusConfig } from './transports/index.ts';
 
 export type {
   ModbusRtuBusConfig,
   ModbusTcpBusConfig,
+  MqttBusConfig,
   Transport,
 } from './transports/index.ts';
 export { BusConfig };
@@ -150,23 +152,7 @@ export const SiteConfig = T.Object(
       { additionalProperties: false },
     ),
     storage: T.Object({ path: T.String({ minLength: 1 }) }, { additionalProperties: false }),
-    mqtt: T.Optional(
-      T.Object(
-        {
-          embedded: T.Optional(
-            T.Object(
-              {
-                host: T.String({ default: '127.0.0.1' }),
-                port: T.Integer({ minimum: 0, maximum: 65535 }),
-              },
-              { additionalProperties: false },
-            ),
-          ),
-          url: T.Optional(T.String({ pattern: '^(mqtts?|wss?)://' })),
-        },
-        { additionalProperties: false },
-      ),
-    ),
+    mqtt: T.Optional(MqttConfig),
     technician: T.Optional(
       T.Object(
         {
@@ -205,6 +191,7 @@ export type ZoneConfig = Static<typeof ZoneConfig>;
 export type LocationConfig = Static<typeof LocationConfig>;
 export type OperatorConfig = Static<typeof OperatorConfig>;
 export type ScannerConfig = Static<typeof ScannerConfig>;
+export type MqttConfig = Static<typeof MqttConfig>;
 export type WebhookConfig = Static<typeof WebhookConfig>;
 export type Color = Static<typeof Color>;
 export type Role = 'wms' | 'operator' | 'technician' | 'viewer';

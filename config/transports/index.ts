@@ -8,15 +8,17 @@ import type { Static } from '@sinclair/typebox';
 import type { ModuleAddress } from '../module-ref.ts';
 import { busUnion } from './bus.ts';
 import { ModbusRtuBus, ModbusTcpBus, modbusUnitProblem } from './modbus.ts';
+import { MqttBus, mqttIdProblem } from './mqtt.ts';
 
-export { ModbusRtuBus, ModbusTcpBus };
+export { ModbusRtuBus, ModbusTcpBus, MqttBus };
 
-export const BusConfig = busUnion([ModbusRtuBus, ModbusTcpBus]);
+export const BusConfig = busUnion([ModbusRtuBus, ModbusTcpBus, MqttBus]);
 
 export type BusConfig = Static<typeof BusConfig>;
 export type Transport = BusConfig['transport'];
 export type ModbusRtuBusConfig = Static<typeof ModbusRtuBus>;
 export type ModbusTcpBusConfig = Static<typeof ModbusTcpBus>;
+export type MqttBusConfig = Static<typeof MqttBus>;
 
 /**
  * How each transport addresses its modules: `unit` numbers (Modbus, ABLEPick)
@@ -25,6 +27,7 @@ export type ModbusTcpBusConfig = Static<typeof ModbusTcpBus>;
 export const ADDRESSING: { [K in Transport]: 'unit' | 'id' } = {
   'modbus-rtu': 'unit',
   'modbus-tcp': 'unit',
+  mqtt: 'id',
 };
 
 /** Why `address` cannot name a module on bus `bus` (of `transport`), or null when it can. */
@@ -37,5 +40,7 @@ export function addressProblem(
     case 'modbus-rtu':
     case 'modbus-tcp':
       return modbusUnitProblem(bus, address);
+    case 'mqtt':
+      return mqttIdProblem(bus, address);
   }
 }
