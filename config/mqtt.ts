@@ -8,7 +8,7 @@
  * setup and hashed at load. README "MQTT devices" says how a technician
  * provisions and rotates them.
  */
-import { Type as T } from '@sinclair/typebox';
+import { type Static, Type as T } from '@sinclair/typebox';
 import { Id } from './id.ts';
 import { MODULE_ID_PATTERN } from './module-ref.ts';
 
@@ -69,3 +69,5 @@ export const MqttConfig = T.Object(
   },
   { additionalProperties: false },
 );
+
+export type MqttConfig = Static<typeof MqttConfig>;

@@ -18,7 +18,7 @@ export type {
   MqttBusConfig,
   Transport,
 } from './transports/index.ts';
-export { BusConfig };
+export { BusConfig, MqttConfig };
 
 export const COLORS = ['red', 'green', 'blue', 'yellow', 'cyan', 'magenta', 'white'] as const;
 export const Color = T.Union(
@@ -191,7 +191,6 @@ export type ZoneConfig = Static<typeof ZoneConfig>;
 export type LocationConfig = Static<typeof LocationConfig>;
 export type OperatorConfig = Static<typeof OperatorConfig>;
 export type ScannerConfig = Static<typeof ScannerConfig>;
-export type MqttConfig = Static<typeof MqttConfig>;
 export type WebhookConfig = Static<typeof WebhookConfig>;
 export type Color = Static<typeof Color>;
 export type Role = 'wms' | 'operator' | 'technician' | 'viewer';

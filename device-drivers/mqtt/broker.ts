@@ -78,7 +78,10 @@ export class EmbeddedBroker {
       authorizePublish: (c, packet, done) =>
         done(this.#mayPublish(c as Tagged | null, packet.topic)),
       authorizeSubscribe: (c, sub, done) => {
-        if (this.#maySubscribe(c as Tagged, sub.topic)) return done(null, sub);
+        if (this.#maySubscribe(c as Tagged, sub.topic)) {
+          done(null, sub);
+          return;
+        }
         this.refused.subscriptions++;
         this.o.log.warn({ client: c.id, topic: sub.topic }, 'mqtt subscription refused');
         done(null, null);
@@ -128,7 +131,8 @@ export class EmbeddedBroker {
       this.refused.logins++;
       this.o.log.warn({ client: c.id, username: username ?? null }, 'mqtt login refused');
       const e = Object.assign(new Error('bad username or password'), { returnCode: 4 });
-      return done(e, false);
+      done(e, false);
+      return;
     }
     c[ROLE] = role;
     done(null, true);

@@ -302,11 +302,17 @@ export class MqttLightBus implements TechnicianBus {
     if (!p || !m || this.#closed) return;
     if (p.kind === 'ack') {
       const a = decodeAck(payload);
-      if (!a) return this.#malformed(m, 'ack');
+      if (!a) {
+        this.#malformed(m, 'ack');
+        return;
+      }
       if (m.waiting && m.waiting.seq === a.seq) m.waiting.done();
     } else if (p.kind === 'status') {
       const s = decodeStatus(payload);
-      if (!s) return this.#malformed(m, 'status');
+      if (!s) {
+        this.#malformed(m, 'status');
+        return;
+      }
       if (s.model || s.fw) m.identity = { model: s.model, fw: s.fw };
       if (s.online) this.#health.answered(m.id);
       else this.#health.down(m.id, 'module reported offline (status or last will)');
@@ -314,7 +320,8 @@ export class MqttLightBus implements TechnicianBus {
       const b = decodeButton(payload);
       if (!b) {
         this.#gate.drop(m.id, 1);
-        return this.#malformed(m, 'button');
+        this.#malformed(m, 'button');
+        return;
       }
       if (b.id !== undefined && b.id === m.lastPress) {
         this.o.log.debug({ address: m.id, id: b.id }, 'duplicate press dropped');
