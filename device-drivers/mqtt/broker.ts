@@ -48,6 +48,8 @@ export class EmbeddedBroker {
   #address: { host: string; port: number; tlsPort?: number } | null = null;
   /** refused logins and publishes/subscriptions, for tests and /status */
   readonly refused = { logins: 0, publishes: 0, subscriptions: 0 };
+  /** subscriptions granted so far */
+  granted = 0;
 
   constructor(private readonly o: EmbeddedBrokerOptions) {}
 
@@ -79,6 +81,7 @@ export class EmbeddedBroker {
         done(this.#mayPublish(c as Tagged | null, packet.topic)),
       authorizeSubscribe: (c, sub, done) => {
         if (this.#maySubscribe(c as Tagged, sub.topic)) {
+          this.granted++;
           done(null, sub);
           return;
         }
