@@ -4,13 +4,14 @@
  * device. `embedded` runs the in-process broker (device-drivers/mqtt/broker.ts)
  * that authenticates each device by its own secret; `url` uses an external
  * broker (its own ACLs apply). Secrets are stored as `scrypt$<salt>$<hash>`
- * (`secretHash`, as operator PINs); a plain `secret` is accepted for a lab
+ * (`secretHash`, config/secret.ts); a plain `secret` is accepted for a lab
  * setup and hashed at load. README "MQTT devices" says how a technician
  * provisions and rotates them.
  */
 import { type Static, Type as T } from '@sinclair/typebox';
 import { Id } from './id.ts';
 import { MODULE_ID_PATTERN } from './module-ref.ts';
+import { SECRET_HASH_PATTERN } from './secret.ts';
 
 const Device = (what: string) =>
   T.Object(
@@ -21,11 +22,13 @@ const Device = (what: string) =>
         pattern: MODULE_ID_PATTERN,
         description: `${what} id: the MQTT username and the {id} of its topics`,
       }),
-      secret: T.Optional(T.String({ minLength: 8, description: 'Plain secret (lab use)' })),
+      secret: T.Optional(
+        T.String({ minLength: 16, description: 'Plain secret (lab use; hashed at start)' }),
+      ),
       secretHash: T.Optional(
         T.String({
-          pattern: '^scrypt\\$[0-9a-f]+\\$[0-9a-f]+$',
-          description: 'scrypt$<salt hex>$<hash hex> (`pickline hash-secret`)',
+          pattern: SECRET_HASH_PATTERN,
+          description: 'scrypt$<N>$<salt hex>$<hash hex> (config/secret.ts hashSecret)',
         }),
       ),
     },

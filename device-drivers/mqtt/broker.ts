@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { Aedes, type Client } from 'aedes';
-import { hashSecret, verifySecret } from '../../config/secret.ts';
+import { fingerprint, hashSecret, verifySecretAsync } from '../../config/secret.ts';
 import type { DriverLogger } from '../common/logger.ts';
 import { ROOT } from './topics.ts';
 
@@ -43,6 +43,8 @@ type Tagged = Client & { [ROLE]?: Role };
 export class EmbeddedBroker {
   readonly controllerSecret = randomBytes(24).toString('hex');
   readonly #hashes = new Map<string, { kind: 'module' | 'scanner'; hash: string }>();
+  /** id → fingerprint of the secret that last logged in (a reconnect storm skips the KDF) */
+  readonly #verified = new Map<string, string>();
   #aedes: Aedes | null = null;
   #servers: Server[] = [];
   #address: { host: string; port: number; tlsPort?: number } | null = null;
@@ -65,6 +67,7 @@ export class EmbeddedBroker {
   /** Replaces the device credentials (rotation); connected devices keep their session until they reconnect. */
   setDevices(modules: DeviceCredential[], scanners: DeviceCredential[]): void {
     this.#hashes.clear();
+    this.#verified.clear();
     for (const [kind, list] of [
       ['module', modules],
       ['scanner', scanners],
@@ -123,22 +126,36 @@ export class EmbeddedBroker {
     done: (e: (Error & { returnCode: number }) | null, ok: boolean | null) => void,
   ): void {
     const secret = password?.toString() ?? '';
-    let role: Role | null = null;
-    if (username === CONTROLLER_USER && secret === this.controllerSecret)
-      role = { kind: 'controller' };
-    else if (username) {
-      const d = this.#hashes.get(username);
-      if (d && verifySecret(secret, d.hash)) role = { kind: d.kind, id: username };
-    }
-    if (!role) {
+    const refuse = () => {
       this.refused.logins++;
       this.o.log.warn({ client: c.id, username: username ?? null }, 'mqtt login refused');
-      const e = Object.assign(new Error('bad username or password'), { returnCode: 4 });
-      done(e, false);
+      done(Object.assign(new Error('bad username or password'), { returnCode: 4 }), false);
+    };
+    const accept = (role: Role) => {
+      c[ROLE] = role;
+      done(null, true);
+    };
+    if (username === CONTROLLER_USER) {
+      if (secret === this.controllerSecret) accept({ kind: 'controller' });
+      else refuse();
       return;
     }
-    c[ROLE] = role;
-    done(null, true);
+    const d = username ? this.#hashes.get(username) : undefined;
+    if (!username || !d) {
+      refuse();
+      return;
+    }
+    const fp = fingerprint(secret, d.hash);
+    if (this.#verified.get(username) === fp) {
+      accept({ kind: d.kind, id: username });
+      return;
+    }
+    verifySecretAsync(secret, d.hash).then((ok) => {
+      // credentials may have been rotated while the KDF ran
+      if (!ok || this.#hashes.get(username) !== d) return refuse();
+      this.#verified.set(username, fp);
+      accept({ kind: d.kind, id: username });
+    });
   }
 
   #mayPublish(c: Tagged | null, t: string): Error | null {

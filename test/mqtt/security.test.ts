@@ -82,6 +82,9 @@ describe('embedded broker security', () => {
     // the right secrets log in, hashed (mod-b) or plain (mod-a) in the config
     await as('mod-a', 'secret-of-a');
     await as('mod-b', 'secret-of-b');
+    // a cached login does not let another secret in
+    await expect(as('mod-a', 'secret-of-b')).rejects.toThrow(/Bad username or password/i);
+    expect(broker.refused.logins).toBe(before + 5);
   });
 
   it('lets module A publish only its own topics, never as B, never set or events', async () => {

@@ -7,7 +7,7 @@ import { TOKENS } from '../helpers/harness.ts';
 
 export const MODULES = ['ptl-1', 'ptl-2', 'ptl-3', 'ptl-4'];
 export const SCANNER = 'scan-1';
-export const secretOf = (id: string) => `secret-of-${id}`;
+export const secretOf = (id: string) => `device-secret-of-${id}`;
 
 export function mqttSite(
   dbPath: string,

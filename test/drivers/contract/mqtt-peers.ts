@@ -14,7 +14,7 @@ import { startMosquitto } from '../../helpers/mosquitto.ts';
 import type { LightPeer, PeerFactory } from './peer.ts';
 
 export const moduleId = (n: number) => `ptl-${n}`;
-export const secretOf = (id: string) => `secret-of-${id}`;
+export const secretOf = (id: string) => `device-secret-of-${id}`;
 
 export interface MqttPeer extends LightPeer {
   fleet: MqttFleet;
