@@ -39,6 +39,9 @@ import {
   topic,
 } from './topics.ts';
 
+/** ticks of the health sweep per `healthIntervalMs` */
+const SWEEP_SLICES = 10;
+
 export interface MqttBusOptions {
   id: string;
   modules: string[];
@@ -74,6 +77,7 @@ export class MqttLightBus implements TechnicianBus {
   #open = false;
   #closed = false;
   #sweep: NodeJS.Timeout | null = null;
+  #sweepAt = 0;
   readonly #unsubs: Unsubscribe[] = [];
 
   constructor(private readonly o: MqttBusOptions) {
@@ -107,7 +111,7 @@ export class MqttLightBus implements TechnicianBus {
     if (this.#closed) throw new PicklineError('BUS_CLOSED', `${this.id}: stopped`);
     this.#unsubs.push(this.#health.onReturn((a) => this.#relight(String(a), 'module returned')));
     await this.#link.start();
-    this.#sweep = setInterval(() => this.#probeIdle(), this.o.healthIntervalMs);
+    this.#sweep = setInterval(() => this.#probeIdle(), this.o.healthIntervalMs / SWEEP_SLICES);
     this.#sweep.unref?.();
   }
 
@@ -284,11 +288,19 @@ export class MqttLightBus implements TechnicianBus {
     this.#command(m, w, this.o.retries).catch(() => {});
   }
 
-  /** Health check: each idle module not heard from within the interval gets its state again (one try). */
+  /**
+   * Health check, one slice per tick (SWEEP_SLICES ticks per interval, so
+   * thousands of modules are never probed in one burst): a module not heard
+   * from within `healthIntervalMs` and not busy gets its wanted state again,
+   * one try. A silent module fails it; a returning one answers it.
+   */
   #probeIdle(): void {
     if (!this.#link.up) return;
     const stale = Date.now() - this.o.healthIntervalMs;
-    for (const m of this.#mods.values()) {
+    const all = [...this.#mods.values()];
+    const slice = Math.ceil(all.length / SWEEP_SLICES);
+    for (let i = 0; i < slice && all.length > 0; i++) {
+      const m = all[this.#sweepAt++ % all.length];
       const h = this.#health.of(m.id);
       if (m.busy > 0 || (h.lastSeenAt ?? 0) > stale) continue;
       const w = this.#gate.wanted(m.id) ?? { mode: 'off' as const, seq: 0 };
