@@ -198,7 +198,7 @@ describe('pickline check-config', () => {
           'api.port: must be <= 65535',
           'api.tokens.wms[0]: must NOT have fewer than 8 characters',
           'storage.path: is required',
-          'buses[1].transport: transport "carrier-pigeon" has no driver in this version (known: modbus-rtu, modbus-tcp)',
+          'buses[1].transport: transport "carrier-pigeon" has no driver in this version (known: modbus-rtu, modbus-tcp, mqtt)',
           'zones[0].locations[1].address: must be <= 247',
           'buses[0].path: is required for transport modbus-rtu',
           'buses[0].profile: unknown profile "nope" (have: generic-io-lamp-v1, pickline-ptl-v1)',
