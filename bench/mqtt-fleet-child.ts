@@ -13,7 +13,8 @@ process.on('message', async (m: { cmd: string; url?: string; ids?: string[]; id?
     fleet = new MqttFleet({
       url: m.url!,
       clientPrefix: 'bench',
-      concurrency: 100,
+      concurrency: 50,
+      connectTimeoutMs: 60000,
       modules: m.ids!.map((id) => ({ id, secret: `device-secret-of-${id}` })),
     });
     await fleet.start();

@@ -18,6 +18,8 @@ export interface MqttFleetOptions {
   scanners?: FleetDevice[];
   /** connections opened at once while starting */
   concurrency?: number;
+  /** CONNACK wait of each module (default 5000; raise it for thousands on a busy host) */
+  connectTimeoutMs?: number;
   /** client id prefix, so two fleets on one broker do not collide */
   clientPrefix?: string;
 }
@@ -56,7 +58,8 @@ export class MqttFleet {
   async start(): Promise<void> {
     const queue = [...this.#modules.values()];
     const workers = Array.from({ length: this.o.concurrency ?? 50 }, async () => {
-      for (let m = queue.shift(); m; m = queue.shift()) await m.connect();
+      for (let m = queue.shift(); m; m = queue.shift())
+        await m.connect({ connectTimeoutMs: this.o.connectTimeoutMs });
     });
     await Promise.all(workers);
     for (const s of this.o.scanners ?? []) {
@@ -70,7 +73,9 @@ export class MqttFleet {
       this.#scanners.set(s.id, c);
       await new Promise<void>((resolve, reject) => {
         c.once('connect', () => resolve());
-        c.once('error', reject);
+        c.on('error', (e: Error & { code?: number }) => {
+          if (!c.connected && (e.code === 4 || e.code === 5)) reject(e);
+        });
       });
     }
   }

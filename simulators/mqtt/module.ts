@@ -57,7 +57,7 @@ export class MqttSimModule {
   }
 
   /** Connects (rejects when the broker refuses it); reconnects by itself after a broker restart. */
-  connect(opts: { reconnectMs?: number } = {}): Promise<void> {
+  connect(opts: { reconnectMs?: number; connectTimeoutMs?: number } = {}): Promise<void> {
     const client = mqtt.connect(this.o.url, {
       clientId: this.o.clientId ?? `sim-${this.id}`,
       username: this.id,
@@ -65,7 +65,7 @@ export class MqttSimModule {
       protocolVersion: 4,
       clean: true,
       reconnectPeriod: opts.reconnectMs ?? 500,
-      connectTimeout: 5000,
+      connectTimeout: opts.connectTimeoutMs ?? 5000,
       will: {
         topic: this.topic('status'),
         payload: Buffer.from('{"online":false}'),
@@ -86,8 +86,9 @@ export class MqttSimModule {
     });
     return new Promise((resolve, reject) => {
       client.once('connect', () => resolve());
-      client.once('error', (e) => {
-        if (!client.connected) {
+      // a refused login ends it; anything else (timeouts under load) is retried by mqtt.js
+      client.on('error', (e: Error & { code?: number }) => {
+        if (!client.connected && (e.code === 4 || e.code === 5)) {
           client.end(true);
           reject(e);
         }

@@ -36,7 +36,7 @@ function problems(raw: unknown, env = {}): string[] {
 describe('site configuration', () => {
   it('loads the demo config: 4 zones, about 40 locations, CSV rows merged', () => {
     const { config } = loadConfig(DEFAULT_CONFIG, {});
-    expect(config.zones.map((z) => z.id)).toEqual(['A', 'B', 'P', 'V']);
+    expect(config.zones.map((z) => z.id)).toEqual(['A', 'B', 'P', 'M', 'V']);
     const n = config.zones.reduce((s, z) => s + z.locations.length, 0);
     expect(n).toBeGreaterThanOrEqual(40);
     const b = config.zones.find((z) => z.id === 'B')!;

@@ -36,6 +36,7 @@ export async function liveSite(dir: string): Promise<LiveSite> {
   raw.log = { level: 'warn' };
   raw.webhooks = [{ url: `${url}/events`, secret: WEBHOOK_SECRET, maxBackoffMs: 500 }];
   for (const z of raw.zones) delete z.locationsCsv; // rows already merged into locations
+  if (raw.mqtt?.embedded) raw.mqtt.embedded.port = 0; // parallel test files: a free port each
   for (const b of raw.buses) {
     if (b.transport !== 'modbus-tcp') continue;
     b.port = ports.get(b.id)!.port;
