@@ -32,6 +32,9 @@ export interface EmbeddedBrokerOptions {
   log: DriverLogger;
 }
 
+/** messages the broker handles at once before queueing (see start()) */
+const BURST = 65536;
+
 /** The controller's username: not a valid device id, so no device can take it. */
 export const CONTROLLER_USER = 'pickline$controller';
 
@@ -79,6 +82,10 @@ export class EmbeddedBroker {
   async start(): Promise<void> {
     this.setDevices(this.o.modules, this.o.scanners);
     const aedes = await Aedes.createBroker({
+      // aedes queues messages beyond `concurrency` and drains the queue
+      // recursively: thousands of wills at once (an access point going down)
+      // overflowed the stack at the default 100. No fleet bursts past this.
+      concurrency: BURST,
       authenticate: (c, u, p, done) => this.#authenticate(c as Tagged, u, p, done),
       authorizePublish: (c, packet, done) =>
         done(this.#mayPublish(c as Tagged | null, packet.topic)),
