@@ -57,6 +57,7 @@ function startConsole(
   console.log('[floor] simulated floor ready: type "help" for commands (press A-01-01, show, …)');
   const rl = createInterface({ input: process.stdin, terminal: false });
   rl.on('line', async (line) => {
+    if (line.trim() === 'help') for (const l of mqtt?.help ?? []) console.log(`[floor] ${l}`);
     const handled = await mqtt?.command(line);
     if (handled) {
       for (const l of handled) console.log(`[floor] ${l}`);

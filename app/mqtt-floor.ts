@@ -23,6 +23,7 @@ export function hasSimulatedMqtt(config: SiteConfig): boolean {
 }
 
 export class MqttFloor {
+  readonly help = MQTT_FLOOR_HELP;
   #fleet: MqttFleet | null = null;
   /** location id → module */
   readonly #byLocation = new Map<string, MqttSimModule>();
