@@ -2,8 +2,9 @@
  * What the `mqtt` key and MQTT buses need beyond the schema (CONTRACTS.md §5):
  * a broker (exactly one of `embedded` and `url`) when an MQTT bus or a device
  * is configured; one secret form per device; unique device ids; on the
- * embedded broker, credentials for every module an MQTT bus uses and every
- * configured scanner (the broker refuses a device it cannot authenticate).
+ * embedded broker, credentials for every module an MQTT bus uses (the broker
+ * refuses a device it cannot authenticate). A scanner without credentials is
+ * fine: it scans over REST.
  */
 import type { ErrorDetail } from './errors.ts';
 import type { SiteConfig } from './schema.ts';
@@ -36,7 +37,7 @@ export function mqttProblems(c: SiteConfig): ErrorDetail[] {
     });
   }
   if (!m.embedded) return out;
-  const need = (id: unknown, kind: 'modules' | 'scanners', path: string) => {
+  const need = (id: unknown, kind: 'modules', path: string) => {
     if (typeof id === 'string' && ids.get(id) !== kind)
       out.push({ path, message: `${id} has no credentials in mqtt.${kind}` });
   };
@@ -47,9 +48,6 @@ export function mqttProblems(c: SiteConfig): ErrorDetail[] {
     });
     if (z?.doneIndicator && mqttBuses.has(z.doneIndicator.bus))
       need(z.doneIndicator.address, 'modules', `/zones/${i}/doneIndicator/address`);
-  });
-  (Array.isArray(c.scanners) ? c.scanners : []).forEach((s, i) => {
-    need(s?.id, 'scanners', `/scanners/${i}/id`);
   });
   return out;
 }

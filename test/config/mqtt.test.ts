@@ -51,7 +51,7 @@ describe('mqtt configuration', () => {
     expect(problems(site({ mqtt: { url: 'http://broker' } }))[0]).toMatch(/^mqtt\.url: must match/);
   });
 
-  it('reports a missing broker, two brokers, bad secrets, missing credentials and numeric addresses', () => {
+  it('reports a missing broker, two brokers, bad secrets, missing module credentials and numeric addresses', () => {
     expect(problems(site({ mqtt: undefined }))).toEqual([
       'mqtt: an MQTT bus needs mqtt.embedded or mqtt.url',
     ]);
@@ -86,7 +86,6 @@ describe('mqtt configuration', () => {
       'mqtt.modules[0]: needs exactly one of secret and secretHash',
       'mqtt.modules[1].id: "ptl-1" already has credentials',
       'zones[0].locations[1].address: ptl-2 has no credentials in mqtt.modules',
-      'scanners[0].id: scan-1 has no credentials in mqtt.scanners',
     ]);
   });
 
