@@ -43,12 +43,29 @@ async function simulatedFloor(loaded: LoadedConfig, enabled: boolean) {
   return new SimulatedFloor(loaded.config, loaded.profiles);
 }
 
+/** The simulated MQTT modules and scanners, started once the controller's broker listens. */
+async function mqttFloor(loaded: LoadedConfig, enabled: boolean) {
+  const { hasSimulatedMqtt, MqttFloor } = await import('./mqtt-floor.ts');
+  return enabled && hasSimulatedMqtt(loaded.config) ? new MqttFloor(loaded.config) : null;
+}
+
 /** Simulator console on stdin: press keys on the simulated floor (see FLOOR_HELP). */
-function startConsole(floor: SimulatedFloor, quit: () => void): void {
+function startConsole(
+  floor: SimulatedFloor | null,
+  mqtt: Awaited<ReturnType<typeof mqttFloor>>,
+  quit: () => void,
+): void {
   if (!process.stdin.readable) return;
   console.log('[floor] simulated floor ready: type "help" for commands (press A-01-01, show, …)');
   const rl = createInterface({ input: process.stdin, terminal: false });
-  rl.on('line', (line) => {
+  rl.on('line', async (line) => {
+    if (line.trim() === 'help') for (const l of mqtt?.help ?? []) console.log(`[floor] ${l}`);
+    const handled = await mqtt?.command(line);
+    if (handled) {
+      for (const l of handled) console.log(`[floor] ${l}`);
+      return;
+    }
+    if (!floor) return;
     const r = floor.command(line);
     for (const l of r.lines) console.log(`[floor] ${l}`);
     if (r.quit) quit();
@@ -82,6 +99,7 @@ program
     // The simulated floor is started before the controller and beside it, as
     // real modules would be; the controller reaches it over Modbus TCP only.
     const floor = await simulatedFloor(loaded, opts.simulate);
+    const mqtt = await mqttFloor(loaded, opts.simulate);
     const controller = new Controller(loaded, { simulator: floor ?? undefined });
     // a second SIGINT/SIGTERM gets node's default (immediate exit): the handlers are `once`
     const shutdown = async (signal: string) => {
@@ -90,6 +108,7 @@ program
         controller.log.error(`stop took over ${STOP_BOUND_MS} ms: exiting anyway`);
         process.exit(1);
       }, STOP_BOUND_MS).unref();
+      await mqtt?.stop();
       await controller.stop();
       await floor?.stop();
       process.exit(0);
@@ -103,7 +122,13 @@ program
         controller.log.info({ buses: Object.fromEntries(where) }, 'simulated floor started');
       }
       await controller.start();
-      if (floor && opts.console) startConsole(floor, () => void shutdown('console'));
+      if (mqtt) {
+        const url = controller.broker?.url ?? loaded.config.mqtt?.url ?? '';
+        const n = await mqtt.start(url, (text) => console.log(`[floor] ${text}`));
+        controller.log.info({ modules: n, url }, 'simulated MQTT modules connected');
+      }
+      if ((floor || mqtt) && opts.console)
+        startConsole(floor, mqtt, () => void shutdown('console'));
     } catch (e) {
       // expected refusals (lock held, port taken, bad store) without a stack trace
       const code = (e as { code?: string }).code;

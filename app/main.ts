@@ -18,6 +18,7 @@ import { voiceGateway } from '../api/voice/gateway.ts';
 import type { LoadedConfig } from '../config/load.ts';
 import { ADDRESSING } from '../config/transports/index.ts';
 import { PickEngine } from '../controller/engine/engine.ts';
+import { MqttEventFanout } from '../controller/events/mqtt-events.ts';
 import { Outbox } from '../controller/events/outbox.ts';
 import { WebhookDispatcher } from '../controller/events/webhooks.ts';
 import { floorView } from '../controller/floor-view.ts';
@@ -34,6 +35,9 @@ import { VoiceDesk } from '../controller/voice/desk.ts';
 import { SignOn } from '../controller/voice/signon.ts';
 import { WaveService } from '../controller/waves/service.ts';
 import { createBus } from '../device-drivers/index.ts';
+import { EmbeddedBroker } from '../device-drivers/mqtt/broker.ts';
+import { mqttLinkSource } from '../device-drivers/mqtt/connect.ts';
+import { MqttEventPublisher, MqttScanners } from '../device-drivers/mqtt/services.ts';
 import type { TechnicianBus } from '../device-drivers/types.ts';
 import pkg from '../package.json' with { type: 'json' };
 
@@ -54,6 +58,11 @@ export class Controller {
   readonly store: Store;
   readonly outbox: Outbox;
   readonly buses = new Map<string, TechnicianBus>();
+  /** the embedded MQTT broker, when the site runs one (`mqtt.embedded`) */
+  readonly broker: EmbeddedBroker | null;
+  /** scans of `scanners[]` over MQTT, and events/{type} fan-out (CONTRACTS.md §2) */
+  readonly mqttScanners: MqttScanners | null;
+  readonly mqttEvents: MqttEventFanout | null;
   readonly engine: PickEngine;
   readonly waves: WaveService;
   readonly webhooks: WebhookDispatcher;
@@ -84,6 +93,15 @@ export class Controller {
     this.store = new Store(this.config.storage.path);
     this.outbox = new Outbox(this.store);
     const addresses = this.site.addressesByBus();
+    const mqtt = this.config.mqtt;
+    this.broker = mqtt?.embedded
+      ? new EmbeddedBroker({
+          ...mqtt.embedded,
+          modules: mqtt.modules ?? [],
+          scanners: mqtt.scanners ?? [],
+          log: this.log.child({ component: 'mqtt-broker' }),
+        })
+      : null;
     for (const b of this.config.buses) {
       this.buses.set(
         b.id,
@@ -91,9 +109,20 @@ export class Controller {
           profiles: loaded.profiles,
           addresses: addresses.get(b.id) ?? [],
           logger: this.log.child({ bus: b.id }),
+          mqttLink: mqtt ? mqttLinkSource(mqtt, this.broker, this.#clientId(b.id)) : undefined,
         }),
       );
     }
+    const link = (part: string) => mqttLinkSource(mqtt ?? {}, this.broker, this.#clientId(part));
+    const scanners = this.config.scanners ?? [];
+    this.mqttScanners =
+      mqtt && scanners.length > 0
+        ? new MqttScanners(
+            scanners.map((s) => s.id),
+            link('scanners'),
+            this.log.child({ component: 'mqtt-scanners' }),
+          )
+        : null;
     this.engine = new PickEngine({
       store: this.store,
       outbox: this.outbox,
@@ -135,6 +164,14 @@ export class Controller {
           location: (e.data.location as string | null) ?? null,
         });
     });
+    this.mqttEvents = mqtt
+      ? new MqttEventFanout({
+          store: this.store,
+          outbox: this.outbox,
+          publisher: new MqttEventPublisher(link('events'), this.log.child({ component: 'mqtt' })),
+          logger: this.log,
+        })
+      : null;
     this.waves = new WaveService({
       store: this.store,
       outbox: this.outbox,
@@ -217,6 +254,7 @@ export class Controller {
     this.webhooks.start();
     await this.#startBuses();
     await this.engine.start();
+    await this.#startMqttServices();
     this.#ready = true;
     this.log.info(
       { url: `http://${this.config.api.host}:${port}`, db: this.store.path },
@@ -225,7 +263,13 @@ export class Controller {
     for (const line of this.busSummary()) this.log.info(line);
   }
 
+  /** The MQTT client id of one of this controller's connections: unique per controller on a shared broker. */
+  #clientId(part: string): string {
+    return `${this.config.mqtt?.clientId ?? `pickline-${this.config.site}`}-${part}`;
+  }
+
   async #startBuses(): Promise<void> {
+    await this.broker?.start();
     await Promise.all(
       [...this.buses].map(async ([id, bus]) => {
         try {
@@ -237,6 +281,26 @@ export class Controller {
         }
       }),
     );
+  }
+
+  /** Scanners drive the engine's scan command; events fan out to events/{type}. */
+  async #startMqttServices(): Promise<void> {
+    const scanners = this.mqttScanners;
+    if (scanners) {
+      scanners.onScan((s) => {
+        const zone = s.zone ?? this.site.scanners.get(s.scanner)?.zone ?? '';
+        this.engine.commands.scan({ zone, code: s.code, scanner: s.scanner }).then(
+          () => this.log.info({ scanner: s.scanner, code: s.code, zone }, 'mqtt scan'),
+          (e) =>
+            this.log.warn(
+              { scanner: s.scanner, code: s.code, err: (e as Error).message },
+              'mqtt scan refused',
+            ),
+        );
+      });
+      await scanners.start();
+    }
+    await this.mqttEvents?.start();
   }
 
   /** One line per bus for the start-up log: transport, where, modules online/configured. */
@@ -264,7 +328,10 @@ export class Controller {
       await this.engine.stop();
       await this.webhooks.stop();
       this.metrics.stop();
+      await this.mqttEvents?.stop();
+      await this.mqttScanners?.stop();
       await Promise.all([...this.buses.values()].map((b) => b.stop().catch(() => {})));
+      await this.broker?.stop();
       this.store.stop();
       this.#lock.release();
       this.log.info('Pickline controller stopped');

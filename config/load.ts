@@ -10,6 +10,7 @@ import { parse as parseYaml } from 'yaml';
 import { parseLocationsCsv } from './csv.ts';
 import { type ErrorDetail, PicklineError } from './errors.ts';
 import { type ModuleAddress, moduleKey, parseAddress } from './module-ref.ts';
+import { mqttProblems } from './mqtt-check.ts';
 import type { Profile } from './profile-schema.ts';
 import { loadProfiles } from './profiles.ts';
 import { COLORS, SiteConfig, type Transport } from './schema.ts';
@@ -219,6 +220,7 @@ function referenceProblems(c: SiteConfig, profiles: Map<string, Profile>): Error
       out.push({ path: `/operators/${i}`, message: 'needs pin or pinHash' });
   });
   checkScanners(c, opIds, out);
+  out.push(...mqttProblems(c));
   const hooks = new Set<string>();
   (Array.isArray(c.webhooks) ? c.webhooks : []).forEach((w, i) => {
     if (!w || typeof w.url !== 'string') return;

@@ -9,15 +9,17 @@ import { type Static, Type as T } from '@sinclair/typebox';
 import { EVENT_TYPES } from './events.ts';
 import { Id } from './id.ts';
 import { MODULE_ID_PATTERN, type ModuleAddress } from './module-ref.ts';
+import { MqttConfig } from './mqtt.ts';
 import { BusConfig } from './transports/index.ts';
 
 export type {
   AblePickBusConfig,
   ModbusRtuBusConfig,
   ModbusTcpBusConfig,
+  MqttBusConfig,
   Transport,
 } from './transports/index.ts';
-export { BusConfig };
+export { BusConfig, MqttConfig };
 
 export const COLORS = ['red', 'green', 'blue', 'yellow', 'cyan', 'magenta', 'white'] as const;
 export const Color = T.Union(
@@ -158,23 +160,7 @@ export const SiteConfig = T.Object(
       { additionalProperties: false },
     ),
     storage: T.Object({ path: T.String({ minLength: 1 }) }, { additionalProperties: false }),
-    mqtt: T.Optional(
-      T.Object(
-        {
-          embedded: T.Optional(
-            T.Object(
-              {
-                host: T.String({ default: '127.0.0.1' }),
-                port: T.Integer({ minimum: 0, maximum: 65535 }),
-              },
-              { additionalProperties: false },
-            ),
-          ),
-          url: T.Optional(T.String({ pattern: '^(mqtts?|wss?)://' })),
-        },
-        { additionalProperties: false },
-      ),
-    ),
+    mqtt: T.Optional(MqttConfig),
     technician: T.Optional(
       T.Object(
         {

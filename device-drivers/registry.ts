@@ -8,13 +8,18 @@
  */
 import type { TSchema } from '@sinclair/typebox';
 import type { BusConfig, Transport } from '../config/schema.ts';
-import { AblePickBus, ModbusRtuBus, ModbusTcpBus } from '../config/transports/index.ts';
+import { AblePickBus, ModbusRtuBus, ModbusTcpBus, MqttBus } from '../config/transports/index.ts';
 import { createAblePickBus } from './ablepick/factory.ts';
 import { createModbusBus, type ModbusFactoryOptions } from './modbus/factory.ts';
+import { createMqttBus } from './mqtt/factory.ts';
+import type { LinkOptionsSource } from './mqtt/link.ts';
 import type { TechnicianBus } from './types.ts';
 
 /** What every factory gets besides its bus config (the Modbus one is the superset today). */
-export type CreateBusOptions = ModbusFactoryOptions;
+export type CreateBusOptions = ModbusFactoryOptions & {
+  /** the controller's broker connection, for MQTT buses (app/main.ts resolves the site's `mqtt`) */
+  mqttLink?: LinkOptionsSource;
+};
 
 export interface BusDriver<C extends BusConfig> {
   schema: TSchema;
@@ -25,4 +30,5 @@ export const DRIVERS: { [K in Transport]: BusDriver<Extract<BusConfig, { transpo
   'modbus-rtu': { schema: ModbusRtuBus, create: createModbusBus },
   'modbus-tcp': { schema: ModbusTcpBus, create: createModbusBus },
   ablepick: { schema: AblePickBus, create: createAblePickBus },
+  mqtt: { schema: MqttBus, create: createMqttBus },
 };

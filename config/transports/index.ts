@@ -9,16 +9,18 @@ import type { ModuleAddress } from '../module-ref.ts';
 import { AblePickBus, ablePickTagProblem } from './ablepick.ts';
 import { busUnion } from './bus.ts';
 import { ModbusRtuBus, ModbusTcpBus, modbusUnitProblem } from './modbus.ts';
+import { MqttBus, mqttIdProblem } from './mqtt.ts';
 
-export { AblePickBus, ModbusRtuBus, ModbusTcpBus };
+export { AblePickBus, ModbusRtuBus, ModbusTcpBus, MqttBus };
 
-export const BusConfig = busUnion([ModbusRtuBus, ModbusTcpBus, AblePickBus]);
+export const BusConfig = busUnion([ModbusRtuBus, ModbusTcpBus, AblePickBus, MqttBus]);
 
 export type BusConfig = Static<typeof BusConfig>;
 export type Transport = BusConfig['transport'];
 export type ModbusRtuBusConfig = Static<typeof ModbusRtuBus>;
 export type ModbusTcpBusConfig = Static<typeof ModbusTcpBus>;
 export type AblePickBusConfig = Static<typeof AblePickBus>;
+export type MqttBusConfig = Static<typeof MqttBus>;
 
 /**
  * How each transport addresses its modules: `unit` numbers (Modbus, ABLEPick)
@@ -28,6 +30,7 @@ export const ADDRESSING: { [K in Transport]: 'unit' | 'id' } = {
   'modbus-rtu': 'unit',
   'modbus-tcp': 'unit',
   ablepick: 'unit',
+  mqtt: 'id',
 };
 
 /** Why `address` cannot name a module on bus `bus` (of `transport`), or null when it can. */
@@ -42,5 +45,7 @@ export function addressProblem(
       return modbusUnitProblem(bus, address);
     case 'ablepick':
       return ablePickTagProblem(bus, address);
+    case 'mqtt':
+      return mqttIdProblem(bus, address);
   }
 }

@@ -76,6 +76,17 @@ export class HealthTracker {
       this.#set(address, h, false, err.message);
   }
 
+  /**
+   * The module said it is gone (MQTT `status` `{"online": false}` or its last
+   * will): offline at once, without waiting for `offlineAfter` failures.
+   */
+  down(address: ModuleAddress, reason: string): void {
+    const h = this.#entry(address);
+    h.failures = Math.max(h.failures, this.o.offlineAfter);
+    h.lastError = reason;
+    if (h.online !== false) this.#set(address, h, false, reason);
+  }
+
   /** The outcome of one exchange: null or DEVICE_EXCEPTION answered, anything else failed. */
   settled(address: ModuleAddress, err: Failure | null): void {
     if (!err || err.code === 'DEVICE_EXCEPTION') this.answered(address, err ?? undefined);

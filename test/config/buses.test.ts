@@ -74,14 +74,11 @@ describe('bus configuration, checked per transport', () => {
 
   it('rejects a transport without a driver, listing the known ones', () => {
     expect(problems([{ id: 'a', transport: 'aioi', host: 'h', port: 5003 }])).toEqual([
-      'buses[0].transport: transport "aioi" has no driver in this version (known: modbus-rtu, modbus-tcp, ablepick)',
-    ]);
-    expect(problems([{ id: 'm', transport: 'mqtt' }])).toEqual([
-      'buses[0].transport: transport "mqtt" has no driver in this version (known: modbus-rtu, modbus-tcp, ablepick)',
+      'buses[0].transport: transport "aioi" has no driver in this version (known: modbus-rtu, modbus-tcp, ablepick, mqtt)',
     ]);
     expect(problems([{ id: 'x' }, { id: 'y', transport: 7 }])).toEqual([
-      'buses[0].transport: is required (one of modbus-rtu, modbus-tcp, ablepick)',
-      'buses[1].transport: must be one of modbus-rtu, modbus-tcp, ablepick',
+      'buses[0].transport: is required (one of modbus-rtu, modbus-tcp, ablepick, mqtt)',
+      'buses[1].transport: must be one of modbus-rtu, modbus-tcp, ablepick, mqtt',
     ]);
   });
 
@@ -98,7 +95,7 @@ describe('bus configuration, checked per transport', () => {
   it('createBus refuses a transport with no driver, naming the known ones', () => {
     const cfg = { id: 'a', transport: 'aioi' } as unknown as BusConfig;
     expect(() => createBus(cfg, { profiles: new Map(), addresses: [] })).toThrow(
-      /transport aioi has no driver \(known: modbus-rtu, modbus-tcp, ablepick\)/,
+      /transport aioi has no driver \(known: modbus-rtu, modbus-tcp, ablepick, mqtt\)/,
     );
     const proto = { id: 'p', transport: 'toString' } as unknown as BusConfig;
     expect(() => createBus(proto, { profiles: new Map(), addresses: [] })).toThrow(/no driver/);

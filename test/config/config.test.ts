@@ -36,7 +36,7 @@ function problems(raw: unknown, env = {}): string[] {
 describe('site configuration', () => {
   it('loads the demo config: 4 zones, about 40 locations, CSV rows merged', () => {
     const { config } = loadConfig(DEFAULT_CONFIG, {});
-    expect(config.zones.map((z) => z.id)).toEqual(['A', 'B', 'P', 'V']);
+    expect(config.zones.map((z) => z.id)).toEqual(['A', 'B', 'P', 'M', 'V']);
     const n = config.zones.reduce((s, z) => s + z.locations.length, 0);
     expect(n).toBeGreaterThanOrEqual(40);
     const b = config.zones.find((z) => z.id === 'B')!;
@@ -198,7 +198,7 @@ describe('pickline check-config', () => {
           'api.port: must be <= 65535',
           'api.tokens.wms[0]: must NOT have fewer than 8 characters',
           'storage.path: is required',
-          'buses[1].transport: transport "carrier-pigeon" has no driver in this version (known: modbus-rtu, modbus-tcp, ablepick)',
+          'buses[1].transport: transport "carrier-pigeon" has no driver in this version (known: modbus-rtu, modbus-tcp, ablepick, mqtt)',
           'zones[0].locations[1].address: must be <= 247',
           'buses[0].path: is required for transport modbus-rtu',
           'buses[0].profile: unknown profile "nope" (have: generic-io-lamp-v1, pickline-ptl-v1)',

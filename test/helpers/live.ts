@@ -36,6 +36,13 @@ export async function liveSite(dir: string): Promise<LiveSite> {
   raw.log = { level: 'warn' };
   raw.webhooks = [{ url: `${url}/events`, secret: WEBHOOK_SECRET, maxBackoffMs: 500 }];
   for (const z of raw.zones) delete z.locationsCsv; // rows already merged into locations
+  // the Modbus floor only: the demo's MQTT zone has its own tests (test/mqtt/)
+  const mqttBuses = new Set(raw.buses.filter((b) => b.transport === 'mqtt').map((b) => b.id));
+  raw.buses = raw.buses.filter((b) => !mqttBuses.has(b.id));
+  raw.zones = raw.zones.filter((z) => !z.locations.some((l) => l.bus && mqttBuses.has(l.bus)));
+  const zones = new Set(raw.zones.map((z) => z.id));
+  raw.scanners = raw.scanners?.filter((x) => zones.has(x.zone));
+  delete raw.mqtt;
   for (const b of raw.buses) {
     if (b.transport !== 'modbus-tcp') continue;
     b.port = ports.get(b.id)!.port;

@@ -130,4 +130,19 @@ describe('HealthTracker', () => {
       ['A-7', false],
     ]);
   });
+  it('takes a module offline at once when it says it is gone (down), once; an answer brings it back', () => {
+    const { t, changes } = tracker(3);
+    const returns: ModuleAddress[] = [];
+    t.onReturn((a) => returns.push(a));
+    t.answered('ptl-1');
+    t.down('ptl-1', 'last will');
+    t.down('ptl-1', 'last will');
+    expect(changes.slice(1)).toEqual([
+      { bus: 'line-1', address: 'ptl-1', online: false, reason: 'last will' },
+    ]);
+    expect(t.of('ptl-1')).toMatchObject({ online: false, failures: 3, lastError: 'last will' });
+    t.answered('ptl-1');
+    expect(returns).toEqual(['ptl-1']);
+    expect(changes.at(-1)).toEqual({ bus: 'line-1', address: 'ptl-1', online: true });
+  });
 });

@@ -9,10 +9,14 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isPicklineError } from '../../../config/errors.ts';
 import type { BusConfig, Color } from '../../../config/schema.ts';
-import type { KeyEvent, TechnicianBus } from '../../../device-drivers/types.ts';
+import type { KeyEvent, ModuleAddress, TechnicianBus } from '../../../device-drivers/types.ts';
 import { type LightPeer, type PeerFactory, until } from './peer.ts';
 
-/** modules the peer holds; 200 is configured on the bus but absent from the peer */
+/**
+ * modules the peer holds, by number; 200 is configured on the bus but absent
+ * from the peer. A peer whose bus names modules otherwise maps each number to
+ * its bus address (`LightPeer.address`).
+ */
 const ADDRESSES = [1, 2, 3, 4, 5, 6, 7];
 const ABSENT = 200;
 
@@ -31,7 +35,9 @@ export function neutralContract(
       await b.start();
       return b;
     };
-    const mod = (b: TechnicianBus, a: number) => b.modules().find((m) => m.address === a)!;
+    /** the bus address of peer module `n` (a module id on MQTT) */
+    const A = (n: number): ModuleAddress => peer.address?.(n) ?? n;
+    const mod = (b: TechnicianBus, a: number) => b.modules().find((m) => m.address === A(a))!;
     /** `c`, or the peer's last colour when its modules cannot show `c` */
     const paint = (c: Color): Color =>
       !peer.colors || peer.colors.includes(c) ? c : peer.colors[peer.colors.length - 1];
@@ -50,11 +56,11 @@ export function neutralContract(
 
     it('shows what the bus lit, and goes dark on clear', async () => {
       const b = await bus();
-      await b.light(1, { mode: 'blink', color: 'green', display: 12, seq: 42 });
+      await b.light(A(1), { mode: 'blink', color: 'green', display: 12, seq: 42 });
       expect(await peer.shows(1)).toEqual({ mode: 'blink', color: 'green', display: 12 });
-      await b.light(1, { mode: 'on', color: paint('white'), display: null, seq: 43 });
+      await b.light(A(1), { mode: 'on', color: paint('white'), display: null, seq: 43 });
       expect(await peer.shows(1)).toEqual({ mode: 'on', color: paint('white'), display: null });
-      await b.clear(1);
+      await b.clear(A(1));
       expect((await peer.shows(1)).mode).toBe('off');
       expect(mod(b, 1).state).toEqual({ mode: 'off', seq: 43 });
     });
@@ -63,19 +69,19 @@ export function neutralContract(
       const b = await bus();
       const keys: KeyEvent[] = [];
       b.onKey((e) => keys.push(e));
-      await b.light(2, { mode: 'on', color: 'red', display: 3, seq: 7 });
+      await b.light(A(2), { mode: 'on', color: 'red', display: 3, seq: 7 });
       await peer.press(2, 'confirm');
       await until('key event', () => keys.length > 0);
       expect(keys[0]).toMatchObject({
         bus: 'bus-t',
-        address: 2,
+        address: A(2),
         key: 'confirm',
         display: 3,
         seq: 7,
       });
       await peer.press(2, 'short');
       await until('short key', () => keys.length > 1);
-      expect(keys[1]).toMatchObject({ address: 2, key: 'short', seq: 7 });
+      expect(keys[1]).toMatchObject({ address: A(2), key: 'short', seq: 7 });
       expect(mod(b, 2).counters.keyEvents).toBe(2);
     });
 
@@ -83,14 +89,14 @@ export function neutralContract(
       const b = await bus();
       const keys: KeyEvent[] = [];
       b.onKey((e) => keys.push(e));
-      await b.light(3, { mode: 'on', color: 'blue', display: 5, seq: 9 });
+      await b.light(A(3), { mode: 'on', color: 'blue', display: 5, seq: 9 });
       await peer.press(3, 'confirm', 3);
       await until('key event', () => keys.length > 0);
-      expect(keys[0]).toMatchObject({ address: 3, key: 'confirm', display: 3, seq: 9 });
-      await b.light(3, { mode: 'on', color: 'blue', display: 5, seq: 10 });
+      expect(keys[0]).toMatchObject({ address: A(3), key: 'confirm', display: 3, seq: 9 });
+      await b.light(A(3), { mode: 'on', color: 'blue', display: 5, seq: 10 });
       await peer.press(3, 'short', 6);
       await until('second key event', () => keys.length > 1);
-      expect(keys[1]).toMatchObject({ address: 3, key: 'short', display: 6, seq: 10 });
+      expect(keys[1]).toMatchObject({ address: A(3), key: 'short', display: 6, seq: 10 });
     });
 
     it('drops and counts a press carrying another job token', async () => {
@@ -100,12 +106,12 @@ export function neutralContract(
       b.onKey((e) => keys.push(e));
       await online(b, 4);
       await peer.press(4, 'confirm'); // module dark: the press belongs to no job
-      await b.light(4, { mode: 'on', color: 'green', display: 1, seq: 50 });
+      await b.light(A(4), { mode: 'on', color: 'green', display: 1, seq: 50 });
       await until('stale count', () => mod(b, 4).counters.staleEvents === 1);
       await peer.press(4, 'confirm');
       await until('key event', () => keys.length > 0);
       expect(keys).toHaveLength(1);
-      expect(keys[0]).toMatchObject({ address: 4, seq: 50 });
+      expect(keys[0]).toMatchObject({ address: A(4), seq: 50 });
       expect(b.info().counters.staleEvents).toBe(1);
     });
 
@@ -121,8 +127,8 @@ export function neutralContract(
 
     it('identifies a module by blinking it fast, then restores what it showed', async () => {
       const b = await bus();
-      await b.light(1, { mode: 'on', color: 'cyan', display: 8, seq: 60 });
-      const done = b.identify!(1, 150);
+      await b.light(A(1), { mode: 'on', color: 'cyan', display: 8, seq: 60 });
+      const done = b.identify!(A(1), 150);
       await until('fast blink', async () => (await peer.shows(1)).mode === 'fast');
       await done;
       expect(await peer.shows(1)).toEqual({ mode: 'on', color: 'cyan', display: 8 });
@@ -132,12 +138,12 @@ export function neutralContract(
       const b = await bus({ retries: 1, offlineAfter: 2 });
       const health: boolean[] = [];
       b.onHealth((e) => {
-        if (e.address === ABSENT) health.push(e.online);
+        if (e.address === A(ABSENT)) health.push(e.online);
       });
-      const err = await b.light(ABSENT, { mode: 'on', seq: 1 }).catch((e) => e);
+      const err = await b.light(A(ABSENT), { mode: 'on', seq: 1 }).catch((e) => e);
       expect(isPicklineError(err, 'DEVICE_TIMEOUT')).toBe(true);
       await until('offline', () => health.includes(false));
-      const off = await b.light(ABSENT, { mode: 'on', seq: 2 }).catch((e) => e);
+      const off = await b.light(A(ABSENT), { mode: 'on', seq: 2 }).catch((e) => e);
       expect(isPicklineError(off, 'DEVICE_OFFLINE')).toBe(true);
       const m = mod(b, ABSENT);
       expect(m.online).toBe(false);
@@ -149,30 +155,30 @@ export function neutralContract(
       const b = await bus({ retries: 0, offlineAfter: 2, healthIntervalMs: 100 });
       const health: boolean[] = [];
       b.onHealth((e) => {
-        if (e.address === 6) health.push(e.online);
+        if (e.address === A(6)) health.push(e.online);
       });
       await online(b, 6);
       await peer.silence(6, true);
       try {
         await until('offline', () => health.includes(false));
-        const err = await b.light(6, { mode: 'on', seq: 70 }).catch((e) => e);
+        const err = await b.light(A(6), { mode: 'on', seq: 70 }).catch((e) => e);
         expect(isPicklineError(err, 'DEVICE_OFFLINE')).toBe(true);
       } finally {
         await peer.silence(6, false);
       }
       await until('online again', () => mod(b, 6).online);
       expect(health.slice(-2)).toEqual([false, true]);
-      await b.light(6, { mode: 'on', color: 'yellow', display: 2, seq: 71 });
+      await b.light(A(6), { mode: 'on', color: 'yellow', display: 2, seq: 71 });
       expect(await peer.shows(6)).toEqual({ mode: 'on', color: 'yellow', display: 2 });
-      await b.clear(6);
+      await b.clear(A(6));
     });
 
     it('stops cleanly: idempotent, and later calls reject with BUS_CLOSED', async () => {
       const b = await bus();
-      await b.light(6, { mode: 'on', seq: 3 });
+      await b.light(A(6), { mode: 'on', seq: 3 });
       await b.stop();
       await b.stop();
-      const err = await b.light(6, { mode: 'off', seq: 3 }).catch((e) => e);
+      const err = await b.light(A(6), { mode: 'off', seq: 3 }).catch((e) => e);
       expect(isPicklineError(err, 'BUS_CLOSED')).toBe(true);
       expect(b.info().open).toBe(false);
     });

@@ -6,7 +6,7 @@
  * details (modbus-profile.contract.ts).
  */
 import type { BusConfig, Color } from '../../../config/schema.ts';
-import type { LightMode, TechnicianBus } from '../../../device-drivers/types.ts';
+import type { LightMode, ModuleAddress, TechnicianBus } from '../../../device-drivers/types.ts';
 
 /** What a module shows on its lamp and display. */
 export interface Shown {
@@ -23,6 +23,8 @@ export interface LightPeer {
    * scheduling options (timeoutMs, retries, healthIntervalMs, offlineAfter).
    */
   createBus(addresses: number[], over?: Partial<BusConfig>): TechnicianBus;
+  /** The bus address of module `n` (MQTT: its module id); default `n` itself. */
+  address?(n: number): ModuleAddress;
   shows(address: number): Promise<Shown>;
   /** A picker presses `key`, first setting the display to `quantity` (+/-) when given. */
   press(address: number, key: 'confirm' | 'short', quantity?: number): Promise<void>;

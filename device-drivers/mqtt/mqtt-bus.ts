@@ -1,0 +1,352 @@
+/**
+ * The MQTT light bus (CONTRACTS.md §2) behind `LightBus`: modules are named by
+ * module id. `light()` publishes `set` (QoS 1) carrying the job token and
+ * resolves on the module's `ack` with that `seq`; an unacked `set` is sent
+ * again (`retries`), then counted as a failure, and `offlineAfter` failures
+ * mark the module offline. Retained `status` and the module's last will say
+ * online/offline between commands; a returning module, and every reconnect
+ * to the broker, gets its wanted state again. `button` presses pass the
+ * shared job-token gate; stale and malformed ones are counted and dropped.
+ * Topics of modules this bus does not hold are ignored (several controllers
+ * share one broker).
+ */
+import { PicklineError } from '../../config/errors.ts';
+import { copyCounters, countAttempt, emptyCounters } from '../common/counters.ts';
+import { Emitter } from '../common/emitter.ts';
+import { HealthTracker } from '../common/health.ts';
+import { JobGate } from '../common/job-gate.ts';
+import type { DriverLogger } from '../common/logger.ts';
+import type {
+  BusInfo,
+  HealthChange,
+  KeyEvent,
+  LightState,
+  ModuleAddress,
+  ModuleCounters,
+  ModuleIdentity,
+  ModuleInfo,
+  TechnicianBus,
+  Unsubscribe,
+} from '../types.ts';
+import { type LinkOptionsSource, MqttLink } from './link.ts';
+import {
+  decodeAck,
+  decodeButton,
+  decodeStatus,
+  encodeSet,
+  MODULE_SUBSCRIPTIONS,
+  parseModuleTopic,
+  topic,
+} from './topics.ts';
+
+/** ticks of the health sweep per `healthIntervalMs` */
+const SWEEP_SLICES = 10;
+
+export interface MqttBusOptions {
+  id: string;
+  modules: string[];
+  link: LinkOptionsSource;
+  timeoutMs: number;
+  retries: number;
+  offlineAfter: number;
+  healthIntervalMs: number;
+  identifyMs: number;
+  log: DriverLogger;
+}
+
+interface Mod {
+  id: string;
+  counters: ModuleCounters;
+  identity?: ModuleIdentity;
+  /** the ack the current attempt waits for */
+  waiting: { seq: number; done: () => void } | null;
+  /** commands to this module run one after another */
+  chain: Promise<void>;
+  busy: number;
+  lastPress?: string | number;
+}
+
+export class MqttLightBus implements TechnicianBus {
+  readonly id: string;
+  readonly #mods = new Map<string, Mod>();
+  readonly #counters = emptyCounters();
+  readonly #keys: Emitter<KeyEvent>;
+  readonly #health: HealthTracker;
+  readonly #gate: JobGate;
+  readonly #link: MqttLink;
+  #open = false;
+  #closed = false;
+  #sweep: NodeJS.Timeout | null = null;
+  #sweepAt = 0;
+  readonly #unsubs: Unsubscribe[] = [];
+
+  constructor(private readonly o: MqttBusOptions) {
+    this.id = o.id;
+    for (const m of o.modules)
+      this.#mods.set(m, {
+        id: m,
+        counters: emptyCounters(),
+        waiting: null,
+        chain: Promise.resolve(),
+        busy: 0,
+      });
+    this.#keys = new Emitter(o.log);
+    this.#health = new HealthTracker({ bus: o.id, offlineAfter: o.offlineAfter, log: o.log });
+    this.#gate = new JobGate({
+      bus: o.id,
+      jobToken: true,
+      counters: this.#counters,
+      countersOf: (a) => this.#mods.get(String(a))?.counters,
+      log: o.log,
+    });
+    this.#link = new MqttLink(
+      o.link,
+      o.log,
+      (t, p) => this.#message(t, p),
+      () => this.#up(),
+    );
+  }
+
+  async start(): Promise<void> {
+    if (this.#closed) throw new PicklineError('BUS_CLOSED', `${this.id}: stopped`);
+    this.#unsubs.push(this.#health.onReturn((a) => this.#relight(String(a), 'module returned')));
+    await this.#link.start();
+    this.#sweep = setInterval(() => this.#probeIdle(), this.o.healthIntervalMs / SWEEP_SLICES);
+    this.#sweep.unref?.();
+  }
+
+  async stop(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#open = false;
+    if (this.#sweep) clearInterval(this.#sweep);
+    for (const u of this.#unsubs.splice(0)) u();
+    for (const m of this.#mods.values()) m.waiting?.done();
+    await this.#link.stop();
+  }
+
+  light(address: ModuleAddress, state: LightState): Promise<void> {
+    const m = this.#mod(address);
+    if (!m) return Promise.reject(m === null ? this.#closedError() : this.#unknown(address));
+    this.#gate.want(m.id, state);
+    if (this.#health.of(m.id).online === false) {
+      const msg = `${this.id}/${m.id} is offline; the state is sent when it is back`;
+      return Promise.reject(new PicklineError('DEVICE_OFFLINE', msg));
+    }
+    return this.#command(m, state, this.o.retries);
+  }
+
+  clear(address: ModuleAddress): Promise<void> {
+    const seq = this.#gate.wanted(address)?.seq ?? 0;
+    return this.light(address, { mode: 'off', seq });
+  }
+
+  async identify(address: ModuleAddress, ms = this.o.identifyMs): Promise<void> {
+    const m = this.#mod(address);
+    if (!m) throw m === null ? this.#closedError() : this.#unknown(address);
+    const before = this.#gate.wanted(m.id) ?? { mode: 'off' as const, seq: 0 };
+    const flash: LightState =
+      before.mode === 'off'
+        ? { mode: 'fast', color: 'white', seq: before.seq }
+        : { ...before, mode: 'fast' };
+    await this.#command(m, flash, this.o.retries);
+    await new Promise((r) => setTimeout(r, ms));
+    // the job may have changed meanwhile: restore what is wanted now
+    await this.#command(m, this.#gate.wanted(m.id) ?? before, this.o.retries);
+  }
+
+  onKey(listener: (e: KeyEvent) => void): Unsubscribe {
+    return this.#keys.on(listener);
+  }
+
+  onHealth(listener: (e: HealthChange) => void): Unsubscribe {
+    return this.#health.onHealth(listener);
+  }
+
+  modules(): ModuleInfo[] {
+    return [...this.#mods.values()].map((m) => {
+      const h = this.#health.of(m.id);
+      return {
+        bus: this.id,
+        address: m.id,
+        online: h.online === true,
+        state: this.#gate.wanted(m.id),
+        lastSeenAt: h.lastSeenAt,
+        lastError: h.lastError,
+        ...(m.identity ? { identity: m.identity } : {}),
+        counters: copyCounters(m.counters),
+      };
+    });
+  }
+
+  info(): BusInfo {
+    let online = 0;
+    let queue = 0;
+    for (const m of this.#mods.values()) {
+      if (this.#health.of(m.id).online === true) online++;
+      queue += m.busy;
+    }
+    return {
+      id: this.id,
+      transport: 'mqtt',
+      open: this.#open && this.#link.up,
+      queueDepth: queue,
+      counters: copyCounters(this.#counters),
+      modules: this.#mods.size,
+      online,
+    };
+  }
+
+  /** undefined: not on this bus; null: the bus is stopped. */
+  #mod(address: ModuleAddress): Mod | null | undefined {
+    if (this.#closed) return null;
+    return typeof address === 'string' ? this.#mods.get(address) : undefined;
+  }
+
+  #closedError(): PicklineError {
+    return new PicklineError('BUS_CLOSED', `${this.id}: the bus is stopped`);
+  }
+
+  #unknown(address: ModuleAddress): PicklineError {
+    return new PicklineError('MODULE_NOT_FOUND', `${this.id}: no module ${address}`);
+  }
+
+  /** Queues one `set` for `m` behind its earlier commands. */
+  #command(m: Mod, state: LightState, retries: number): Promise<void> {
+    m.busy++;
+    const run = m.chain.then(() => this.#exchange(m, state, retries));
+    m.chain = run.then(
+      () => {},
+      () => {},
+    );
+    return run.finally(() => {
+      m.busy--;
+    });
+  }
+
+  /** Publishes `set` and waits for its ack, re-sending up to `retries` times. */
+  async #exchange(m: Mod, state: LightState, retries: number): Promise<void> {
+    const payload = encodeSet(state);
+    let err: PicklineError | null = null;
+    for (let attempt = 0; attempt <= retries; attempt++) {
+      if (this.#closed) throw this.#closedError();
+      if (!this.#link.up) throw new PicklineError('BUS_IO', `${this.id}: mqtt broker unreachable`);
+      const t0 = performance.now();
+      const acked = this.#awaitAck(m, state.seq);
+      this.#link.publish(topic.set(m.id), payload).catch(() => {});
+      const ok = await acked;
+      if (this.#closed) throw this.#closedError();
+      err = ok
+        ? null
+        : new PicklineError(
+            'DEVICE_TIMEOUT',
+            `${this.id}/${m.id}: no ack within ${this.o.timeoutMs} ms`,
+          );
+      countAttempt(m.counters, performance.now() - t0, err);
+      countAttempt(this.#counters, performance.now() - t0, err);
+      if (ok) {
+        this.#health.answered(m.id);
+        return;
+      }
+    }
+    if (err) {
+      this.#health.failed(m.id, err);
+      throw err;
+    }
+  }
+
+  #awaitAck(m: Mod, seq: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => finish(false), this.o.timeoutMs);
+      const finish = (ok: boolean) => {
+        clearTimeout(timer);
+        if (m.waiting === w) m.waiting = null;
+        resolve(ok);
+      };
+      const w = { seq, done: () => finish(true) };
+      m.waiting = w;
+    });
+  }
+
+  #up(): void {
+    this.#open = !this.#closed;
+    this.#link
+      .subscribe(MODULE_SUBSCRIPTIONS)
+      .then(() => {
+        // a reconnect: the broker or the modules may have lost what they showed
+        for (const m of this.#mods.values())
+          if (this.#gate.wanted(m.id)) this.#relight(m.id, 'broker connection up');
+      })
+      .catch((e) => this.o.log.warn({ err: (e as Error).message }, 'mqtt subscribe failed'));
+  }
+
+  #relight(id: string, why: string): void {
+    const m = this.#mods.get(id);
+    const w = this.#gate.wanted(id);
+    if (!m || !w || this.#closed) return;
+    this.o.log.debug({ address: id, why }, 're-sending wanted state');
+    this.#command(m, w, this.o.retries).catch(() => {});
+  }
+
+  /**
+   * Health check, one slice per tick (SWEEP_SLICES ticks per interval, so
+   * thousands of modules are never probed in one burst): a module not heard
+   * from within `healthIntervalMs` and not busy gets its wanted state again,
+   * one try. A silent module fails it; a returning one answers it.
+   */
+  #probeIdle(): void {
+    if (!this.#link.up) return;
+    const stale = Date.now() - this.o.healthIntervalMs;
+    const all = [...this.#mods.values()];
+    const slice = Math.ceil(all.length / SWEEP_SLICES);
+    for (let i = 0; i < slice && all.length > 0; i++) {
+      const m = all[this.#sweepAt++ % all.length];
+      const h = this.#health.of(m.id);
+      if (m.busy > 0 || (h.lastSeenAt ?? 0) > stale) continue;
+      const w = this.#gate.wanted(m.id) ?? { mode: 'off' as const, seq: 0 };
+      this.#command(m, w, 0).catch(() => {});
+    }
+  }
+
+  #message(t: string, payload: Buffer): void {
+    const p = parseModuleTopic(t);
+    const m = p ? this.#mods.get(p.id) : undefined;
+    if (!p || !m || this.#closed) return;
+    if (p.kind === 'ack') {
+      const a = decodeAck(payload);
+      if (!a) {
+        this.#malformed(m, 'ack');
+        return;
+      }
+      if (m.waiting && m.waiting.seq === a.seq) m.waiting.done();
+    } else if (p.kind === 'status') {
+      const s = decodeStatus(payload);
+      if (!s) {
+        this.#malformed(m, 'status');
+        return;
+      }
+      if (s.model || s.fw) m.identity = { model: s.model, fw: s.fw };
+      if (s.online) this.#health.answered(m.id);
+      else this.#health.down(m.id, 'module reported offline (status or last will)');
+    } else if (p.kind === 'button') {
+      const b = decodeButton(payload);
+      if (!b) {
+        this.#gate.drop(m.id, 1);
+        this.#malformed(m, 'button');
+        return;
+      }
+      if (b.id !== undefined && b.id === m.lastPress) {
+        this.o.log.debug({ address: m.id, id: b.id }, 'duplicate press dropped');
+        return;
+      }
+      if (b.id !== undefined) m.lastPress = b.id;
+      this.#health.answered(m.id);
+      const e = this.#gate.admit(m.id, b);
+      if (e) this.#keys.emit(e);
+    }
+  }
+
+  #malformed(m: Mod, kind: string): void {
+    this.o.log.warn({ address: m.id, kind }, 'malformed mqtt payload dropped');
+  }
+}
