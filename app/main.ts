@@ -16,7 +16,6 @@ import { technicianRoutes } from '../api/routes/technician.ts';
 import { Sessions } from '../api/session.ts';
 import { voiceGateway } from '../api/voice/gateway.ts';
 import type { LoadedConfig } from '../config/load.ts';
-import { ADDRESSING } from '../config/transports/index.ts';
 import { PickEngine } from '../controller/engine/engine.ts';
 import { MqttEventFanout } from '../controller/events/mqtt-events.ts';
 import { Outbox } from '../controller/events/outbox.ts';
@@ -241,7 +240,7 @@ export class Controller {
           locationRoutes(app, {
             list: () => [...this.site.zones.values()].flatMap((z) => z.locations),
             csv: () => locationsCsv(this.site),
-            import: (text) => importLocations(this.store, this.site, text, this.#idBuses()),
+            import: (text) => importLocations(this.store, this.site, text),
           }),
       ],
     });
@@ -353,13 +352,6 @@ export class Controller {
         return info;
       }),
     };
-  }
-
-  /** Buses whose modules are named by id (config/transports ADDRESSING). */
-  #idBuses(): Set<string> {
-    return new Set(
-      this.config.buses.filter((b) => ADDRESSING[b.transport] === 'id').map((b) => b.id),
-    );
   }
 
   #readiness() {

@@ -46,13 +46,8 @@ const same = (a: Location, b: Location) =>
   a.slot === b.slot;
 
 /** The rows as locations; LOCATIONS_REJECTED with one `line N` detail per problem. */
-export function checkImport(
-  store: Store,
-  site: Site,
-  text: string,
-  idBuses: ReadonlySet<string>,
-): Location[] {
-  const { rows, errors } = parseLocationRows(text, idBuses);
+export function checkImport(store: Store, site: Site, text: string): Location[] {
+  const { rows, errors } = parseLocationRows(text, site.idBuses);
   const problems: ErrorDetail[] = errors.map((e) => {
     const m = /^(\d+): (.*)$/s.exec(e);
     return m ? { path: `line ${m[1]}`, message: m[2] } : { path: 'file', message: e };
@@ -137,13 +132,8 @@ export function checkImport(
 }
 
 /** Checks, then applies all rows at once (site and store); LOCATIONS_REJECTED changes nothing. */
-export function importLocations(
-  store: Store,
-  site: Site,
-  text: string,
-  idBuses: ReadonlySet<string> = new Set(),
-): ImportResult {
-  const rows = checkImport(store, site, text, idBuses);
+export function importLocations(store: Store, site: Site, text: string): ImportResult {
+  const rows = checkImport(store, site, text);
   const r: ImportResult = { imported: rows.length, added: 0, changed: 0, unchanged: 0 };
   for (const l of rows) {
     const old = site.locations.get(l.id);

@@ -2,9 +2,11 @@
  * The floor as the controller sees it: zones and locations from the validated
  * site config (CSV imports already merged), indexed for lookups.
  */
+
 import { addressesByBus, type WiredModule, wiredModules } from '../config/modules.ts';
 import type { Color, SiteConfig, ZoneConfig } from '../config/schema.ts';
 import { COLORS } from '../config/schema.ts';
+import { ADDRESSING } from '../config/transports/index.ts';
 import { type ModuleAddress, moduleKey } from '../device-drivers/types.ts';
 
 export interface Location {
@@ -47,6 +49,8 @@ export class Site {
   readonly modules: WiredModule[];
   /** configured operator ids; empty when the site configures none (any picker id is taken) */
   readonly operators: ReadonlySet<string>;
+  /** buses whose modules are named by module id, not unit number (MQTT) */
+  readonly idBuses: ReadonlySet<string>;
   readonly scanners = new Map<string, Scanner>();
   readonly #names = new Map<string, string>();
 
@@ -54,6 +58,9 @@ export class Site {
     this.name = cfg.site;
     this.modules = wiredModules(cfg);
     this.operators = new Set((cfg.operators ?? []).map((o) => o.id));
+    this.idBuses = new Set(
+      cfg.buses.filter((b) => ADDRESSING[b.transport] === 'id').map((b) => b.id),
+    );
     for (const s of cfg.scanners ?? [])
       this.scanners.set(s.id, { id: s.id, zone: s.zone, picker: s.picker, color: s.color ?? null });
     for (const m of this.modules) this.#names.set(moduleKey(m), m.name);
