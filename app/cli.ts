@@ -100,7 +100,16 @@ program
     // real modules would be; the controller reaches it over Modbus TCP only.
     const floor = await simulatedFloor(loaded, opts.simulate);
     const mqtt = await mqttFloor(loaded, opts.simulate);
-    const controller = new Controller(loaded, { simulator: floor ?? undefined });
+    // simulated MQTT modules connect as soon as the embedded broker listens, before the
+    // floor is restored, as modules already on the network would (no offline burst at start)
+    const startMqtt = async (url: string) => {
+      const n = (await mqtt?.start(url, (text) => console.log(`[floor] ${text}`))) ?? 0;
+      controller.log.info({ modules: n, url }, 'simulated MQTT modules connected');
+    };
+    const controller = new Controller(loaded, {
+      simulator: floor ?? undefined,
+      onBrokerListening: mqtt ? startMqtt : undefined,
+    });
     // a second SIGINT/SIGTERM gets node's default (immediate exit): the handlers are `once`
     const shutdown = async (signal: string) => {
       controller.log.info({ signal }, 'shutting down');
@@ -121,12 +130,8 @@ program
         floor.onChange((c) => console.log(`[floor] ${c.text}`));
         controller.log.info({ buses: Object.fromEntries(where) }, 'simulated floor started');
       }
+      if (mqtt && !controller.broker) await startMqtt(loaded.config.mqtt?.url ?? '');
       await controller.start();
-      if (mqtt) {
-        const url = controller.broker?.url ?? loaded.config.mqtt?.url ?? '';
-        const n = await mqtt.start(url, (text) => console.log(`[floor] ${text}`));
-        controller.log.info({ modules: n, url }, 'simulated MQTT modules connected');
-      }
       if ((floor || mqtt) && opts.console)
         startConsole(floor, mqtt, () => void shutdown('console'));
     } catch (e) {

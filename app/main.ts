@@ -48,6 +48,8 @@ export interface ControllerOptions {
   simulator?: { pressKey(location: string, key: SimKey): void };
   /** Called once the API listens, before any bus is opened (readiness is false until start resolves). */
   onListening?: (port: number) => Promise<void> | void;
+  /** Called once the embedded MQTT broker listens, before any bus is opened (a simulated fleet connects here). */
+  onBrokerListening?: (url: string) => Promise<void> | void;
 }
 
 export class Controller {
@@ -72,6 +74,7 @@ export class Controller {
   readonly #busErrors = new Map<string, string>();
   readonly #lock: InstanceLock;
   readonly #onListening: ControllerOptions['onListening'];
+  readonly #onBrokerListening: ControllerOptions['onBrokerListening'];
   readonly #simulator: ControllerOptions['simulator'];
   readonly #sessions: Sessions;
   /** true once buses are started and the engine restored the floor */
@@ -86,6 +89,7 @@ export class Controller {
       opts.logger ?? createLogger({ level: this.config.log?.level, site: this.config.site });
     this.site = new Site(this.config);
     this.#onListening = opts.onListening;
+    this.#onBrokerListening = opts.onBrokerListening;
     this.#simulator = opts.simulator;
     this.#sessions = new Sessions(this.config.api.sessionTtlMs);
     this.#lock = new InstanceLock(this.config.storage.path);
@@ -268,7 +272,10 @@ export class Controller {
   }
 
   async #startBuses(): Promise<void> {
-    await this.broker?.start();
+    if (this.broker) {
+      await this.broker.start();
+      await this.#onBrokerListening?.(this.broker.url);
+    }
     await Promise.all(
       [...this.buses].map(async ([id, bus]) => {
         try {

@@ -250,6 +250,7 @@ export class AblePickLightBus implements TechnicianBus {
     return {
       id: this.id,
       transport: 'ablepick',
+      endpoint: this.link.description,
       open: this.state === 'started' && this.link.up,
       queueDepth: this.xchg.depth,
       counters: copyCounters(this.counters),

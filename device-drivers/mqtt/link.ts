@@ -38,6 +38,19 @@ export class MqttLink {
     return this.#client?.connected === true;
   }
 
+  /** the broker URL, for people (no credentials) */
+  get description(): string {
+    const url = this.source().url;
+    try {
+      const u = new URL(url);
+      u.username = '';
+      u.password = '';
+      return u.href;
+    } catch {
+      return url;
+    }
+  }
+
   /** Connects; resolves on the first connection or after `waitMs` (reconnecting goes on). */
   start(waitMs = 3000): Promise<void> {
     const o = this.source();

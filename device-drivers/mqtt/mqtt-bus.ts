@@ -189,6 +189,7 @@ export class MqttLightBus implements TechnicianBus {
     return {
       id: this.id,
       transport: 'mqtt',
+      endpoint: this.#link.description,
       open: this.#open && this.#link.up,
       queueDepth: queue,
       counters: copyCounters(this.#counters),
