@@ -107,7 +107,11 @@ export class EmbeddedBroker {
       },
     });
     this.#aedes = aedes;
-    const plain = createServer(aedes.handle);
+    // small request/answer messages: Nagle's algorithm would hold each one back
+    const plain = createServer((socket) => {
+      socket.setNoDelay(true);
+      aedes.handle(socket);
+    });
     this.#servers.push(plain);
     const port = await listen(plain, this.o.port, this.o.host);
     let tlsPort: number | undefined;

@@ -78,6 +78,7 @@ export class MqttLink {
       const timer = setTimeout(resolve, waitMs);
       timer.unref?.();
       client.on('connect', () => {
+        noDelay(client);
         this.log.info({ url: o.url, clientId: o.clientId }, 'mqtt connected');
         this.onUp();
         clearTimeout(timer);
@@ -110,4 +111,10 @@ export class MqttLink {
     this.#client = null;
     if (c) await c.endAsync(true);
   }
+}
+
+/** Light commands and acks are small and latency-bound: no Nagle delay on a TCP stream. */
+function noDelay(client: MqttClient): void {
+  const stream = client.stream as { setNoDelay?: (on: boolean) => void } | undefined;
+  stream?.setNoDelay?.(true);
 }

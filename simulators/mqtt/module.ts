@@ -76,6 +76,7 @@ export class MqttSimModule {
     this.#client = client;
     client.on('message', (_t, payload) => this.#onSet(payload));
     client.on('connect', () => {
+      (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
       client.subscribe(this.topic('set'), { qos: 1 });
       const status = {
         online: true,
