@@ -37,7 +37,7 @@ const TEENS = [
 ];
 const TENS = ['twenty', 'thirty', 'forty', 'fifty', 'sixty', 'seventy', 'eighty', 'ninety'];
 
-/** Understood at every prompt (CONTRACTS.md §3 "Always understood"). */
+/** Understood at every prompt (CONTRACTS.md §3). */
 export const ALWAYS = ['repeat', 'say again', 'how much more', 'sign off'] as const;
 /** At the slot and at the quantity prompt. */
 export const AT_SLOT = ['skip slot', 'short product'] as const;
