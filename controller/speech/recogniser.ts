@@ -11,10 +11,18 @@
  * 2), at most `maxQueue` waiting utterances, each at most `maxBytes` long.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { constants, mkdtempSync, openSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  constants,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { Socket } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { PicklineError } from '../../config/errors.ts';
 import { type Grammar, grammarFor, toFsg } from './grammar.ts';
 
@@ -93,9 +101,23 @@ export class RecogniserPool {
     this.#model = o.modelDir ?? MODEL_DIR;
   }
 
-  /** Makes the work directory and starts the workers (each loads the model once). */
+  /**
+   * Makes the work directory and starts the workers (each loads the model
+   * once); throws VOICE_SPEECH_UNAVAILABLE, naming the Debian package, when
+   * the program or the model is missing.
+   */
   start(): void {
     if (this.#dir) return;
+    if (!onPath(BATCH_PROGRAM))
+      throw new PicklineError(
+        'VOICE_SPEECH_UNAVAILABLE',
+        `${BATCH_PROGRAM} not found: install Debian package pocketsphinx`,
+      );
+    if (!existsSync(join(this.#model, 'en-us', 'mdef')))
+      throw new PicklineError(
+        'VOICE_SPEECH_UNAVAILABLE',
+        `no acoustic model in ${this.#model}: install Debian package pocketsphinx-en-us`,
+      );
     this.#dir = mkdtempSync(join(tmpdir(), 'pickline-speech-'));
     // a grammar at start keeps the program from loading its large default language model
     this.#grammarFile(grammarFor({ expect: 'yes-no' }));
@@ -279,4 +301,8 @@ export class RecogniserPool {
     this.#finish(w, null, e);
     proc?.kill('SIGKILL');
   }
+}
+
+function onPath(program: string): boolean {
+  return (process.env.PATH ?? '').split(delimiter).some((d) => d && existsSync(join(d, program)));
 }

@@ -86,3 +86,12 @@ describe.skipIf(!ok)('recogniser pool (pocketsphinx_batch, warm)', () => {
     await expect(p.recognise(Buffer.alloc(10), digits)).rejects.toMatchObject({ code: 'INTERNAL' });
   });
 });
+
+describe('recogniser pool without its Debian packages', () => {
+  it('refuses to start, naming the package, and leaves nothing running', () => {
+    const p = new RecogniserPool({ modelDir: '/nonexistent/pickline-model' });
+    expect(() => p.start()).toThrow(/install Debian package pocketsphinx/);
+    expect(p.pids).toEqual([]);
+    p.stop();
+  });
+});
