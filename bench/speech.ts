@@ -86,6 +86,8 @@ const bump = (t: Record<string, Tally>, k: string, ok: boolean) => {
 };
 const t0 = performance.now();
 let utterances = 0;
+let failures = 0;
+const decodeMs: number[] = [];
 let rssPeak = rssOf(pool.pids);
 for (const [name, ctx] of Object.entries(GRAMMARS)) {
   const g = grammarFor(ctx);
@@ -100,14 +102,22 @@ for (const [name, ctx] of Object.entries(GRAMMARS)) {
         const inGrammar = !OUT_OF_GRAMMAR.includes(phrase);
         utterances++;
         jobs.push(
-          pool.recognise(pcm, g).then((r) => {
-            const got = accepted(g, r.text);
-            if (inGrammar) {
-              bump(acc[name], key(snr), got === phrase);
-              bySynth[v.synth] ??= {};
-              bump(bySynth[v.synth], key(snr), got === phrase);
-            } else bump(fa, key(snr), got !== null);
-          }),
+          pool.recognise(pcm, g).then(
+            (r) => {
+              const got = accepted(g, r.text);
+              decodeMs.push(r.decodeMs);
+              if (inGrammar) {
+                bump(acc[name], key(snr), got === phrase);
+                bySynth[v.synth] ??= {};
+                bump(bySynth[v.synth], key(snr), got === phrase);
+              } else bump(fa, key(snr), got !== null);
+            },
+            () => {
+              failures++; // timed out: the worker hears "say again"
+              if (inGrammar) bump(acc[name], key(snr), false);
+              else bump(fa, key(snr), false);
+            },
+          ),
         );
       }
     }
@@ -192,6 +202,10 @@ const result = {
   ),
   falseAcceptPct: Object.fromEntries(Object.entries(fa).map(([k, t]) => [k, pctOk(t)])),
   outOfGrammarUtterances: faAll.n,
+  /** utterances the recogniser did not answer in time (counted as not recognised) */
+  recogniserTimeouts: failures,
+  decodeP50Ms: pct(decodeMs, 0.5),
+  decodeP99Ms: pct(decodeMs, 0.99),
   latency1: { p50Ms: pct(one, 0.5), p99Ms: pct(one, 0.99), n: one.length },
   latency10: { p50Ms: pct(ten, 0.5), p99Ms: pct(ten, 0.99), n: ten.length },
   poolRssMB: Number(poolRssMB.toFixed(0)),
