@@ -2,12 +2,14 @@
  * Offline speech for the voice audio mode (CONTRACTS.md §3): what a worker
  * said at a prompt, recognised against that prompt's grammar, and prompts
  * synthesised with Debian `espeak-ng` for terminals that cannot speak
- * (cached per prompt text). An utterance that is silent, out of grammar, or
+ * (cached per prompt text). Silence around the words is cut before decoding.
+ * An utterance that is silent, out of grammar, or
  * that the recogniser cannot take is "not heard": never a guessed answer.
  */
 import { spawn } from 'node:child_process';
 import { accepted, type GrammarContext, grammarFor } from './grammar.ts';
 import type { RecogniserPool } from './recogniser.ts';
+import { trimSilence } from './trim.ts';
 
 export interface SpeechOptions {
   /** cached synthesised prompts, at most (least recently used dropped) */
@@ -22,6 +24,7 @@ export interface Heard {
   text: string | null;
   /** what the decoder returned, for logs and the bench */
   raw: string;
+  decodeMs?: number;
 }
 
 export class Speech {
@@ -50,8 +53,10 @@ export class Speech {
   /** The answer in `pcm` (16 kHz mono s16le) at a prompt of this context. */
   async hear(pcm: Buffer, ctx: GrammarContext): Promise<Heard> {
     const g = grammarFor(ctx);
-    const r = await this.pool.recognise(pcm, g);
-    return { text: accepted(g, r.text), raw: r.text };
+    const speech = trimSilence(pcm);
+    if (speech.length === 0) return { text: null, raw: '' };
+    const r = await this.pool.recognise(speech, g);
+    return { text: accepted(g, r.text), raw: r.text, decodeMs: r.decodeMs };
   }
 
   /** The prompt as a WAV file (espeak-ng), synthesised once per text. */
