@@ -88,6 +88,7 @@ const bump = (t: Record<string, Tally>, k: string, ok: boolean) => {
 const t0 = performance.now();
 let utterances = 0;
 let failures = 0;
+const failed: string[] = [];
 const decodeMs: number[] = [];
 let rssPeak = rssOf(pool.pids);
 for (const [name, ctx] of Object.entries(GRAMMARS)) {
@@ -113,8 +114,12 @@ for (const [name, ctx] of Object.entries(GRAMMARS)) {
                 bump(bySynth[v.synth], key(snr), got === phrase);
               } else bump(fa, key(snr), got !== null);
             },
-            () => {
+            (e: Error) => {
               failures++; // timed out: the worker hears "say again"
+              if (failed.length < 10)
+                failed.push(
+                  `${name} ${v.synth}/${v.voice}/${v.speed ?? ''}/${v.pitch ?? ''} ${key(snr)} "${phrase}": ${e.message}`,
+                );
               if (inGrammar) bump(acc[name], key(snr), false);
               else bump(fa, key(snr), false);
             },
@@ -205,6 +210,7 @@ const result = {
   outOfGrammarUtterances: faAll.n,
   /** utterances the recogniser did not answer in time (counted as not recognised) */
   recogniserTimeouts: failures,
+  recogniserFailures: failed,
   decodeP50Ms: pct(decodeMs, 0.5),
   decodeP99Ms: pct(decodeMs, 0.99),
   latency1: { p50Ms: pct(one, 0.5), p99Ms: pct(one, 0.99), n: one.length },
