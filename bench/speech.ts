@@ -95,38 +95,42 @@ for (const [name, ctx] of Object.entries(GRAMMARS)) {
   const g = grammarFor(ctx);
   const phrases = sample(g.phrases, PHRASES);
   acc[name] = {};
-  const jobs: Promise<void>[] = [];
+  // the corpus is made first: synthesis blocks the event loop (spawnSync), which would
+  // hold up reading the recognisers' answers and count as decoder timeouts
+  const corpus: { v: Voice; phrase: string; snr: number | null; pcm: Buffer }[] = [];
   for (const v of VOICES)
     for (const phrase of [...phrases, ...OUT_OF_GRAMMAR.slice(0, 2)]) {
       const clean = speak(phrase, v);
-      for (const snr of SNRS) {
-        const pcm = snr === null ? clean : withNoise(clean, snr);
-        const inGrammar = !OUT_OF_GRAMMAR.includes(phrase);
-        utterances++;
-        jobs.push(
-          hearer.hear(pcm, ctx).then(
-            (r) => {
-              const got = r.text;
-              if (r.decodeMs !== undefined) decodeMs.push(r.decodeMs);
-              if (inGrammar) {
-                bump(acc[name], key(snr), got === phrase);
-                bySynth[v.synth] ??= {};
-                bump(bySynth[v.synth], key(snr), got === phrase);
-              } else bump(fa, key(snr), got !== null);
-            },
-            (e: Error) => {
-              failures++; // timed out: the worker hears "say again"
-              if (failed.length < 10)
-                failed.push(
-                  `${name} ${v.synth}/${v.voice}/${v.speed ?? ''}/${v.pitch ?? ''} ${key(snr)} "${phrase}": ${e.message}`,
-                );
-              if (inGrammar) bump(acc[name], key(snr), false);
-              else bump(fa, key(snr), false);
-            },
-          ),
-        );
-      }
+      for (const snr of SNRS)
+        corpus.push({ v, phrase, snr, pcm: snr === null ? clean : withNoise(clean, snr) });
     }
+  const jobs: Promise<void>[] = [];
+  for (const { v, phrase, snr, pcm } of corpus) {
+    const inGrammar = !OUT_OF_GRAMMAR.includes(phrase);
+    utterances++;
+    jobs.push(
+      hearer.hear(pcm, ctx).then(
+        (r) => {
+          const got = r.text;
+          if (r.decodeMs !== undefined) decodeMs.push(r.decodeMs);
+          if (inGrammar) {
+            bump(acc[name], key(snr), got === phrase);
+            bySynth[v.synth] ??= {};
+            bump(bySynth[v.synth], key(snr), got === phrase);
+          } else bump(fa, key(snr), got !== null);
+        },
+        (e: Error) => {
+          failures++; // timed out: the worker hears "say again"
+          if (failed.length < 10)
+            failed.push(
+              `${name} ${v.synth}/${v.voice}/${v.speed ?? ''}/${v.pitch ?? ''} ${key(snr)} "${phrase}": ${e.message}`,
+            );
+          if (inGrammar) bump(acc[name], key(snr), false);
+          else bump(fa, key(snr), false);
+        },
+      ),
+    );
+  }
   await Promise.all(jobs);
   rssPeak = Math.max(rssPeak, rssOf(pool.pids));
 }
