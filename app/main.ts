@@ -26,6 +26,8 @@ import { importLocations, locationsCsv } from '../controller/locations-import.ts
 import { createLogger } from '../controller/log.ts';
 import { ControllerMetrics } from '../controller/metrics.ts';
 import { Site } from '../controller/site.ts';
+import { RecogniserPool } from '../controller/speech/recogniser.ts';
+import { Speech } from '../controller/speech/speech.ts';
 import { Store } from '../controller/store/db.ts';
 import { syncLocations } from '../controller/store/locations.ts';
 import { InstanceLock } from '../controller/store/lock.ts';
@@ -70,6 +72,8 @@ export class Controller {
   readonly technician: Technician;
   readonly voice: VoiceDesk;
   readonly signOn: SignOn;
+  /** voice audio mode, when the config has a `speech` section */
+  readonly speech: Speech | null;
   readonly metrics: ControllerMetrics;
   readonly #busErrors = new Map<string, string>();
   readonly #lock: InstanceLock;
@@ -159,6 +163,16 @@ export class Controller {
     });
     this.voice = new VoiceDesk(this.engine.commands, this.site);
     this.signOn = new SignOn(this.config.operators ?? []);
+    const sp = this.config.speech;
+    this.speech = sp
+      ? new Speech(
+          new RecogniserPool({
+            size: sp.recognisers,
+            timeoutMs: sp.timeoutMs,
+            maxBytes: sp.maxUtteranceMs !== undefined ? sp.maxUtteranceMs * 32 : undefined,
+          }),
+        )
+      : null;
     // voice + light: a voice-led worker's dialog follows the key presses
     this.outbox.onEvent((e) => {
       if (e.type === 'line.picked' || e.type === 'line.shorted')
@@ -203,6 +217,7 @@ export class Controller {
    * `/readyz` is 503 and `/api/v1` answers 503 NOT_READY.
    */
   async start(): Promise<void> {
+    this.speech?.start(); // fails first, naming the Debian package, when pocketsphinx is missing
     this.#lock.acquire();
     this.store.start();
     syncLocations(this.store, this.site);
@@ -237,6 +252,7 @@ export class Controller {
           voiceGateway(app, {
             desk: this.voice,
             signOn: this.signOn,
+            speech: this.speech ?? undefined,
             accepting: () => this.#ready,
           }),
         (app) => kpiRoutes(app, { kpis: (w) => computeKpis(this.store.db, w) }),
@@ -338,6 +354,7 @@ export class Controller {
       await this.mqttScanners?.stop();
       await Promise.all([...this.buses.values()].map((b) => b.stop().catch(() => {})));
       await this.broker?.stop();
+      this.speech?.stop();
       this.store.stop();
       this.#lock.release();
       this.log.info('Pickline controller stopped');

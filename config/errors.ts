@@ -113,6 +113,19 @@ export const ERRORS = {
     status: 409,
     text: 'The operator signed on at another terminal; this one is closed.',
   },
+  // --- voice audio mode (CONTRACTS.md §3)
+  VOICE_AUDIO_TOO_LONG: {
+    status: 413,
+    text: 'An utterance or a session sent more audio than allowed; the utterance is dropped.',
+  },
+  VOICE_RECOGNISER_BUSY: {
+    status: 503,
+    text: 'The speech recogniser is saturated or did not answer in time: say it again.',
+  },
+  VOICE_SPEECH_UNAVAILABLE: {
+    status: 503,
+    text: 'This controller has no speech recogniser (Debian pocketsphinx is missing).',
+  },
   // --- store
   STORE_FAILURE: { status: 500, text: 'The database failed; nothing was changed.' },
 } as const satisfies Record<string, { status: number; text: string }>;

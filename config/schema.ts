@@ -176,6 +176,35 @@ export const SiteConfig = T.Object(
       ),
     ),
     webhooks: T.Optional(T.Array(WebhookConfig)),
+    /** voice audio mode (CONTRACTS.md §3): offline recognition needs Debian pocketsphinx */
+    speech: T.Optional(
+      T.Object(
+        {
+          recognisers: T.Optional(
+            T.Integer({
+              minimum: 1,
+              maximum: 16,
+              description: 'Warm recogniser processes (default: the cores, at most 2)',
+            }),
+          ),
+          timeoutMs: T.Optional(
+            T.Integer({
+              minimum: 100,
+              maximum: 60000,
+              description: 'A decoder not answering within this is killed (default 3000)',
+            }),
+          ),
+          maxUtteranceMs: T.Optional(
+            T.Integer({
+              minimum: 1000,
+              maximum: 60000,
+              description: 'Longest utterance taken (default 10000)',
+            }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     buses: T.Array(BusConfig, { default: [] }),
     operators: T.Optional(T.Array(OperatorConfig)),
     scanners: T.Optional(T.Array(ScannerConfig)),

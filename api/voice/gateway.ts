@@ -1,19 +1,25 @@
 /**
- * The voice terminal WebSocket at `/api/v1/voice` (CONTRACTS.md §3, text
- * mode). JSON text frames; every malformed, oversized or out-of-turn message
+ * The voice terminal WebSocket at `/api/v1/voice` (CONTRACTS.md §3, text and
+ * audio mode). JSON text frames; every malformed, oversized or out-of-turn message
  * gets an `error` frame (oversized ones: close 1009) and changes nothing.
  * A connection must say `hello` within `helloTimeoutMs`; one connection per
  * operator (a new sign-on closes the old one); pings every `pingMs`, a
  * terminal that misses one is dropped. The dialog itself lives in the
- * controller (VoiceDesk); this file only speaks the protocol.
+ * controller (VoiceDesk); this file only speaks the protocol. Audio mode
+ * (needs `speech`): utterances are recognised against the open prompt's
+ * grammar and continue the dialog as if typed; nothing recognised → the
+ * prompt is asked again. `"prompts": "audio"` in the hello: every prompt
+ * frame is followed by one binary frame, the prompt as WAV.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import { type ErrorCode, isPicklineError, PicklineError } from '../../config/errors.ts';
+import type { Speech } from '../../controller/speech/speech.ts';
 import type { DeskAnswer, VoiceDesk } from '../../controller/voice/desk.ts';
 import type { SignOn } from '../../controller/voice/signon.ts';
+import { AudioIn } from './audio.ts';
 import { TERMINAL_HTML } from './terminal-page.ts';
 
 export const VOICE_PATH = '/api/v1/voice';
@@ -29,6 +35,10 @@ export interface VoiceGatewayOptions {
   maxFrameBytes?: number;
   /** connections not yet signed on, at most; more are refused with 503 */
   maxPending?: number;
+  /** offline recognition and synthesis; without it audio mode is refused */
+  speech?: Speech;
+  /** audio bytes one connection may send in all (default 256 MiB) */
+  maxSessionAudioBytes?: number;
 }
 
 const MAX_TEXT = 200;
@@ -41,6 +51,12 @@ interface Conn {
   busy: Promise<void>;
   queued: number;
   helloTimer: NodeJS.Timeout | null;
+  /** audio mode: the utterance being received */
+  audio: AudioIn | null;
+  /** send each prompt as WAV too */
+  audioPrompts: boolean;
+  /** prompt frames and their audio, in order */
+  out: Promise<void>;
 }
 
 /**
@@ -60,6 +76,7 @@ export function voiceGateway(app: FastifyInstance, o: VoiceGatewayOptions): void
     async (_req, reply) => reply.type('text/html; charset=utf-8').send(TERMINAL_HTML),
   );
   const wss = new WebSocketServer({ noServer: true, maxPayload: o.maxFrameBytes ?? 16 * 1024 });
+  const speech = o.speech;
   const conns = new Set<Conn>();
   const byOperator = new Map<string, Conn>();
   const helloMs = o.helloTimeoutMs ?? 10_000;
@@ -107,6 +124,9 @@ export function voiceGateway(app: FastifyInstance, o: VoiceGatewayOptions): void
       busy: Promise.resolve(),
       queued: 0,
       helloTimer: null,
+      audio: null,
+      audioPrompts: false,
+      out: Promise.resolve(),
     };
     conns.add(c);
     c.helloTimer = setTimeout(() => {
@@ -124,7 +144,14 @@ export function voiceGateway(app: FastifyInstance, o: VoiceGatewayOptions): void
     });
     ws.on('message', (data, isBinary) => {
       c.alive = true;
-      if (++c.queued > 16) {
+      // audio frames are many per utterance: bounded by bytes, not by count
+      if (isBinary && c.audio) {
+        if (!c.audio.admit(size(data))) {
+          sendError(c, 'VOICE_AUDIO_TOO_LONG', 'this connection sent more audio than allowed');
+          ws.close(1008, 'audio budget');
+          return;
+        }
+      } else if (++c.queued > 16) {
         sendError(c, 'VOICE_OUT_OF_TURN', 'too many messages without waiting for a prompt');
         ws.close(1008, 'flood');
         return;
@@ -139,24 +166,31 @@ export function voiceGateway(app: FastifyInstance, o: VoiceGatewayOptions): void
           }
         })
         .finally(() => {
-          c.queued--;
+          if (!(isBinary && c.audio)) c.queued--;
         });
     });
   }
 
   async function handle(c: Conn, data: RawData, isBinary: boolean): Promise<void> {
     if (c.ws.readyState !== c.ws.OPEN) return;
+    if (isBinary && c.audio && c.operator) return c.audio.frame(toBuffer(data));
     const m = parse(data, isBinary);
     switch (m.type) {
       case 'hello':
         return hello(c, m);
       case 'words':
         return words(c, m);
+      case 'audio-start':
+        return audioStart(c, m);
+      case 'audio-end':
+        return audioEnd(c);
       case 'bye':
         c.ws.close(1000, 'bye');
         return;
       default:
-        throw bad(`unknown message type "${String(m.type)}" (hello, words, bye)`);
+        throw bad(
+          `unknown message type "${String(m.type)}" (hello, words, audio-start, audio-end, bye)`,
+        );
     }
   }
 
@@ -167,8 +201,15 @@ export function voiceGateway(app: FastifyInstance, o: VoiceGatewayOptions): void
     const pin = str(m, 'pin', MAX_ID, true);
     str(m, 'terminalId', MAX_ID, false);
     const zone = str(m, 'zone', MAX_ID, false);
-    if (m.mode !== undefined && m.mode !== 'text')
-      throw bad('only mode "text" is served: the terminal does its own speech');
+    if (m.mode !== undefined && m.mode !== 'text' && m.mode !== 'audio')
+      throw bad('"mode" is "text" or "audio"');
+    if (m.prompts !== undefined && m.prompts !== 'text' && m.prompts !== 'audio')
+      throw bad('"prompts" is "text" or "audio"');
+    if ((m.mode === 'audio' || m.prompts === 'audio') && !speech)
+      throw new PicklineError(
+        'VOICE_SPEECH_UNAVAILABLE',
+        'this controller has no speech recogniser: use mode "text" (the terminal does its own speech)',
+      );
     await o.signOn.check(operator, pin);
     const answer = await o.desk.open(operator, zone);
     if (c.ws.readyState !== c.ws.OPEN) return;
@@ -181,6 +222,12 @@ export function voiceGateway(app: FastifyInstance, o: VoiceGatewayOptions): void
       other.operator = null;
     }
     c.operator = operator;
+    if (m.mode === 'audio')
+      c.audio = new AudioIn({
+        maxUtteranceBytes: speech?.pool.maxBytes ?? 0,
+        maxSessionBytes: o.maxSessionAudioBytes ?? 256 * 1024 * 1024,
+      });
+    c.audioPrompts = m.prompts === 'audio';
     byOperator.set(operator, c);
     send(c, answer);
   }
@@ -198,17 +245,78 @@ export function voiceGateway(app: FastifyInstance, o: VoiceGatewayOptions): void
     send(c, await o.desk.say(c.operator, text));
   }
 
+  /** The open prompt of the connection's operator, checked against `promptId`. */
+  function openPrompt(c: Conn, promptId: string) {
+    const open = c.operator ? o.desk.listening(c.operator) : null;
+    if (open?.promptId !== promptId)
+      throw new PicklineError(
+        'VOICE_OUT_OF_TURN',
+        open ? `the open prompt is ${open.promptId}, not ${promptId}` : 'no prompt is open',
+      );
+    return open;
+  }
+
+  function audioStart(c: Conn, m: Record<string, unknown>): void {
+    if (!c.operator) throw new PicklineError('VOICE_OUT_OF_TURN', 'say hello first');
+    if (!c.audio) throw bad('audio-start needs a hello with mode "audio"');
+    const promptId = str(m, 'promptId', MAX_ID, true);
+    openPrompt(c, promptId);
+    c.audio.start(promptId);
+  }
+
+  async function audioEnd(c: Conn): Promise<void> {
+    if (!c.operator || !c.audio || !speech)
+      throw new PicklineError('VOICE_OUT_OF_TURN', 'audio-end without audio-start');
+    const operator = c.operator;
+    const u = c.audio.end();
+    const open = openPrompt(c, u.promptId);
+    let text: string | null = null;
+    if (u.pcm && u.pcm.length > 0) {
+      try {
+        text = (await speech.hear(u.pcm, open)).text;
+      } catch (e) {
+        if (!isPicklineError(e)) throw e;
+        sendError(c, e.code, e.message); // recogniser saturated or stuck: ask again
+      }
+    }
+    if (o.desk.listening(operator)?.promptId !== u.promptId) return; // answered meanwhile
+    send(c, await (text === null ? o.desk.unheard(operator) : o.desk.say(operator, text)));
+  }
+
   function send(c: Conn, a: DeskAnswer): void {
     if (c.ws.readyState !== c.ws.OPEN) return;
     if ('bye' in a) {
-      c.ws.send(JSON.stringify({ type: 'bye' }));
-      c.ws.close(1000, 'signed off');
+      const bye = () => {
+        if (c.ws.readyState !== c.ws.OPEN) return;
+        c.ws.send(JSON.stringify({ type: 'bye' }));
+        c.ws.close(1000, 'signed off');
+      };
+      if (c.audioPrompts) c.out = c.out.then(bye);
+      else bye();
       return;
     }
     const p = a.prompt;
-    c.ws.send(
-      JSON.stringify({ type: 'prompt', promptId: p.promptId, text: p.text, expect: p.expect }),
-    );
+    c.audio?.reset();
+    const frame = JSON.stringify({
+      type: 'prompt',
+      promptId: p.promptId,
+      text: p.text,
+      expect: p.expect,
+    });
+    if (!c.audioPrompts || !speech) {
+      c.ws.send(frame);
+      return;
+    }
+    const wav = speech.promptAudio(p.text);
+    c.out = c.out.then(async () => {
+      const audio = await wav.catch((e: Error) => {
+        app.log.error({ err: e.message }, 'prompt synthesis failed');
+        return null;
+      });
+      if (c.ws.readyState !== c.ws.OPEN) return;
+      c.ws.send(frame);
+      if (audio) c.ws.send(audio);
+    });
   }
 }
 
@@ -216,8 +324,22 @@ function sendError(c: Conn, code: ErrorCode, message: string): void {
   if (c.ws.readyState === c.ws.OPEN) c.ws.send(JSON.stringify({ type: 'error', code, message }));
 }
 
+function toBuffer(data: RawData): Buffer {
+  return Array.isArray(data)
+    ? Buffer.concat(data)
+    : Buffer.isBuffer(data)
+      ? data
+      : Buffer.from(data as ArrayBuffer);
+}
+
+function size(data: RawData): number {
+  return Array.isArray(data)
+    ? data.reduce((n, b) => n + b.length, 0)
+    : (data as Buffer | ArrayBuffer).byteLength;
+}
+
 function parse(data: RawData, isBinary: boolean): Record<string, unknown> {
-  if (isBinary) throw bad('binary frames carry audio, which this controller does not take');
+  if (isBinary) throw bad('binary frames carry audio: only in mode "audio", after hello');
   let m: unknown;
   try {
     m = JSON.parse(data.toString());

@@ -1,10 +1,14 @@
 /**
- * The browser voice terminal (CONTRACTS.md §3, text mode) for a phone with a
- * headset: large prompt text; speaks prompts with `speechSynthesis` and
- * listens with `SpeechRecognition` where the browser has them; a big keypad
- * and command buttons always; reconnects by itself and signs on again (the
- * controller then repeats the prompt it left). One self-contained page, no
- * build step.
+ * The browser voice terminal (CONTRACTS.md §3) for a phone with a headset:
+ * large prompt text; speaks prompts with `speechSynthesis` and listens with
+ * `SpeechRecognition` where the browser has them; a big keypad and command
+ * buttons always; reconnects by itself and signs on again (the controller
+ * then repeats the prompt it left). Offline (no `SpeechRecognition`, or
+ * `?offline` in the address): audio mode — the microphone through
+ * `getUserMedia` and an AudioWorklet (16 kHz s16le, 20 ms frames), an
+ * utterance started and ended by voice-activity detection or held on the
+ * talk button, and the controller's prompts played as WAV. One
+ * self-contained page, no build step.
  */
 export const TERMINAL_HTML = `<!doctype html>
 <html lang="en">
@@ -41,6 +45,7 @@ export const TERMINAL_HTML = `<!doctype html>
     <div id="entry" aria-label="entry"></div>
     <div class="grid" id="keypad"></div>
     <div class="grid" id="commands"></div>
+    <button id="talk" class="ok hidden">Hold to talk</button>
   </section>
   <div id="status"></div>
   <div id="error" role="alert"></div>
@@ -52,6 +57,11 @@ export const TERMINAL_HTML = `<!doctype html>
   let ws = null, creds = null, prompt = null, entry = '', retry = 0, signedOff = false;
   const synth = window.speechSynthesis;
   const Rec = window.SpeechRecognition || window.webkitSpeechRecognition;
+  const offline = !Rec || new URLSearchParams(location.search).has('offline');
+  // audio mode: VAD over 20 ms frames of 16 kHz s16le
+  const VAD_ON = 0.015, START_FRAMES = 3, END_FRAMES = 35, MAX_FRAMES = 400, PREROLL = 15;
+  let mic = null, talking = false, held = false, loud = 0, quiet = 0, sent = 0;
+  const preroll = [];
 
   function button(parent, label, cls, onClick) {
     const b = document.createElement('button');
@@ -73,7 +83,59 @@ export const TERMINAL_HTML = `<!doctype html>
     ws.send(JSON.stringify({ type: 'words', promptId: prompt.promptId, text }));
     entry = ''; $('entry').textContent = ''; $('error').textContent = '';
   }
+  // --- audio mode
+  const WORKLET = 'class P extends AudioWorkletProcessor{constructor(){super();this.r=sampleRate/16000;this.acc=0;this.n=0;this.t=0;this.buf=new Int16Array(320);this.i=0;}' +
+    'process(ins){const x=ins[0]&&ins[0][0];if(!x)return true;for(let k=0;k<x.length;k++){this.acc+=x[k];this.n++;this.t+=1;if(this.t>=this.r){this.t-=this.r;' +
+    'const v=Math.max(-1,Math.min(1,this.acc/this.n));this.acc=0;this.n=0;this.buf[this.i++]=v*32767;if(this.i===320){this.port.postMessage(this.buf.slice());this.i=0;}}}return true;}}' +
+    'registerProcessor("pcm16k",P);';
+  async function startMic() {
+    if (mic) return;
+    const stream = await navigator.mediaDevices.getUserMedia({ audio: { channelCount: 1, echoCancellation: false, noiseSuppression: false, autoGainControl: false } });
+    const ctx = new AudioContext();
+    await ctx.audioWorklet.addModule(URL.createObjectURL(new Blob([WORKLET], { type: 'text/javascript' })));
+    const node = new AudioWorkletNode(ctx, 'pcm16k');
+    node.port.onmessage = (e) => frame(e.data);
+    ctx.createMediaStreamSource(stream).connect(node);
+    mic = { ctx, stream };
+    $('status').textContent = 'signed on as ' + creds.operator + ' (offline speech)';
+  }
+  function level(f) {
+    let s = 0;
+    for (let i = 0; i < f.length; i++) s += (f[i] / 32768) ** 2;
+    return Math.sqrt(s / f.length);
+  }
+  function frame(f) {
+    if (!ws || ws.readyState !== 1 || !prompt) { talking = false; return; }
+    const on = level(f) > VAD_ON;
+    if (!talking) {
+      preroll.push(f); if (preroll.length > PREROLL) preroll.shift();
+      loud = on ? loud + 1 : 0;
+      if (held || loud >= START_FRAMES) {
+        talking = true; quiet = 0; sent = 0;
+        ws.send(JSON.stringify({ type: 'audio-start', promptId: prompt.promptId }));
+        for (const p of preroll.splice(0)) { ws.send(p.buffer); sent++; }
+      }
+      return;
+    }
+    ws.send(f.buffer); sent++;
+    quiet = on ? 0 : quiet + 1;
+    if (!held && (quiet >= END_FRAMES || sent >= MAX_FRAMES)) endUtterance();
+  }
+  function endUtterance() {
+    if (!talking) return;
+    talking = false; loud = 0;
+    ws.send(JSON.stringify({ type: 'audio-end' }));
+    $('status').textContent = 'listening…';
+  }
+  $('talk').onpointerdown = () => { held = true; };
+  $('talk').onpointerup = $('talk').onpointerleave = () => { if (held) { held = false; endUtterance(); } };
+  function play(data) {
+    const a = new Audio(URL.createObjectURL(new Blob([data], { type: 'audio/wav' })));
+    a.play().catch(() => {});
+  }
+
   function speak(text) {
+    if (offline) return;
     if (!synth) return listen();
     synth.cancel();
     const u = new SpeechSynthesisUtterance(text);
@@ -92,17 +154,22 @@ export const TERMINAL_HTML = `<!doctype html>
   function connect() {
     $('status').textContent = 'connecting…';
     ws = new WebSocket(url);
+    ws.binaryType = 'arraybuffer';
     ws.onopen = () => {
       retry = 0;
-      ws.send(JSON.stringify({ type: 'hello', terminalId: 'browser', operator: creds.operator, pin: creds.pin, mode: 'text' }));
+      const hello = { type: 'hello', terminalId: 'browser', operator: creds.operator, pin: creds.pin, mode: 'text' };
+      if (offline) { hello.mode = 'audio'; hello.prompts = 'audio'; }
+      ws.send(JSON.stringify(hello));
     };
     ws.onmessage = (ev) => {
+      if (ev.data instanceof ArrayBuffer) return play(ev.data);
       const m = JSON.parse(ev.data);
       if (m.type === 'prompt') {
         prompt = m;
         $('signon').classList.add('hidden'); $('work').classList.remove('hidden');
         $('prompt').textContent = m.text; $('prompt').dataset.expect = m.expect;
-        $('status').textContent = 'signed on as ' + creds.operator;
+        if (!mic) $('status').textContent = 'signed on as ' + creds.operator;
+        talking = false;
         speak(m.text);
       } else if (m.type === 'error') {
         $('error').textContent = m.message + ' (' + m.code + ')';
@@ -126,6 +193,10 @@ export const TERMINAL_HTML = `<!doctype html>
     creds = { operator: $('operator').value.trim(), pin: $('pin').value };
     signedOff = false; $('error').textContent = '';
     if (ws && ws.readyState <= 1) ws.close();
+    if (offline) {
+      $('talk').classList.remove('hidden');
+      startMic().catch((e) => { $('error').textContent = 'no microphone: ' + e.message + ' (the keypad works)'; });
+    }
     connect();
   };
 })();

@@ -10,6 +10,7 @@
 import { isPicklineError, PicklineError } from '../../config/errors.ts';
 import type { FloorCommands } from '../engine/commands.ts';
 import type { Site } from '../site.ts';
+import type { GrammarContext } from '../speech/grammar.ts';
 import { type DialogEvent, type DialogState, initialState, type Prompt, step } from './dialog.ts';
 
 export interface OpenPrompt extends Prompt {
@@ -111,6 +112,29 @@ export class VoiceDesk {
     const d = this.#desks.get(operator);
     if (!d) throw new PicklineError('VOICE_OUT_OF_TURN', `${operator} is not signed on`);
     return this.#run(d, { type: 'words', text });
+  }
+
+  /** Audio mode: the worker spoke but was not understood; the prompt is asked again. */
+  unheard(operator: string): Promise<DeskAnswer> {
+    const d = this.#desks.get(operator);
+    if (!d) throw new PicklineError('VOICE_OUT_OF_TURN', `${operator} is not signed on`);
+    return this.#run(d, { type: 'unheard' });
+  }
+
+  /**
+   * What the open prompt accepts, for its speech grammar: the expectation,
+   * the location's check digits and the requested quantity (null: no prompt open).
+   */
+  listening(operator: string): (GrammarContext & { promptId: string }) | null {
+    const d = this.#desks.get(operator);
+    if (!d?.prompt) return null;
+    const t = d.state.task;
+    return {
+      promptId: d.prompt.promptId,
+      expect: d.prompt.expect,
+      checkDigits: t?.checkDigits ?? null,
+      quantity: t?.quantity ?? null,
+    };
   }
 
   #run(d: Desk, first: DialogEvent): Promise<DeskAnswer> {

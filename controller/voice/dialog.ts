@@ -66,6 +66,8 @@ export type DialogEvent =
   /** sign-on; `task` is the line the operator already holds in the zone (resume), if any */
   | { type: 'start'; task: VoiceTask | null }
   | { type: 'words'; text: string }
+  /** audio mode: the worker spoke but nothing in the prompt's grammar was recognised */
+  | { type: 'unheard' }
   /** the engine's answer to an intent: the task now due (null: nothing left) */
   | { type: 'task'; task: VoiceTask | null }
   /** the answer to `light-zone`: the order lit for the operator (null: nothing there) */
@@ -105,6 +107,10 @@ export function step(s: DialogState, e: DialogEvent): Step {
       return pressed(s, e.location, e.left);
     case 'words':
       return words(s, e.text);
+    case 'unheard':
+      return s.phase.at === 'busy' || s.phase.at === 'signed-off' || !s.prompt
+        ? { state: s }
+        : notUnderstood(s);
   }
 }
 

@@ -1,5 +1,5 @@
 /**
- * A voice terminal's side of `/api/v1/voice` (CONTRACTS.md §3, text mode):
+ * A voice terminal's side of `/api/v1/voice` (CONTRACTS.md §3, text and audio mode):
  * connects, signs on, receives prompts and sends words. Messages queue until
  * read, so a test or a scripted worker reads them in order.
  */
@@ -9,6 +9,8 @@ export type ServerMessage =
   | { type: 'prompt'; promptId: string; text: string; expect: string }
   | { type: 'error'; code: string; message: string }
   | { type: 'bye' }
+  /** audio mode with `prompts: "audio"`: the last prompt as WAV */
+  | { type: 'audio'; wav: Buffer }
   | { type: 'closed'; code: number };
 
 export class VoiceTerminal {
@@ -33,7 +35,11 @@ export class VoiceTerminal {
   connect(): Promise<void> {
     const ws = new WebSocket(this.url, { autoPong: this.#autoPong });
     this.#ws = ws;
-    ws.on('message', (data) => {
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) {
+        this.#push({ type: 'audio', wav: Buffer.from(data as Buffer) });
+        return;
+      }
       let m: ServerMessage;
       try {
         m = JSON.parse(data.toString()) as ServerMessage;
@@ -81,6 +87,17 @@ export class VoiceTerminal {
   /** Answers the last prompt with `text`; resolves with the controller's reply. */
   say(text: string): Promise<ServerMessage> {
     this.send({ type: 'words', promptId: this.prompt?.promptId ?? '', text });
+    return this.next();
+  }
+
+  /**
+   * Audio mode: speaks `pcm` (16 kHz mono s16le) at the last prompt, in
+   * frames of `frameBytes` (100 ms by default); resolves with the reply.
+   */
+  speak(pcm: Buffer, frameBytes = 3200): Promise<ServerMessage> {
+    this.send({ type: 'audio-start', promptId: this.prompt?.promptId ?? '' });
+    for (let i = 0; i < pcm.length; i += frameBytes) this.raw(pcm.subarray(i, i + frameBytes));
+    this.send({ type: 'audio-end' });
     return this.next();
   }
 

@@ -62,6 +62,10 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerReport> {
   let msg = await signOn();
   for (let turns = 0; turns < 100_000; turns++) {
     if (msg.type === 'bye' || msg.type === 'closed') break;
+    if (msg.type === 'audio') {
+      msg = await t.next(); // a prompt's WAV (prompts: "audio"); the worker reads the text
+      continue;
+    }
     if (msg.type === 'error') {
       r.errors.push(`${msg.code}: ${msg.message}`);
       break;

@@ -91,6 +91,19 @@ describe('voice dialog', () => {
     expect(qty.intent).toEqual({ kind: 'confirm', lineId: 'L1', quantity: 3 });
   });
 
+  it('audio mode: speech that was not recognised asks the prompt again and changes nothing', () => {
+    const s = atSlot();
+    const r = step(s, { type: 'unheard' });
+    expect(r.prompt).toEqual({
+      text: 'Say again? Order O1, container C1. Aisle 03, slot 01.',
+      expect: 'check-digits',
+    });
+    expect(r.intent).toBeUndefined();
+    expect(r.state.phase).toEqual(s.phase);
+    const busy = step(atQuantity(), w('three')).state; // the engine is recording
+    expect(step(busy, { type: 'unheard' })).toEqual({ state: busy });
+  });
+
   it('numerals work as well as words, and the next line of the same order names no order', () => {
     const s = atSlot();
     const [digits, qty, next] = run(s, w('42'), w('3'), {

@@ -172,7 +172,9 @@ describe('voice gateway: hostile clients', () => {
     t.send({ type: 'hello', operator: 'op1', pin: 1234 });
     expect(await t.next()).toMatchObject({ code: 'VOICE_BAD_MESSAGE', message: /"pin"/ });
     t.send({ type: 'hello', operator: 'op1', pin: '1234', mode: 'audio' });
-    expect(await t.next()).toMatchObject({ code: 'VOICE_BAD_MESSAGE', message: /mode "text"/ });
+    expect(await t.next()).toMatchObject({ code: 'VOICE_SPEECH_UNAVAILABLE' }); // no recogniser here
+    t.send({ type: 'hello', operator: 'op1', pin: '1234', mode: 'video' });
+    expect(await t.next()).toMatchObject({ code: 'VOICE_BAD_MESSAGE', message: /"mode"/ });
     await t.hello('op1', '1234');
     expect(await t.hello('op1', '1234')).toMatchObject({ code: 'VOICE_OUT_OF_TURN' });
     t.send({ type: 'words', promptId: 'p-999', text: 'ready' });
