@@ -10,6 +10,7 @@
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { Controller } from '../app/main.ts';
+import { MODBUS_DEFAULTS } from '../device-drivers/index.ts';
 import { auth, tempDir } from '../test/helpers/harness.ts';
 import { liveSite } from '../test/helpers/live.ts';
 
@@ -78,9 +79,9 @@ try {
     scanToLight.push(firstLight - tScan);
     await post('/zones/A/scan', 'operator', { code: `BT-${i}-2`, picker: 'asmith' });
     // let the poller settle on the lit module; then press at a random phase of the
-    // poll period (TCP default 20 ms), as a picker does: a fixed delay equal to
-    // the period would always land just after a poll and measure the worst case
-    await new Promise((r) => setTimeout(r, 20 + Math.random() * 20));
+    // poll period (TCP default), as a picker does: a fixed delay equal to the
+    // period would always land just after a poll and measure the worst case
+    await new Promise((r) => setTimeout(r, 20 + Math.random() * MODBUS_DEFAULTS.tcpPollIntervalMs));
 
     const seq1 = m.state().seq;
     let stored = 0;

@@ -20,7 +20,7 @@ const scheduling = {
       minimum: 0,
       maximum: 10000,
       description:
-        'Key poll period of one lit module, ms (default: 0 = back to back on RTU, where wire time bounds it; 20 on TCP)',
+        'Key poll period of one lit module, ms (default: 0 = back to back on RTU, where wire time bounds it; 40 on TCP)',
     }),
   ),
   healthIntervalMs: T.Optional(

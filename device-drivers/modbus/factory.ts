@@ -29,12 +29,14 @@ export const MODBUS_DEFAULTS = {
   retries: 1,
   /**
    * Key poll period of one lit module. RTU: 0, back to back; the wire time
-   * (~8 ms a poll at 19200 baud) already bounds the rate. TCP: 20 ms, so a
-   * press is seen within 20 ms (10 ms median) at ~50 reads/s per lit module
-   * instead of a whole core spent on back-to-back round trips.
+   * (~8 ms a poll at 19200 baud) already bounds the rate. TCP: 40 ms, so a
+   * press is seen within 40 ms (~20 ms median, far below what a picker
+   * notices) at 25 reads/s per lit module: 6 lit modules cost ~4.5 % of a
+   * core here (bench/poll-cpu.ts; 20 ms costs ~7 %) instead of a whole core
+   * spent on back-to-back round trips.
    */
   rtuPollIntervalMs: 0,
-  tcpPollIntervalMs: 20,
+  tcpPollIntervalMs: 40,
   healthIntervalMs: 2000,
   offlineAfter: 3,
   defaultProfile: 'pickline-ptl-v1',
