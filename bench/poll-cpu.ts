@@ -140,7 +140,8 @@ try {
       sim.stdin!.write(`press ${i}\n`);
       while (c.outbox.lastSeq() === seq0) await new Promise((res) => setImmediate(res));
       pressToStored.push(performance.now() - tp);
-      await sleep(37); // presses land at varied points of the poll period
+      // a picker's press lands at a random point of the poll period
+      await sleep(20 + Math.random() * (POLL ?? MODBUS_DEFAULTS.tcpPollIntervalMs));
     }
   }
   const s = [...pressToStored].sort((a, b) => a - b);
