@@ -11,7 +11,7 @@
 import { parseLocationRows } from '../config/csv.ts';
 import { type ErrorDetail, PicklineError } from '../config/errors.ts';
 import { moduleKey } from '../config/module-ref.ts';
-import type { Location, Site } from './site.ts';
+import { type Location, type Site, toLocation } from './site.ts';
 import { type Store, stmt } from './store/db.ts';
 import { syncLocations } from './store/locations.ts';
 
@@ -83,16 +83,7 @@ export function checkImport(store: Store, site: Site, text: string): Location[] 
       bad(at, `no zone ${zoneId}`);
       continue;
     }
-    const loc: Location = {
-      id: r.id,
-      zone: zone.id,
-      mode: zone.mode,
-      bus: r.bus ?? null,
-      address: r.address ?? null,
-      checkDigits: r.checkDigits ?? null,
-      aisle: r.aisle ?? null,
-      slot: r.slot ?? null,
-    };
+    const loc = toLocation(zone, r);
     if (zone.mode === 'voice') {
       if (loc.bus !== null || loc.address !== null)
         bad(at, `zone ${zone.id} is a voice zone: its locations have no bus or address`);

@@ -75,16 +75,7 @@ export class Site {
         locations: [],
       };
       for (const l of z.locations) {
-        const loc: Location = {
-          id: l.id,
-          zone: z.id,
-          mode: z.mode,
-          bus: l.bus ?? null,
-          address: l.address ?? null,
-          checkDigits: l.checkDigits ?? null,
-          aisle: l.aisle ?? null,
-          slot: l.slot ?? null,
-        };
+        const loc = toLocation(zone, l);
         zone.locations.push(loc);
         this.locations.set(loc.id, loc);
         if (loc.bus && loc.address !== null)
@@ -141,4 +132,28 @@ function defaultColors(): Color[] {
   return ['green', 'blue', 'yellow', 'magenta', 'cyan', 'white'].filter((c): c is Color =>
     (COLORS as readonly string[]).includes(c),
   ) as Color[];
+}
+
+/** A location of `zone` from its config (or CSV) row; absent fields are null. */
+export function toLocation(
+  zone: { id: string; mode: ZoneConfig['mode'] },
+  l: {
+    id: string;
+    bus?: string;
+    address?: ModuleAddress;
+    checkDigits?: string;
+    aisle?: string;
+    slot?: string;
+  },
+): Location {
+  return {
+    id: l.id,
+    zone: zone.id,
+    mode: zone.mode,
+    bus: l.bus ?? null,
+    address: l.address ?? null,
+    checkDigits: l.checkDigits ?? null,
+    aisle: l.aisle ?? null,
+    slot: l.slot ?? null,
+  };
 }
