@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type FakeFloor, fakeFloor, until } from '../helpers/floor.ts';
+import { type FakeFloor, fakeFloor, until, voiceWave } from '../helpers/floor.ts';
 import { tableCounts, tempDir } from '../helpers/harness.ts';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -32,21 +32,6 @@ const pickWave = (n: number, location: string) => ({
       lines: [{ lineId: `PL${n}`, sku: 'S', location, quantity: 2 }],
     },
   ],
-});
-/** One voice order per entry; its lines at the given V-03 slots, in that (wave) order. */
-const voiceWave = (waveId: string, orders: Record<string, string[]>) => ({
-  waveId,
-  orders: Object.entries(orders).map(([orderId, slots]) => ({
-    orderId,
-    container: `C-${orderId}`,
-    lines: slots.map((slot) => ({
-      lineId: `${orderId}-${slot}`,
-      sku: `SKU-${slot}`,
-      location: `V-03-${slot}`,
-      quantity: Number(slot),
-      description: `item ${slot}`,
-    })),
-  })),
 });
 const sessionsOf = (zone: string) =>
   f.store.db

@@ -79,3 +79,19 @@ export async function until(pred: () => boolean, what: string, ms = 3000): Promi
     await new Promise((r) => setTimeout(r, 5));
   }
 }
+
+/** One voice order per entry; its lines at the given V-03 slots (quantity = slot number). */
+export const voiceWave = (waveId: string, orders: Record<string, string[]>) => ({
+  waveId,
+  orders: Object.entries(orders).map(([orderId, slots]) => ({
+    orderId,
+    container: `C-${orderId}`,
+    lines: slots.map((slot) => ({
+      lineId: `${orderId}-${slot}`,
+      sku: `SKU-${slot}`,
+      location: `V-03-${slot}`,
+      quantity: Number(slot),
+      description: `item ${slot}`,
+    })),
+  })),
+});

@@ -56,18 +56,4 @@ export async function voiceFloor(
   return { ...f, desk, baseUrl: `http://127.0.0.1:${port}`, config: config as SiteConfig };
 }
 
-/** One voice order per entry; its lines at the given V-03 slots (quantity = slot number). */
-export const voiceWave = (waveId: string, orders: Record<string, string[]>) => ({
-  waveId,
-  orders: Object.entries(orders).map(([orderId, slots]) => ({
-    orderId,
-    container: `C-${orderId}`,
-    lines: slots.map((slot) => ({
-      lineId: `${orderId}-${slot}`,
-      sku: `SKU-${slot}`,
-      location: `V-03-${slot}`,
-      quantity: Number(slot),
-      description: `item ${slot}`,
-    })),
-  })),
-});
+export { voiceWave } from './floor.ts';
