@@ -1,17 +1,11 @@
-/**
- * The pages in a real browser (issue 11 "Done when"): headless Debian
- * chromium via playwright-core against a running controller on the simulated
- * floor. Each test saves a screenshot in test/screenshots/.
- */
-import pino from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Controller } from '../../app/main.ts';
+import type { Controller } from '../../app/main.ts';
 import { type Browser, chromiumAvailable, openBrowser, signIn } from '../helpers/browser.ts';
 import { until } from '../helpers/floor.ts';
-import { auth, TOKENS, tempDir } from '../helpers/harness.ts';
-import { type LiveSite, liveSite } from '../helpers/live.ts';
+import { auth, TOKENS } from '../helpers/harness.ts';
+import { type LiveController, type LiveSite, liveController } from '../helpers/live.ts';
 
-let tmp: ReturnType<typeof tempDir>;
+let live: LiveController;
 let site: LiveSite;
 let c: Controller;
 let base: string;
@@ -28,21 +22,12 @@ async function api(method: string, path: string, role: Parameters<typeof auth>[0
 
 describe.skipIf(!chromiumAvailable())('pages in chromium', () => {
   beforeAll(async () => {
-    tmp = tempDir();
-    site = await liveSite(tmp.dir);
-    c = new Controller(site.loaded, { logger: pino({ level: 'silent' }), simulator: site.floor });
-    await c.start();
-    base = `http://127.0.0.1:${c.address.port}`;
-    await until(
-      () => [...c.buses.values()].every((x) => x.info().online === x.info().modules),
-      'modules online',
-      10_000,
-    );
+    live = await liveController({ pressKeys: true });
+    ({ site, c } = live);
+    base = live.url;
   });
   afterAll(async () => {
-    await c?.stop();
-    await site?.stop();
-    tmp?.remove();
+    await live?.stop();
   });
   beforeEach(async () => {
     b = await openBrowser(base);

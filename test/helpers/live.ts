@@ -5,12 +5,15 @@
  * all on ephemeral ports of 127.0.0.1.
  */
 import { writeFileSync } from 'node:fs';
+import pino from 'pino';
 import { stringify } from 'yaml';
 import { SimulatedFloor } from '../../app/floor.ts';
+import { Controller } from '../../app/main.ts';
 import { type LoadedConfig, loadConfig } from '../../config/load.ts';
 import { DEFAULT_CONFIG } from '../../controller/paths.ts';
 import { WmsSimulator } from '../../simulators/wms/index.ts';
-import { TOKENS } from './harness.ts';
+import { until } from './floor.ts';
+import { TOKENS, tempDir } from './harness.ts';
 
 export const WEBHOOK_SECRET = 'integration-hmac-secret';
 
@@ -67,4 +70,43 @@ export async function liveSite(dir: string): Promise<LiveSite> {
 /** [MODE, COLOR, DISPLAY, JOB_SEQ] of a pickline-ptl-v1 module (CONTRACTS.md §4). */
 export function registers(site: LiveSite, location: string): number[] {
   return [...site.floor.module(location).readHolding(0, 4)];
+}
+
+export interface LiveController {
+  site: LiveSite;
+  c: Controller;
+  /** http://127.0.0.1:<port> of the API */
+  url: string;
+  /** Stops the controller and the site, removes the files. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A controller on a live site, started, with every module answering. With
+ * `pressKeys` the floor view's clicks press the simulated modules' keys.
+ */
+export async function liveController(opts: { pressKeys?: boolean } = {}): Promise<LiveController> {
+  const tmp = tempDir();
+  const site = await liveSite(tmp.dir);
+  const c = new Controller(site.loaded, {
+    logger: pino({ level: 'silent' }),
+    ...(opts.pressKeys ? { simulator: site.floor } : {}),
+  });
+  const stop = async () => {
+    await c.stop();
+    await site.stop();
+    tmp.remove();
+  };
+  try {
+    await c.start();
+    await until(
+      () => [...c.buses.values()].every((b) => b.info().online === b.info().modules),
+      'modules online',
+      10_000,
+    );
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { site, c, url: `http://127.0.0.1:${c.address.port}`, stop };
 }

@@ -5,14 +5,15 @@
  */
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../app/cli-tech.ts';
-import { Controller } from '../../app/main.ts';
+import type { Controller } from '../../app/main.ts';
 import { until } from '../helpers/floor.ts';
 import { auth, TOKENS, tempDir } from '../helpers/harness.ts';
-import { type LiveSite, liveSite } from '../helpers/live.ts';
+import { type LiveController, type LiveSite, liveController } from '../helpers/live.ts';
 
+let live: LiveController;
+/** files the CLI reads and writes */
 let tmp: ReturnType<typeof tempDir>;
 let site: LiveSite;
 let c: Controller;
@@ -20,19 +21,12 @@ let url: string;
 
 beforeAll(async () => {
   tmp = tempDir();
-  site = await liveSite(tmp.dir);
-  c = new Controller(site.loaded, { logger: pino({ level: 'silent' }) });
-  await c.start();
-  url = `http://127.0.0.1:${c.address.port}`;
-  await until(
-    () => [...c.buses.values()].every((b) => b.info().online === b.info().modules),
-    'modules online',
-    10_000,
-  );
+  live = await liveController();
+  ({ site, c } = live);
+  url = live.url;
 });
 afterAll(async () => {
-  await c?.stop();
-  await site?.stop();
+  await live?.stop();
   tmp?.remove();
 });
 

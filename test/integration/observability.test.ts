@@ -1,28 +1,19 @@
-/**
- * /metrics and /api/v1/kpis of a running controller after real picks on the
- * simulated floor (Modbus TCP): the scrape parses as Prometheus text format
- * (prometheus_client's parser), and the KPIs count the picks, the short and
- * the zone visit the engine stored.
- */
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Controller } from '../../app/main.ts';
+import type { Controller } from '../../app/main.ts';
 import { until } from '../helpers/floor.ts';
-import { auth, tempDir } from '../helpers/harness.ts';
-import { type LiveSite, liveSite, registers } from '../helpers/live.ts';
+import { auth } from '../helpers/harness.ts';
+import { type LiveController, type LiveSite, liveController, registers } from '../helpers/live.ts';
 import { type PromFamily, parseProm, promParserAvailable } from '../helpers/prom-parse.ts';
 
-let tmp: ReturnType<typeof tempDir>;
+let live: LiveController;
 let site: LiveSite;
 let c: Controller;
 let base: string;
 
 beforeAll(async () => {
-  tmp = tempDir();
-  site = await liveSite(tmp.dir);
-  c = new Controller(site.loaded, { logger: pino({ level: 'silent' }) });
-  await c.start();
-  base = `http://127.0.0.1:${c.address.port}`;
+  live = await liveController();
+  ({ site, c } = live);
+  base = live.url;
   const post = (path: string, role: 'wms' | 'operator', body: unknown) =>
     fetch(`${base}/api/v1${path}`, {
       method: 'POST',
@@ -52,9 +43,7 @@ beforeAll(async () => {
   await c.webhooks.drained(10_000);
 });
 afterAll(async () => {
-  await c?.stop();
-  await site?.stop();
-  tmp?.remove();
+  await live?.stop();
 });
 
 const sample = (fams: PromFamily[], name: string, labels: Record<string, string> = {}) =>

@@ -1,25 +1,19 @@
-/** Technician operations over the API against the simulated floor (Modbus TCP). */
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Controller } from '../../app/main.ts';
+import type { Controller } from '../../app/main.ts';
 import { until } from '../helpers/floor.ts';
-import { auth, tempDir } from '../helpers/harness.ts';
-import { type LiveSite, liveSite, registers } from '../helpers/live.ts';
+import { auth } from '../helpers/harness.ts';
+import { type LiveController, type LiveSite, liveController, registers } from '../helpers/live.ts';
 
-let tmp: ReturnType<typeof tempDir>;
+let live: LiveController;
 let site: LiveSite;
 let c: Controller;
 
 beforeAll(async () => {
-  tmp = tempDir();
-  site = await liveSite(tmp.dir);
-  c = new Controller(site.loaded, { logger: pino({ level: 'silent' }) });
-  await c.start();
+  live = await liveController();
+  ({ site, c } = live);
 });
 afterAll(async () => {
-  await c?.stop();
-  await site?.stop();
-  tmp?.remove();
+  await live?.stop();
 });
 
 const api = async (

@@ -5,29 +5,30 @@
  * valid signatures → order and wave completed.
  */
 import { createHmac } from 'node:crypto';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Controller } from '../../app/main.ts';
+import type { Controller } from '../../app/main.ts';
 import { until } from '../helpers/floor.ts';
-import { auth, tempDir } from '../helpers/harness.ts';
-import { type LiveSite, liveSite, registers, WEBHOOK_SECRET } from '../helpers/live.ts';
+import { auth } from '../helpers/harness.ts';
+import {
+  type LiveController,
+  type LiveSite,
+  liveController,
+  registers,
+  WEBHOOK_SECRET,
+} from '../helpers/live.ts';
 
-let tmp: ReturnType<typeof tempDir>;
+let live: LiveController;
 let site: LiveSite;
 let c: Controller;
 let base: string;
 
 beforeAll(async () => {
-  tmp = tempDir();
-  site = await liveSite(tmp.dir);
-  c = new Controller(site.loaded, { logger: pino({ level: 'silent' }) });
-  await c.start();
-  base = `http://127.0.0.1:${c.address.port}/api/v1`;
+  live = await liveController();
+  ({ site, c } = live);
+  base = `${live.url}/api/v1`;
 });
 afterAll(async () => {
-  await c?.stop();
-  await site?.stop();
-  tmp?.remove();
+  await live?.stop();
 });
 
 async function api(method: string, path: string, role: Parameters<typeof auth>[0], body?: unknown) {
