@@ -1,4 +1,7 @@
 /**
+ * The sign-in page (issue 16, item 3): an operator signs in with id and PIN;
+ * wrong PINs are refused, and once throttled the page says how long to wait.
+ *
  * Cross-origin writes in a real browser (issue 16, item 4): a page served from
  * another port of the same host runs `fetch(…, {mode: 'no-cors', credentials:
  * 'include'})` against the controller while the browser holds a session
@@ -60,6 +63,32 @@ describe.skipIf(!chromiumAvailable())('cross-origin writes from another port', (
   afterEach(async () => {
     await b?.close();
   });
+
+  it('signs an operator in with id and PIN; wrong PINs are refused, then the page says how long to wait', async () => {
+    const { page } = b;
+    await page.goto('/sign-in?next=%2Ffloor');
+    const message = page.locator('#message');
+    const tryPin = async (pin: string) => {
+      await page.evaluate('document.getElementById("message").textContent = ""');
+      await page.fill('#operator', 'asmith');
+      await page.fill('#pin', pin);
+      await page.click('#operator-submit');
+      await page.waitForSelector('#message:not(:empty)');
+      expect(await page.inputValue('#pin')).toBe('');
+      return (await message.textContent()) ?? '';
+    };
+    expect(await tryPin('0000')).toBe('Refused: unknown operator or wrong PIN');
+    // from the third wrong PIN on the waits double (1 s, 2 s …): a slow machine may
+    // let a try through after a wait, so go on until the page says to wait
+    let said = '';
+    for (let i = 1; i < 8 && !said.startsWith('Too many'); i++) said = await tryPin(`000${i}`);
+    expect(said).toMatch(/^Too many failed sign-ins: try again in \d+ s\.$/);
+    expect(await b.context.cookies()).toEqual([]);
+    await b.screenshot('sign-in-throttled');
+    // another operator is not slowed down
+    await signIn(page, { operator: 'jdoe', pin: '1234' }, '/floor');
+    await page.waitForSelector('header .who:has-text("jdoe")');
+  }, 90_000);
 
   it('a no-cors confirm from another port with the operator cookie records nothing', async () => {
     const wave = {
