@@ -117,7 +117,7 @@ describe.skipIf(!chromiumAvailable())('cross-origin writes from another port', (
     expect(line).toMatchObject({ lineId: 'CL-1', picked: 0 });
     expect(['open', 'lit']).toContain(line.status);
     expect(live.c.waves.get('CW-1').status).not.toBe('completed');
-  });
+  }, 60_000);
 
   it('a text/plain locations import from another port with the technician cookie changes nothing', async () => {
     const before = (await api('GET', '/technician/locations?format=csv', 'technician')).text;
@@ -129,7 +129,7 @@ describe.skipIf(!chromiumAvailable())('cross-origin writes from another port', (
         headers: { 'content-type': 'text/plain' }, body: '${csv}' });
     `);
     expect((await api('GET', '/technician/locations?format=csv', 'technician')).text).toBe(before);
-  });
+  }, 60_000);
 
   it("the controller's own pages still write with the cookie (sign-out from the page)", async () => {
     await signIn(b.page, TOKENS.viewer, '/floor');
@@ -140,5 +140,5 @@ describe.skipIf(!chromiumAvailable())('cross-origin writes from another port', (
     expect(status).toBe(200);
     const after = await b.page.evaluate(async () => (await fetch('/ui/session')).status);
     expect(after).toBe(401);
-  });
+  }, 60_000);
 });
