@@ -9,9 +9,12 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { PicklineError } from '../config/errors.ts';
+import type { OperatorConfig } from '../config/schema.ts';
 import type { Outbox } from '../controller/events/outbox.ts';
+import { SignOn } from '../controller/voice/signon.ts';
 import type { WaveService } from '../controller/waves/service.ts';
 import { makeAuthenticator, type Tokens } from './auth.ts';
+import { sameOriginGuard } from './csrf.ts';
 import {
   clientErrorHandler,
   frameworkErrors,
@@ -40,11 +43,25 @@ export interface ApiDeps {
   logger?: Logger | false;
   version?: string;
   /** browser sign-in and the pages (floor view, console, dashboard); absent: API only */
-  ui?: { sessions: Sessions; operators: { id: string; pin?: string }[] };
+  ui?: UiDeps;
+  /** origins besides the controller's own whose pages may write with the session cookie (api/csrf.ts) */
+  allowedOrigins?: string[];
+  /** serve HTTPS (and the voice WebSocket as wss://): PEM certificate chain and key */
+  tls?: { cert: string | Buffer; key: string | Buffer };
   /** Prometheus metrics: `GET /metrics` and the request durations (controller/metrics.ts) */
   metrics?: ApiMetrics;
   /** extra route plugins (zones, technician …) registered by the composition root */
   plugins?: ((app: FastifyInstance) => Promise<void> | void)[];
+}
+
+export interface UiDeps {
+  sessions: Sessions;
+  /** operator PIN checks shared with the voice terminals; default: one over `operators` */
+  signOn?: SignOn;
+  operators?: OperatorConfig[];
+  /** clock and burst length of the sign-in throttle (tests) */
+  now?: () => number;
+  burstQuietMs?: number;
 }
 
 export interface ApiMetrics {
@@ -59,16 +76,19 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 
 export async function build(deps: ApiDeps): Promise<FastifyInstance> {
   const requestTimeout = deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const serverOptions = {
+    headersTimeout: requestTimeout,
+    connectionsCheckingInterval: Math.min(30_000, Math.max(50, requestTimeout / 4)),
+  };
   const app: FastifyInstance = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger as FastifyBaseLogger } : { logger: false }),
     bodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     requestTimeout,
     // node checks request deadlines on this interval; headers come within the same deadline
-    http: {
-      headersTimeout: requestTimeout,
-      connectionsCheckingInterval: Math.min(30_000, Math.max(50, requestTimeout / 4)),
-    },
+    ...(deps.tls
+      ? { https: { ...serverOptions, cert: deps.tls.cert, key: deps.tls.key } }
+      : { http: serverOptions }),
     frameworkErrors,
     clientErrorHandler,
     ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
@@ -81,6 +101,7 @@ export async function build(deps: ApiDeps): Promise<FastifyInstance> {
   const authenticate = makeAuthenticator(deps.tokens, (req) =>
     ui ? sessionOf(req, ui.sessions)?.role : undefined,
   );
+  app.addHook('onRequest', sameOriginGuard(deps.allowedOrigins));
   app.addHook('onRequest', async (req) => authenticate(req));
   const metrics = deps.metrics;
   if (metrics) {
@@ -143,7 +164,11 @@ export async function build(deps: ApiDeps): Promise<FastifyInstance> {
   }
   if (ui) {
     await app.register(async (scoped) =>
-      signInRoutes(scoped, { tokens: deps.tokens, sessions: ui.sessions, operators: ui.operators }),
+      signInRoutes(scoped, {
+        ...ui,
+        tokens: deps.tokens,
+        signOn: ui.signOn ?? new SignOn(ui.operators ?? []),
+      }),
     );
     await app.register(async (scoped) => pageRoutes(scoped, { sessions: ui.sessions }));
   }

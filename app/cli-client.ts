@@ -95,6 +95,9 @@ export async function call(
   } catch {
     // not JSON: the status line says it
   }
+  // without a token, say where one goes (a bare 401 does not)
+  if (res.status === 401 && !c.token)
+    msg = `no token: set PICKLINE_TOKEN or pass --token-file <file> (${msg})`;
   const code =
     res.status === 401 || res.status === 403
       ? EXIT.auth

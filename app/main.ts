@@ -5,6 +5,7 @@
  * and releases everything.
  */
 
+import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { build } from '../api/app.ts';
@@ -43,6 +44,11 @@ import type { TechnicianBus } from '../device-drivers/types.ts';
 import pkg from '../package.json' with { type: 'json' };
 
 export const VERSION: string = pkg.version;
+
+/** `api.tls` read at start (paths resolved against the config file by config/load.ts). */
+function tlsFiles(tls: { cert: string; key: string } | undefined) {
+  return tls ? { cert: readFileSync(tls.cert), key: readFileSync(tls.key) } : undefined;
+}
 
 export interface ControllerOptions {
   logger?: Logger;
@@ -232,7 +238,9 @@ export class Controller {
       readiness: () => this.#readiness(),
       status: () => this.status(),
       metrics: this.metrics,
-      ui: { sessions: this.#sessions, operators: this.config.operators ?? [] },
+      ui: { sessions: this.#sessions, signOn: this.signOn },
+      allowedOrigins: this.config.api.allowedOrigins,
+      tls: tlsFiles(this.config.api.tls),
       plugins: [
         (app) =>
           floorViewRoutes(app, {
@@ -276,7 +284,10 @@ export class Controller {
     await this.#startMqttServices();
     this.#ready = true;
     this.log.info(
-      { url: `http://${this.config.api.host}:${port}`, db: this.store.path },
+      {
+        url: `${this.config.api.tls ? 'https' : 'http'}://${this.config.api.host}:${port}`,
+        db: this.store.path,
+      },
       'Pickline controller started',
     );
     for (const line of this.busSummary()) this.log.info(line);

@@ -9,6 +9,14 @@ export const ERRORS = {
   // --- API / request level
   UNAUTHORIZED: { status: 401, text: 'Missing or unknown bearer token.' },
   FORBIDDEN: { status: 403, text: "The token's role may not use this endpoint." },
+  CROSS_ORIGIN: {
+    status: 403,
+    text: 'A browser request that changes something came from another origin (no same-origin Origin or Sec-Fetch-Site).',
+  },
+  TOO_MANY_ATTEMPTS: {
+    status: 429,
+    text: 'Too many failed sign-ins from this address or for this operator: wait Retry-After seconds.',
+  },
   NOT_FOUND: { status: 404, text: 'No such resource.' },
   BAD_REQUEST: { status: 400, text: 'The request is malformed (syntax, parameters).' },
   PAYLOAD_TOO_LARGE: { status: 413, text: 'The body exceeds the configured limit.' },

@@ -14,6 +14,7 @@ import { mqttProblems } from './mqtt-check.ts';
 import type { Profile } from './profile-schema.ts';
 import { loadProfiles } from './profiles.ts';
 import { COLORS, SiteConfig, type Transport } from './schema.ts';
+import { hashProblem, SECRET_HASH_PATTERN } from './secret.ts';
 import { ADDRESSING, addressProblem } from './transports/index.ts';
 import { makeAjv, pointerToDotted, validateAll } from './validate.ts';
 
@@ -59,8 +60,11 @@ export function checkConfig(
   // Cross references are checked even when the schema failed, so a
   // technician sees every problem in one run; malformed parts are skipped.
   try {
-    if (doc && typeof doc === 'object')
+    if (doc && typeof doc === 'object') {
       problems.push(...referenceProblems(doc as unknown as SiteConfig, profiles));
+      problems.push(...hashProblems(doc as unknown as SiteConfig));
+      problems.push(...tlsFiles(doc as unknown as SiteConfig, dirname(resolve(file))));
+    }
   } catch {
     // a shape the schema already reported
   }
@@ -76,6 +80,41 @@ export function checkConfig(
     if (storage.path !== ':memory:') storage.path = resolve(dirname(resolve(file)), storage.path);
   }
   return { config: (r as { value: SiteConfig }).value, file, profiles };
+}
+
+/** `pinHash` and `secretHash` in the one accepted format (config/secret.ts). */
+function hashProblems(c: SiteConfig): ErrorDetail[] {
+  const out: ErrorDetail[] = [];
+  const check = (h: unknown, path: string) => {
+    const why = typeof h === 'string' ? hashProblem(h) : null;
+    if (why) out.push({ path, message: `${why} (make one with bin/hash-secret.ts)` });
+  };
+  (Array.isArray(c.operators) ? c.operators : []).forEach((o, i) => {
+    check(o?.pinHash, `/operators/${i}/pinHash`);
+  });
+  for (const kind of ['modules', 'scanners'] as const) {
+    const list = c.mqtt?.[kind];
+    (Array.isArray(list) ? list : []).forEach((d, i) => {
+      // the schema's pattern already named what is not scrypt$…$…$… at all
+      if (typeof d?.secretHash === 'string' && new RegExp(SECRET_HASH_PATTERN).test(d.secretHash))
+        check(d.secretHash, `/mqtt/${kind}/${i}/secretHash`);
+    });
+  }
+  return out;
+}
+
+/** `api.tls` files, resolved against the config file's folder (as `storage.path`). */
+function tlsFiles(c: SiteConfig, base: string): ErrorDetail[] {
+  const tls = c.api?.tls;
+  if (!tls || typeof tls !== 'object') return [];
+  const out: ErrorDetail[] = [];
+  for (const k of ['cert', 'key'] as const) {
+    if (typeof tls[k] !== 'string') continue;
+    tls[k] = resolve(base, tls[k]);
+    if (!existsSync(tls[k]))
+      out.push({ path: `/api/tls/${k}`, message: `file not found: ${tls[k]}` });
+  }
+  return out;
 }
 
 function applyEnv(doc: Record<string, unknown>, env: Env, problems: ErrorDetail[]): void {

@@ -90,7 +90,12 @@ export const OperatorConfig = T.Object(
     id: Id('Operator id'),
     name: T.Optional(T.String()),
     pin: T.Optional(T.String({ pattern: '^[0-9]{4,8}$' })),
-    pinHash: T.Optional(T.String({ description: 'scrypt$<salt hex>$<hash hex>' })),
+    pinHash: T.Optional(
+      T.String({
+        description:
+          'scrypt$<N>$<salt hex>$<hash hex> (bin/hash-secret.ts --pin; config/secret.ts)',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -146,6 +151,30 @@ export const SiteConfig = T.Object(
             maximum: 7 * 86_400_000,
             description: 'How long a browser sign-in lasts (default 8 h)',
           }),
+        ),
+        allowedOrigins: T.Optional(
+          T.Array(T.String({ pattern: '^https?://[^/?#]+$' }), {
+            description:
+              'Origins (scheme://host[:port]) of a reverse proxy in front of the controller whose pages may write with the session cookie',
+          }),
+        ),
+        tls: T.Optional(
+          T.Object(
+            {
+              cert: T.String({
+                minLength: 1,
+                description: 'PEM certificate chain file, relative to the config file',
+              }),
+              key: T.String({
+                minLength: 1,
+                description: 'PEM private key file, relative to the config file',
+              }),
+            },
+            {
+              additionalProperties: false,
+              description: 'Serve the API, pages and voice WebSocket over HTTPS',
+            },
+          ),
         ),
         tokens: T.Object(
           {

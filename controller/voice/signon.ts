@@ -1,73 +1,61 @@
 /**
- * Voice sign-on (CONTRACTS.md §3): operator id and PIN, checked against
- * `operators[].pin` or `operators[].pinHash` (`scrypt$<salt hex>$<hash hex>`).
- * Repeated wrong PINs slow that operator down: from the third failure on,
- * each next try must wait twice as long (1 s, 2 s, 4 s … up to 60 s);
- * a try inside the wait is refused without being checked. A right PIN
- * clears the count. The clock is injected so the rule is testable.
+ * Operator sign-on with id and PIN, at a voice terminal (CONTRACTS.md §3) and
+ * at the browser sign-in (`POST /ui/session`): checked against
+ * `operators[].pin` or `operators[].pinHash` (config/secret.ts, the format
+ * `bin/hash-secret.ts --pin` writes). Repeated wrong PINs slow that operator
+ * down on both channels together: from the third failure on, each next try
+ * must wait twice as long (1 s, 2 s, 4 s … up to 60 s); a try inside the wait
+ * is refused without being checked, and tries in flight count (controller/
+ * throttle.ts). A right PIN clears the count. The clock is injected so the
+ * rule is testable.
  */
-import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { PicklineError } from '../../config/errors.ts';
 import type { OperatorConfig } from '../../config/schema.ts';
+import { equalSecrets, verifySecretAsync } from '../../config/secret.ts';
+import { Backoff } from '../throttle.ts';
 
-const FREE_TRIES = 2;
-const BASE_WAIT_MS = 1000;
-const MAX_WAIT_MS = 60_000;
+export { hashPin } from '../../config/secret.ts';
 
-/** `scrypt$<salt hex>$<hash hex>` for a PIN (what `pinHash` holds). */
-export async function hashPin(pin: string, salt = randomBytes(16)): Promise<string> {
-  const hash = await scryptAsync(pin, salt, 32);
-  return `scrypt$${salt.toString('hex')}$${hash.toString('hex')}`;
-}
+/** Per operator: two free tries, then 1 s doubling to 60 s; forgotten after 15 min without a try. */
+export const OPERATOR_BACKOFF = { freeTries: 2, baseMs: 1000, maxMs: 60_000, forgetMs: 900_000 };
+
+export type SignOnResult = { ok: true } | { ok: false; waitMs: number };
 
 export class SignOn {
   readonly #operators: Map<string, OperatorConfig>;
-  readonly #now: () => number;
-  readonly #failures = new Map<string, { count: number; until: number }>();
+  readonly #backoff: Backoff;
 
   constructor(operators: readonly OperatorConfig[], now: () => number = Date.now) {
     this.#operators = new Map(operators.map((o) => [o.id, o]));
-    this.#now = now;
+    this.#backoff = new Backoff(OPERATOR_BACKOFF, now);
+  }
+
+  /** `{ok: true}` for the right PIN; `waitMs` > 0: refused unchecked (throttled); 0: wrong. */
+  async attempt(operator: string, pin: string): Promise<SignOnResult> {
+    const wait = this.#backoff.take(operator);
+    if (wait > 0) return { ok: false, waitMs: wait };
+    const o = this.#operators.get(operator);
+    if (o && (await pinMatches(o, pin))) {
+      this.#backoff.clear(operator);
+      return { ok: true };
+    }
+    return { ok: false, waitMs: 0 };
   }
 
   /** Resolves when the PIN is right; VOICE_SIGNON_THROTTLED or VOICE_SIGNON_FAILED otherwise. */
   async check(operator: string, pin: string): Promise<void> {
-    const f = this.#failures.get(operator);
-    const wait = f ? f.until - this.#now() : 0;
-    if (wait > 0)
+    const r = await this.attempt(operator, pin);
+    if (r.ok) return;
+    if (r.waitMs > 0)
       throw new PicklineError(
         'VOICE_SIGNON_THROTTLED',
-        `too many wrong PINs for ${operator}: try again in ${Math.ceil(wait / 1000)} s`,
+        `too many wrong PINs for ${operator}: try again in ${Math.ceil(r.waitMs / 1000)} s`,
       );
-    const o = this.#operators.get(operator);
-    if (o && (await pinMatches(o, pin))) {
-      this.#failures.delete(operator);
-      return;
-    }
-    const count = (f?.count ?? 0) + 1;
-    const delay =
-      count <= FREE_TRIES ? 0 : Math.min(MAX_WAIT_MS, BASE_WAIT_MS * 2 ** (count - FREE_TRIES - 1));
-    this.#failures.set(operator, { count, until: this.#now() + delay });
     throw new PicklineError('VOICE_SIGNON_FAILED', 'unknown operator or wrong PIN');
   }
 }
 
-async function pinMatches(o: OperatorConfig, pin: string): Promise<boolean> {
-  if (o.pinHash !== undefined) {
-    const [scheme, salt, hash] = o.pinHash.split('$');
-    if (scheme !== 'scrypt' || !salt || !hash) return false;
-    const want = Buffer.from(hash, 'hex');
-    if (want.length === 0) return false;
-    const got = await scryptAsync(pin, Buffer.from(salt, 'hex'), want.length);
-    return timingSafeEqual(got, want);
-  }
-  if (o.pin === undefined) return false;
-  const d = (s: string) => createHash('sha256').update(s).digest();
-  return timingSafeEqual(d(o.pin), d(pin));
-}
-
-function scryptAsync(pin: string, salt: Buffer, len: number): Promise<Buffer> {
-  return new Promise((resolve, reject) =>
-    scrypt(pin, salt, len, (err, key) => (err ? reject(err) : resolve(key))),
-  );
+function pinMatches(o: OperatorConfig, pin: string): Promise<boolean> | boolean {
+  if (o.pinHash !== undefined) return verifySecretAsync(pin, o.pinHash);
+  return o.pin !== undefined && equalSecrets(o.pin, pin);
 }

@@ -1,5 +1,5 @@
 /**
- * Browser sessions (issue 11): a role token or an operator PIN becomes an
+ * Browser sessions (issue 11): a role token or an operator's id and PIN become an
  * HttpOnly SameSite=Strict cookie that expires; the API takes the cookie under
  * the same roles as the token; an expired or signed-out session is refused.
  */
@@ -36,8 +36,12 @@ afterAll(async () => {
   store?.stop();
 });
 
-const signIn = (secret: string) =>
-  app.inject({ method: 'POST', url: '/ui/session', payload: { secret } });
+const signIn = (secret: string | { operator: string; pin: string }) =>
+  app.inject({
+    method: 'POST',
+    url: '/ui/session',
+    payload: typeof secret === 'string' ? { secret } : secret,
+  });
 const cookieOf = (r: Awaited<ReturnType<typeof signIn>>) =>
   r.cookies.find((c) => c.name === SESSION_COOKIE);
 const events = (cookie?: string) =>
@@ -66,8 +70,10 @@ describe('browser sign-in', () => {
     }
   });
 
-  it('signs an operator in with a PIN, under the operator role', async () => {
-    const r = await signIn('1234');
+  it('signs an operator in with id and PIN, under the operator role; a PIN alone is no token', async () => {
+    expect((await signIn('1234')).statusCode).toBe(401);
+    expect((await signIn({ operator: 'nopin', pin: '1234' })).statusCode).toBe(401);
+    const r = await signIn({ operator: 'jdoe', pin: '1234' });
     expect(r.json()).toMatchObject({ role: 'operator', operator: 'jdoe' });
     // the events feed is for wms, viewer and technician: an operator session is forbidden
     expect((await events(cookieOf(r)!.value)).statusCode).toBe(403);
@@ -79,7 +85,12 @@ describe('browser sign-in', () => {
     now += TTL;
     expect((await events(c)).statusCode).toBe(401);
     const d = cookieOf(await signIn(TOKENS.technician))!.value;
-    await app.inject({ method: 'DELETE', url: '/ui/session', cookies: { [SESSION_COOKIE]: d } });
+    await app.inject({
+      method: 'DELETE',
+      url: '/ui/session',
+      cookies: { [SESSION_COOKIE]: d },
+      headers: { origin: 'http://localhost' }, // the sign-in page's own origin (api/csrf.ts)
+    });
     expect((await events(d)).statusCode).toBe(401);
     expect((await events('forged')).statusCode).toBe(401);
   });

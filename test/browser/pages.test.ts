@@ -41,7 +41,7 @@ describe.skipIf(!chromiumAvailable())('pages in chromium', () => {
     await page.goto('/floor');
     expect(new URL(page.url()).pathname).toBe('/sign-in');
     await page.fill('#secret', 'not-a-token');
-    await page.click('button[type=submit]');
+    await page.click('#token-submit');
     await page.waitForSelector('#message:has-text("Refused")');
     expect(await b.context.cookies()).toEqual([]);
     await b.screenshot('sign-in-refused');
@@ -60,7 +60,7 @@ describe.skipIf(!chromiumAvailable())('pages in chromium', () => {
   });
 
   it('signs in with an operator PIN', async () => {
-    await signIn(b.page, '1234', '/floor');
+    await signIn(b.page, { operator: 'jdoe', pin: '1234' }, '/floor');
     await b.page.waitForSelector('header .who:has-text("jdoe")');
     await b.screenshot('sign-in-pin');
   });

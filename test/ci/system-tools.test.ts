@@ -9,6 +9,7 @@ import { CHROMIUM_MISSING, chromiumAvailable } from '../helpers/browser.ts';
 import { tempDir } from '../helpers/harness.ts';
 import { PROM_PARSER_MISSING } from '../helpers/prom-parse.ts';
 import { SOCAT_MISSING } from '../helpers/socat.ts';
+import { OPENSSL_MISSING, opensslAvailable } from '../helpers/tls.ts';
 import { PYTHON_PACKAGES, pymodbusAvailable } from '../peers/pymodbus.ts';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -62,6 +63,15 @@ describe('chromium for browser tests', () => {
   });
 });
 
+describe('openssl for the HTTPS tests', () => {
+  it('names the openssl package under CI=true when it is missing; skips otherwise', () => {
+    expect(() => opensslAvailable({ CI: 'true' }, `${tmp.dir}/none`)).toThrow(
+      /install Debian package openssl/,
+    );
+    expect(opensslAvailable({}, `${tmp.dir}/none`)).toBe(false);
+  });
+});
+
 describe('.ci/run', () => {
   it('installs every Debian package the tests name', () => {
     const run = readFileSync('.ci/run', 'utf8');
@@ -70,6 +80,7 @@ describe('.ci/run', () => {
       SOCAT_MISSING,
       PROM_PARSER_MISSING,
       CHROMIUM_MISSING,
+      OPENSSL_MISSING,
       ...Object.values(PYTHON_PACKAGES),
     ].map((m) => m.replace(/^.*install Debian package /, ''));
     for (const pkg of named) expect(install.split(/\s+/), pkg).toContain(pkg);

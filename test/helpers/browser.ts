@@ -65,12 +65,20 @@ export async function openBrowser(baseURL: string): Promise<Browser> {
   };
 }
 
-/** Signs the browser in through the sign-in page. */
-export async function signIn(page: Page, secret: string, next = '/floor'): Promise<void> {
+/** Signs the browser in through the sign-in page: a role token, or an operator's id and PIN. */
+export async function signIn(
+  page: Page,
+  secret: string | { operator: string; pin: string },
+  next = '/floor',
+): Promise<void> {
   await page.goto(`/sign-in?next=${encodeURIComponent(next)}`);
-  await page.fill('#secret', secret);
+  if (typeof secret === 'string') await page.fill('#secret', secret);
+  else {
+    await page.fill('#operator', secret.operator);
+    await page.fill('#pin', secret.pin);
+  }
   await Promise.all([
     page.waitForURL((u) => u.pathname === next),
-    page.click('button[type=submit]'),
+    page.click(typeof secret === 'string' ? '#token-submit' : '#operator-submit'),
   ]);
 }

@@ -63,6 +63,12 @@ describe('pickline devices', () => {
     );
   });
 
+  it('names PICKLINE_TOKEN when no token is set (exit 3)', async () => {
+    const none = await cli(['devices', 'list'], {});
+    expect(none.code).toBe(EXIT.auth);
+    expect(none.stderr).toMatch(/no token: set PICKLINE_TOKEN or pass --token-file <file>/);
+  }, 60_000);
+
   it('exits 3 on a wrong token, 2 on a refused request, 4 when the controller is unreachable, 1 on bad arguments', async () => {
     const bad = await cli(['devices', 'list'], { PICKLINE_TOKEN: 'wrong' });
     expect(bad.code).toBe(EXIT.auth);
