@@ -5,7 +5,9 @@
  * references lives in `config/load.ts`. Bus fields are per transport, in
  * `config/transports/`.
  */
+
 import { type Static, Type as T } from '@sinclair/typebox';
+import { AmqpConfig } from './amqp.ts';
 import { EVENT_TYPES } from './events.ts';
 import { Id } from './id.ts';
 import { MODULE_ID_PATTERN, type ModuleAddress } from './module-ref.ts';
@@ -161,6 +163,8 @@ export const SiteConfig = T.Object(
     ),
     storage: T.Object({ path: T.String({ minLength: 1 }) }, { additionalProperties: false }),
     mqtt: T.Optional(MqttConfig),
+    /** the site's message bus (CONTRACTS.md §6), absent = off */
+    amqp: T.Optional(AmqpConfig),
     technician: T.Optional(
       T.Object(
         {
