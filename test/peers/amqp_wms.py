@@ -6,7 +6,7 @@ stdout:
   bind URL QUEUE EXCHANGE KEY                          declare a durable queue and bind it
   drain URL QUEUE COUNT TIMEOUT_S                      get and ack up to COUNT messages
   count URL QUEUE                                      messages ready in QUEUE
-  queue-args URL QUEUE                                 declare QUEUE passively (exists?)
+  delete-exchange URL EXCHANGE                         delete an exchange (fault tests)
 """
 import json
 import sys
@@ -56,6 +56,9 @@ def main(argv):
             })
             ch.basic_ack(method.delivery_tag)
         out = got
+    elif cmd == "delete-exchange":
+        ch.exchange_delete(argv[3])
+        out = {"ok": True}
     elif cmd == "count":
         q = ch.queue_declare(argv[3], passive=True)
         out = {"messages": q.method.message_count}

@@ -56,6 +56,7 @@ export const pika = {
     run(['drain', url, queue, String(count), String(timeoutS)], (timeoutS + 30) * 1000) as Promise<
       PeerMessage[]
     >,
+  deleteExchange: (url: string, exchange: string) => run(['delete-exchange', url, exchange]),
   count: async (url: string, queue: string) =>
     ((await run(['count', url, queue])) as { messages: number }).messages,
 };
