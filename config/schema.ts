@@ -127,6 +127,14 @@ export const WebhookConfig = T.Object(
     ),
     timeoutMs: T.Optional(T.Integer({ minimum: 100, maximum: 60000 })),
     maxBackoffMs: T.Optional(T.Integer({ minimum: 100, maximum: 3600000 })),
+    batchSize: T.Optional(
+      T.Integer({
+        minimum: 1,
+        maximum: 1000,
+        description:
+          'Batch mode: up to this many events per POST as a JSON array (default: one event per POST)',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

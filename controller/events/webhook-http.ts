@@ -23,6 +23,26 @@ export function eventBody(e: PicklineEvent): string {
   });
 }
 
+/** Batch mode: the events as one JSON array, each exactly as `eventBody` writes it. */
+export function batchBody(events: PicklineEvent[]): string {
+  return `[${events.map(eventBody).join(',')}]`;
+}
+
+export function batchHeaders(
+  events: PicklineEvent[],
+  body: string,
+  secret: string,
+  userAgent: string,
+): Record<string, string> {
+  return {
+    'Content-Type': 'application/json',
+    'User-Agent': userAgent,
+    'X-Pickline-Seq-First': String(events[0].seq),
+    'X-Pickline-Seq-Last': String(events[events.length - 1].seq),
+    'X-Pickline-Signature': signBody(body, secret),
+  };
+}
+
 export function eventHeaders(
   e: PicklineEvent,
   body: string,
