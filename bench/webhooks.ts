@@ -40,9 +40,13 @@ try {
     webhooks: [{ url, secret: 'bench', ...(batchSize ? { batchSize } : {}) }],
   });
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   dispatcher.start();
   await dispatcher.drained(600_000);
   const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  // CPU per event (sender and the in-process WMS together) bounds the rate on an idle core
+  const cpuMs = (cpu.user + cpu.system) / 1000;
   console.log(
     JSON.stringify({
       bench: 'webhooks.drain',
@@ -50,6 +54,8 @@ try {
       events,
       ms: Math.round(ms),
       eventsPerSecond: Math.round((events / ms) * 1000),
+      cpuMsPerEvent: Number((cpuMs / events).toFixed(3)),
+      eventsPerCpuSecond: Math.round((events / cpuMs) * 1000),
       duplicates: wms.counters.duplicates,
       outOfOrder: wms.counters.outOfOrder,
       heapUsedMB: Math.round(process.memoryUsage().heapUsed / 1e6),

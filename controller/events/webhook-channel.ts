@@ -19,6 +19,7 @@
  */
 import type { Logger } from 'pino';
 import type { WebhookConfig } from '../../config/schema.ts';
+import type { PostFn } from './http-post.ts';
 import type { Outbox, PicklineEvent } from './outbox.ts';
 import type { WebhookCursors } from './webhook-cursors.ts';
 import {
@@ -34,7 +35,7 @@ export interface ChannelDeps {
   config: WebhookConfig;
   outbox: Outbox;
   cursors: WebhookCursors;
-  fetchImpl: typeof fetch;
+  fetchImpl: PostFn;
   now: () => number;
   random: () => number;
   logger: Logger;
@@ -203,7 +204,10 @@ export class WebhookChannel {
     this.deliveredSeq = seq;
     this.#unsavedSeq = seq;
     // caught up (the usual case outside a backlog): write now, nothing to group with
-    if (this.#caughtUp(seq)) return this.#saveCursor();
+    if (this.#caughtUp(seq)) {
+      this.#saveCursor();
+      return;
+    }
     if (this.#saveTimer) return;
     this.#saveTimer = setTimeout(() => this.#saveCursor(), this.#d.cursorSaveMs ?? 100);
   }

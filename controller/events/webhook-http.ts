@@ -6,6 +6,7 @@
  * failure, retried), so an event is never re-sent as a GET or to another host.
  */
 import { createHmac } from 'node:crypto';
+import type { PostFn } from './http-post.ts';
 import type { PicklineEvent } from './outbox.ts';
 
 /** `sha256=<hex>` over the exact bytes sent. */
@@ -63,7 +64,7 @@ export type PostResult =
   | { ok: false; status?: number; error: string };
 
 export interface PostOptions {
-  fetchImpl: typeof fetch;
+  fetchImpl: PostFn;
   url: string;
   headers: Record<string, string>;
   body: string;
