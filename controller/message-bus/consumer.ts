@@ -123,10 +123,17 @@ export class CommandConsumer {
   }
 }
 
+/** Failures that pass by themselves: the store busy, locked, failing to write, or closed meanwhile. */
+const TRANSIENT = /^SQLITE_(BUSY|LOCKED|IOERR|FULL|PROTOCOL|CANTOPEN)/;
+
 function isStoreFailure(e: unknown): boolean {
-  if (e instanceof PicklineError) return e.code === 'STORE_FAILURE';
+  if (e instanceof PicklineError) {
+    if (e.code !== 'STORE_FAILURE') return false;
+    const cause = (e.cause as { code?: unknown } | undefined)?.code;
+    return typeof cause !== 'string' || TRANSIENT.test(cause);
+  }
   const code = (e as { code?: unknown })?.code;
-  return typeof code === 'string' && code.startsWith('SQLITE_');
+  return typeof code === 'string' && TRANSIENT.test(code);
 }
 
 /** ack/reject on a channel that closed meanwhile throws; the broker redelivers then. */

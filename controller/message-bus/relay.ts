@@ -165,7 +165,12 @@ export class EventRelay {
                 entry.state = 'nack';
                 this.nacks += 1;
                 rewind = true;
-                o.logger.warn({ seq: entry.seq }, 'amqp broker refused an event; publishing again');
+                // a channel that closed fails its unconfirmed messages too: not a refusal
+                if (!closed && !stopped())
+                  o.logger.warn(
+                    { seq: entry.seq },
+                    'amqp broker refused an event; publishing again',
+                  );
               } else {
                 entry.state = 'ack';
                 this.confirmed += 1;
