@@ -75,10 +75,10 @@ export class WaveCommands {
       }
       case 'wave.update':
       case 'order.update':
-        // PATCH /waves and /orders (CONTRACTS.md §7) are not in this release
+        // PATCH /waves and /orders (service levels, not in this release)
         throw new PicklineError(
           'UNSUPPORTED',
-          `${kind} is not supported by this controller yet (needs PATCH of due times, CONTRACTS.md §7)`,
+          `${kind} is not supported by this controller yet (it needs PATCH of due times, the service-levels release)`,
         );
     }
   }

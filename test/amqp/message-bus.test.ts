@@ -3,6 +3,7 @@
  * Debian rabbitmq-server node, the WMS side played by python3-pika (not
  * Pickline's code), the controller on the simulated Modbus floor.
  */
+import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +11,7 @@ import { parse, stringify } from 'yaml';
 import { Controller } from '../../app/main.ts';
 import { loadConfig } from '../../config/load.ts';
 import { until } from '../helpers/floor.ts';
-import { auth, tempDir } from '../helpers/harness.ts';
+import { auth, TOKENS, tempDir } from '../helpers/harness.ts';
 import { type LiveSite, liveSite } from '../helpers/live.ts';
 import { type RabbitNode, rabbitAvailable, startRabbit } from '../helpers/rabbitmq.ts';
 import { type PeerMessage, pika, pikaAvailable } from '../peers/pika.ts';
@@ -235,6 +236,24 @@ describe.skipIf(!available)('message bus on a real RabbitMQ node', () => {
       /pickline_amqp_commands_total\{kind="wave.create",outcome="dead-lettered"\} 1/,
     );
     expect(metrics).toMatch(/pickline_amqp_connected 1/);
+    // the technician CLI shows the relay state
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile(
+        process.execPath,
+        ['bin/pickline.js', 'events', 'relays'],
+        {
+          env: {
+            ...process.env,
+            PICKLINE_URL: `http://127.0.0.1:${a.address.port}`,
+            PICKLINE_TOKEN: TOKENS.technician,
+          },
+          timeout: 60_000,
+        },
+        (err, stdout, stderr) => (err ? reject(new Error(stderr || err.message)) : resolve(stdout)),
+      ),
+    );
+    expect(out).toMatch(/message bus: connected to amqp:\/\/guest:\*\*\*@127\.0\.0\.1/);
+    expect(out).toMatch(/"dead-lettered":2/);
   });
 
   it('cancels a wave by message with the messageId in wave.cancelled', async () => {
