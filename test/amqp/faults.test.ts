@@ -61,7 +61,7 @@ const postWave = (c: Controller, waveId: string) =>
     }),
   });
 
-describe.skipIf(!available)('message-bus faults', () => {
+describe.skipIf(!available)('message-bus faults', { timeout: 180_000 }, () => {
   beforeAll(async () => {
     tmp = tempDir();
     [n1, n2, site] = await Promise.all([startRabbit('n1'), startRabbit('n2'), liveSite(tmp.dir)]);

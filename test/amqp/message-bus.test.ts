@@ -76,7 +76,7 @@ async function untilAsync(pred: () => Promise<boolean>, what: string, ms: number
   }
 }
 
-describe.skipIf(!available)('message bus on a real RabbitMQ node', () => {
+describe.skipIf(!available)('message bus on a real RabbitMQ node', { timeout: 120_000 }, () => {
   let a: Controller;
   beforeAll(async () => {
     tmp = tempDir();
