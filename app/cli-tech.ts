@@ -307,6 +307,55 @@ export function registerTechnicianCommands(program: Command): void {
   const events = program.command('events').description('the event feed of a running controller');
   withConn(
     events
+      .command('relays')
+      .description(
+        'where the events stand at each receiver: webhooks and the message bus (CONTRACTS.md §6)',
+      ),
+  ).action(
+    action(async (o: Opts) => {
+      const s = await getJson<{
+        lastEventSeq: number;
+        webhooks: {
+          url: string;
+          deliveredSeq: number;
+          pending: number | null;
+          lastError: string | null;
+        }[];
+        amqp?: {
+          connected: boolean;
+          consuming: boolean;
+          node: string | null;
+          lastError: string | null;
+          relay: { deliveredSeq: number; pending: number | null };
+          commands: Record<string, number>;
+        };
+      }>(conn(o), '/api/v1/status');
+      if (o.json)
+        return console.log(
+          JSON.stringify({
+            lastEventSeq: s.lastEventSeq,
+            webhooks: s.webhooks,
+            amqp: s.amqp ?? null,
+          }),
+        );
+      console.log(`last event seq ${s.lastEventSeq}`);
+      for (const w of s.webhooks)
+        console.log(
+          `webhook ${w.url}: delivered up to ${w.deliveredSeq}, ${w.pending ?? '?'} pending${w.lastError ? `, last error: ${w.lastError}` : ''}`,
+        );
+      if (!s.amqp) return console.log('message bus: not configured');
+      const a = s.amqp;
+      const state =
+        a.connected && a.consuming
+          ? `connected to ${a.node}`
+          : `NOT CONNECTED${a.lastError ? ` (${a.lastError})` : ''}`;
+      console.log(
+        `message bus: ${state}; relay confirmed up to ${a.relay.deliveredSeq}, ${a.relay.pending ?? '?'} pending; commands ${JSON.stringify(a.commands)}`,
+      );
+    }),
+  );
+  withConn(
+    events
       .command('tail')
       .description('print events (viewer, wms or technician token); --follow waits for new ones')
       .option('--after <seq>', 'events after this sequence number (default: the last --lines)')

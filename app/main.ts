@@ -6,6 +6,7 @@
  */
 
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { build } from '../api/app.ts';
@@ -25,6 +26,8 @@ import { floorView } from '../controller/floor-view.ts';
 import { computeKpis } from '../controller/kpi/kpis.ts';
 import { importLocations, locationsCsv } from '../controller/locations-import.ts';
 import { createLogger } from '../controller/log.ts';
+import { MessageBus } from '../controller/message-bus/message-bus.ts';
+import { amqpMetrics } from '../controller/message-bus/metrics.ts';
 import { ControllerMetrics } from '../controller/metrics.ts';
 import { Site } from '../controller/site.ts';
 import { RecogniserPool } from '../controller/speech/recogniser.ts';
@@ -81,6 +84,8 @@ export class Controller {
   /** voice audio mode, when the config has a `speech` section */
   readonly speech: Speech | null;
   readonly metrics: ControllerMetrics;
+  /** the site's message bus (CONTRACTS.md §6), when the config has an `amqp` section */
+  readonly messageBus: MessageBus | null;
   readonly #busErrors = new Map<string, string>();
   readonly #lock: InstanceLock;
   readonly #onListening: ControllerOptions['onListening'];
@@ -202,6 +207,22 @@ export class Controller {
       maxLines: this.config.api.maxWaveLines,
       onCancelled: (w, lines) => this.engine.onCancelled(w, lines),
     });
+    this.messageBus = this.config.amqp
+      ? new MessageBus({
+          config: this.config.amqp,
+          site: this.config.site,
+          store: this.store,
+          outbox: this.outbox,
+          waves: this.waves,
+          logger: this.log,
+          resolvePath: (p) => resolve(dirname(resolve(loaded.file)), p),
+        })
+      : null;
+    if (this.messageBus) {
+      const bus = this.messageBus;
+      const m = amqpMetrics(this.metrics.registry, () => bus.status());
+      bus.onOutcome = (outcome, kind) => m.command(outcome, kind);
+    }
   }
 
   /** The API address once started (port resolved when configured as 0). */
@@ -283,6 +304,7 @@ export class Controller {
     await this.engine.start();
     await this.#startMqttServices();
     this.#ready = true;
+    this.messageBus?.start(); // commands are consumed only once the floor is restored
     this.log.info(
       {
         url: `${this.config.api.tls ? 'https' : 'http'}://${this.config.api.host}:${port}`,
@@ -357,6 +379,7 @@ export class Controller {
       this.#ready = false;
       await this.#app?.close();
       this.#app = null;
+      await this.messageBus?.stop();
       await this.technician.stop();
       await this.engine.stop();
       await this.webhooks.stop();
@@ -382,6 +405,7 @@ export class Controller {
       lastEventSeq: this.outbox.lastSeq(),
       engine: this.engine.stats(),
       webhooks: this.webhooks.status(),
+      ...(this.messageBus ? { amqp: this.messageBus.status() } : {}),
       buses: [...this.buses.values()].map((b) => {
         const { counters: _c, ...info } = b.info();
         return info;
@@ -393,6 +417,7 @@ export class Controller {
     return [
       { name: 'store', ok: this.store.isOpen, detail: this.store.isOpen ? 'open' : 'closed' },
       { name: 'floor', ok: this.#ready, detail: this.#ready ? 'restored' : 'starting' },
+      ...(this.messageBus ? [this.messageBus.readiness()] : []),
       ...[...this.buses].map(([id, b]) => {
         const info = b.info();
         const err = this.#busErrors.get(id);

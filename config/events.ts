@@ -10,6 +10,8 @@ export const EVENT_TYPES = [
   'order.completed',
   'wave.completed',
   'wave.cancelled',
+  /** a command that came by message was refused (CONTRACTS.md §6) */
+  'wave.rejected',
   'device.offline',
   'device.online',
 ] as const;

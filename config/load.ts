@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { amqpProblems } from './amqp.ts';
 import { parseLocationsCsv } from './csv.ts';
 import { type ErrorDetail, PicklineError } from './errors.ts';
 import { type ModuleAddress, moduleKey, parseAddress } from './module-ref.ts';
@@ -260,6 +261,7 @@ function referenceProblems(c: SiteConfig, profiles: Map<string, Profile>): Error
   });
   checkScanners(c, opIds, out);
   out.push(...mqttProblems(c));
+  out.push(...amqpProblems(c.site, c.amqp));
   const hooks = new Set<string>();
   (Array.isArray(c.webhooks) ? c.webhooks : []).forEach((w, i) => {
     if (!w || typeof w.url !== 'string') return;

@@ -5,7 +5,9 @@
  * references lives in `config/load.ts`. Bus fields are per transport, in
  * `config/transports/`.
  */
+
 import { type Static, Type as T } from '@sinclair/typebox';
+import { AmqpConfig } from './amqp.ts';
 import { EVENT_TYPES } from './events.ts';
 import { Id } from './id.ts';
 import { MODULE_ID_PATTERN, type ModuleAddress } from './module-ref.ts';
@@ -130,6 +132,14 @@ export const WebhookConfig = T.Object(
     ),
     timeoutMs: T.Optional(T.Integer({ minimum: 100, maximum: 60000 })),
     maxBackoffMs: T.Optional(T.Integer({ minimum: 100, maximum: 3600000 })),
+    batchSize: T.Optional(
+      T.Integer({
+        minimum: 1,
+        maximum: 1000,
+        description:
+          'Batch mode: up to this many events per POST as a JSON array (default: one event per POST)',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -190,6 +200,8 @@ export const SiteConfig = T.Object(
     ),
     storage: T.Object({ path: T.String({ minLength: 1 }) }, { additionalProperties: false }),
     mqtt: T.Optional(MqttConfig),
+    /** the site's message bus (CONTRACTS.md §6), absent = off */
+    amqp: T.Optional(AmqpConfig),
     technician: T.Optional(
       T.Object(
         {

@@ -6,6 +6,7 @@
  * failure, retried), so an event is never re-sent as a GET or to another host.
  */
 import { createHmac } from 'node:crypto';
+import type { PostFn } from './http-post.ts';
 import type { PicklineEvent } from './outbox.ts';
 
 /** `sha256=<hex>` over the exact bytes sent. */
@@ -21,6 +22,26 @@ export function eventBody(e: PicklineEvent): string {
     occurredAt: e.occurredAt,
     data: e.data,
   });
+}
+
+/** Batch mode: the events as one JSON array, each exactly as `eventBody` writes it. */
+export function batchBody(events: PicklineEvent[]): string {
+  return `[${events.map(eventBody).join(',')}]`;
+}
+
+export function batchHeaders(
+  events: PicklineEvent[],
+  body: string,
+  secret: string,
+  userAgent: string,
+): Record<string, string> {
+  return {
+    'Content-Type': 'application/json',
+    'User-Agent': userAgent,
+    'X-Pickline-Seq-First': String(events[0].seq),
+    'X-Pickline-Seq-Last': String(events[events.length - 1].seq),
+    'X-Pickline-Signature': signBody(body, secret),
+  };
 }
 
 export function eventHeaders(
@@ -43,7 +64,7 @@ export type PostResult =
   | { ok: false; status?: number; error: string };
 
 export interface PostOptions {
-  fetchImpl: typeof fetch;
+  fetchImpl: PostFn;
   url: string;
   headers: Record<string, string>;
   body: string;

@@ -20,6 +20,7 @@ import { PicklineError } from '../../config/errors.ts';
 import type { WebhookConfig } from '../../config/schema.ts';
 import pkg from '../../package.json' with { type: 'json' };
 import type { Store } from '../store/db.ts';
+import { httpPost, type PostFn } from './http-post.ts';
 import type { Outbox } from './outbox.ts';
 import { WebhookChannel } from './webhook-channel.ts';
 import { WebhookCursors } from './webhook-cursors.ts';
@@ -38,7 +39,8 @@ export interface WebhookDispatcherOptions {
   outbox: Outbox;
   webhooks: WebhookConfig[];
   logger?: Logger;
-  fetchImpl?: typeof fetch;
+  /** default: node:http with keep-alive (http-post.ts); tests may pass `fetch` or a fake */
+  fetchImpl?: PostFn | typeof fetch;
   now?: () => number;
   random?: () => number;
   /** default `pickline/<package.json version>` */
@@ -107,7 +109,7 @@ export class WebhookDispatcher {
           config,
           outbox: o.outbox,
           cursors,
-          fetchImpl: o.fetchImpl ?? fetch,
+          fetchImpl: (o.fetchImpl as PostFn | undefined) ?? httpPost,
           now: o.now ?? Date.now,
           random: o.random ?? Math.random,
           logger: this.#log,

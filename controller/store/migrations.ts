@@ -289,4 +289,16 @@ export const MIGRATIONS: Migration[] = [
       ${KPI_ROLLUPS}
     `,
   },
+  {
+    version: 6,
+    name: 'message bus: relay cursors',
+    sql: `
+      -- One row per relay of the outbox to a message broker (CONTRACTS.md §6):
+      -- every event with seq <= delivered_seq was confirmed by the broker.
+      CREATE TABLE relay_cursors (
+        name TEXT PRIMARY KEY,
+        delivered_seq INTEGER NOT NULL DEFAULT 0
+      ) WITHOUT ROWID;
+    `,
+  },
 ];

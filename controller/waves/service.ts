@@ -31,6 +31,15 @@ export interface WaveServiceDeps {
   onCancelled?: (waveId: string, litLines: LineRow[]) => void;
 }
 
+/** Where a command came from: `messageId` when it came by message (CONTRACTS.md §6). */
+export interface CommandMeta {
+  messageId?: string | null;
+}
+
+function messageIdOf(meta: CommandMeta): { messageId?: string | null } {
+  return meta.messageId === undefined ? {} : { messageId: meta.messageId };
+}
+
 export class WaveService {
   readonly #d: WaveServiceDeps;
 
@@ -38,8 +47,11 @@ export class WaveService {
     this.#d = deps;
   }
 
-  /** Returns `created: true` on first acceptance, false for an identical re-post. */
-  submit(body: unknown): { created: boolean; wave: WaveSummary } {
+  /**
+   * Returns `created: true` on first acceptance, false for an identical re-post.
+   * `messageId`: the message-bus sender's id, echoed in `wave.accepted` (CONTRACTS.md §6).
+   */
+  submit(body: unknown, meta: CommandMeta = {}): { created: boolean; wave: WaveSummary } {
     const r = checkWave(body, this.#d.site, this.#d.maxLines);
     if (!r.ok) {
       const n = r.details.length;
@@ -125,6 +137,7 @@ export class WaveService {
         priority: wave.priority ?? 0,
         orders: wave.orders.length,
         lines: lineIds.length,
+        ...messageIdOf(meta),
       });
       return true;
     });
@@ -151,7 +164,7 @@ export class WaveService {
   }
 
   /** Cancels the wave's open lines; idempotent for an already cancelled wave. */
-  cancel(waveId: string): WaveView {
+  cancel(waveId: string, meta: CommandMeta = {}): WaveView {
     const { store, outbox } = this.#d;
     let lit: LineRow[] = [];
     store.tx(() => {
@@ -162,7 +175,11 @@ export class WaveService {
         throw new PicklineError('WAVE_CLOSED', `wave ${waveId} is completed`);
       const r = cancelWaveRows(store.db, waveId, new Date().toISOString());
       lit = r.lit;
-      outbox.append('wave.cancelled', { waveId, cancelledLines: r.cancelled });
+      outbox.append('wave.cancelled', {
+        waveId,
+        cancelledLines: r.cancelled,
+        ...messageIdOf(meta),
+      });
     });
     if (lit.length > 0) this.#d.onCancelled?.(waveId, lit);
     return this.get(waveId);

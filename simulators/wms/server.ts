@@ -227,8 +227,9 @@ export class WmsSimulator {
       this.counters.badSignatures += 1;
       return [401, { error: 'bad signature' }];
     }
-    const e = parseEvent(raw);
     const h = req.headers;
+    if (raw[0] === 0x5b) return this.#judgeBatch(raw, h);
+    const e = parseEvent(raw);
     if (!e || h['x-pickline-event-id'] !== e.eventId || h['x-pickline-seq'] !== String(e.seq)) {
       return this.#malformed(400, 'not a Pickline event, or headers disagree with the body');
     }
@@ -243,6 +244,36 @@ export class WmsSimulator {
       receivedAt: Date.now(),
     });
     return [200, { ok: true }];
+  }
+
+  /** Batch mode: a JSON array of events in seq order, its first and last seq in headers. */
+  #judgeBatch(raw: Buffer, h: IncomingMessage['headers']): [number, unknown] {
+    let list: unknown;
+    try {
+      list = JSON.parse(raw.toString('utf8'));
+    } catch {
+      list = null;
+    }
+    const events = Array.isArray(list)
+      ? list.map((x) => parseEvent(Buffer.from(JSON.stringify(x))))
+      : [];
+    if (
+      events.length === 0 ||
+      events.some((e) => e === null) ||
+      h['x-pickline-seq-first'] !== String(events[0]?.seq) ||
+      h['x-pickline-seq-last'] !== String(events[events.length - 1]?.seq)
+    ) {
+      return this.#malformed(400, 'not a Pickline batch, or headers disagree with the body');
+    }
+    const at = Date.now();
+    for (const e of events as NonNullable<ReturnType<typeof parseEvent>>[]) {
+      if (this.#seen.has(e.eventId)) {
+        this.counters.duplicates += 1;
+        continue;
+      }
+      this.#accept({ ...e, headers: {}, raw: JSON.stringify(e), receivedAt: at });
+    }
+    return [200, { ok: true, events: events.length }];
   }
 
   #accept(e: ReceivedEvent): void {

@@ -8,8 +8,10 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CHROMIUM_MISSING, chromiumAvailable } from '../helpers/browser.ts';
 import { tempDir } from '../helpers/harness.ts';
 import { PROM_PARSER_MISSING } from '../helpers/prom-parse.ts';
+import { RABBIT_MISSING } from '../helpers/rabbitmq.ts';
 import { SOCAT_MISSING } from '../helpers/socat.ts';
 import { OPENSSL_MISSING, opensslAvailable } from '../helpers/tls.ts';
+import { PIKA_MISSING } from '../peers/pika.ts';
 import { PYTHON_PACKAGES, pymodbusAvailable } from '../peers/pymodbus.ts';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -81,6 +83,8 @@ describe('.ci/run', () => {
       PROM_PARSER_MISSING,
       CHROMIUM_MISSING,
       OPENSSL_MISSING,
+      RABBIT_MISSING,
+      PIKA_MISSING,
       ...Object.values(PYTHON_PACKAGES),
     ].map((m) => m.replace(/^.*install Debian package /, ''));
     for (const pkg of named) expect(install.split(/\s+/), pkg).toContain(pkg);
