@@ -47,7 +47,7 @@ export const VERSION: string = pkg.version;
 export interface ControllerOptions {
   logger?: Logger;
   /** a simulated floor beside the controller: the floor view's clicks press its keys */
-  simulator?: { pressKey(location: string, key: SimKey): void };
+  simulator?: { pressKey(location: string, key: SimKey): Promise<void> | void };
   /** Called once the API listens, before any bus is opened (readiness is false until start resolves). */
   onListening?: (port: number) => Promise<void> | void;
   /** Called once the embedded MQTT broker listens, before any bus is opened (a simulated fleet connects here). */
