@@ -14,11 +14,6 @@ import { count, type SimFamily, type SimTarget, unsupported } from './sim-family
 const LABEL = 'MQTT';
 const FAULTS = 'silence, slow <ms>, drop, none';
 
-/** True when the site has a simulated MQTT bus. */
-export function hasSimulatedMqtt(config: SiteConfig): boolean {
-  return config.buses.some((b) => b.transport === 'mqtt' && b.simulate === true);
-}
-
 /** `on green 3 seq=7`, as the Modbus family describes its modules. */
 export function describeShown(id: string, s: Shown): string {
   const parts = [`[${id}]`, s.mode];
