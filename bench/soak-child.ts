@@ -5,7 +5,7 @@
  * controller whose press route reaches them. Measured here, alone: RSS, heap,
  * event-loop delay, open handles.
  * IPC: {start, config} → {ready, url}; {go} (event-loop histogram reset);
- * {sample} → {sample, rss, heapUsed, heapTotal, external}; → {closed, lineId,
+ * {sample} → {sample, rss, heapUsed, heapTotal, external} after a full GC; → {closed, lineId,
  * location, at} for every line.picked / line.shorted (epoch ms, sub-ms);
  * {stop} → {stopped, elDelayP99Ms, elDelayMaxMs, handlesBefore, handlesAfter}.
  * Logs: the controller's JSON lines (warn and above) on stdout.
@@ -51,6 +51,8 @@ process.on('message', async (m: { cmd: string; config?: string }) => {
     loop.reset();
     loop.enable();
   } else if (m.cmd === 'sample') {
+    // after a full collection (--expose-gc): what is still reachable, not what awaits collection
+    (globalThis as { gc?: () => void }).gc?.();
     const u = process.memoryUsage();
     send({
       cmd: 'sample',
