@@ -33,7 +33,7 @@ const out: string[] = [];
 const waiters = new Set<() => void>();
 
 /** Resolves with the first output line from `from` on matching `re`. */
-function line(re: RegExp, from: number, ms = 8000): Promise<string> {
+function line(re: RegExp, from: number, ms = 15_000): Promise<string> {
   return new Promise((resolve, reject) => {
     const check = () => {
       const hit = out.slice(from).find((l) => re.test(l));
@@ -116,7 +116,7 @@ beforeAll(async () => {
       out.push(l);
       for (const w of [...waiters]) w();
     });
-  const started = await line(/Pickline controller started/, 0, 30_000);
+  const started = await line(/Pickline controller started/, 0, 90_000);
   base = JSON.parse(started).url;
   await line(/simulated floor ready/, 0);
   const wave = await api(
@@ -148,7 +148,7 @@ beforeAll(async () => {
     TOKENS.wms,
   );
   expect(wave.status).toBe(201);
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   if (child && child.exitCode === null) {
@@ -168,7 +168,7 @@ const lineState = async (id: string) => {
 };
 
 async function until<T>(f: () => Promise<T | undefined | false>, what: string): Promise<T> {
-  const end = Date.now() + 8000;
+  const end = Date.now() + 15_000;
   for (;;) {
     const v = await f();
     if (v) return v;
