@@ -94,9 +94,10 @@ export class SimulatedFloor {
       addresses: addressesByBus(wired),
       name: (bus, address) => this.#names.get(moduleKey({ bus, address })) ?? null,
     };
-    this.modbus = SIM_FAMILIES['modbus-tcp'](ctx) as ModbusFamily;
-    this.mqtt = SIM_FAMILIES.mqtt(ctx) as MqttFamily;
-    this.families = [this.modbus, this.mqtt];
+    // every family of the record joins the console and the press route
+    this.families = Object.values(SIM_FAMILIES).map((make) => make(ctx));
+    this.modbus = this.families.find((f) => f instanceof ModbusFamily) as ModbusFamily;
+    this.mqtt = this.families.find((f) => f instanceof MqttFamily) as MqttFamily;
   }
 
   /** Modbus banks per bus (tests read registers). */
