@@ -37,36 +37,19 @@ async function load(file: string | undefined): Promise<LoadedConfig> {
 
 /** The dev floor, and with it the simulators, is loaded only when a bus is simulated. */
 async function simulatedFloor(loaded: LoadedConfig, enabled: boolean) {
-  if (!enabled || !loaded.config.buses.some((b) => b.transport === 'modbus-tcp' && b.simulate))
-    return null;
-  const { SimulatedFloor } = await import('./floor.ts');
-  return new SimulatedFloor(loaded.config, loaded.profiles);
+  const { hasSimulatedBus, SimulatedFloor } = await import('./floor.ts');
+  return enabled && hasSimulatedBus(loaded.config)
+    ? new SimulatedFloor(loaded.config, loaded.profiles)
+    : null;
 }
 
-/** The simulated MQTT modules and scanners, started once the controller's broker listens. */
-async function mqttFloor(loaded: LoadedConfig, enabled: boolean) {
-  const { hasSimulatedMqtt, MqttFloor } = await import('./mqtt-floor.ts');
-  return enabled && hasSimulatedMqtt(loaded.config) ? new MqttFloor(loaded.config) : null;
-}
-
-/** Simulator console on stdin: press keys on the simulated floor (see FLOOR_HELP). */
-function startConsole(
-  floor: SimulatedFloor | null,
-  mqtt: Awaited<ReturnType<typeof mqttFloor>>,
-  quit: () => void,
-): void {
+/** Simulator console on stdin: every simulated device family answers the same words (FLOOR_HELP). */
+function startConsole(floor: SimulatedFloor, quit: () => void): void {
   if (!process.stdin.readable) return;
   console.log('[floor] simulated floor ready: type "help" for commands (press A-01-01, show, …)');
   const rl = createInterface({ input: process.stdin, terminal: false });
   rl.on('line', async (line) => {
-    if (line.trim() === 'help') for (const l of mqtt?.help ?? []) console.log(`[floor] ${l}`);
-    const handled = await mqtt?.command(line);
-    if (handled) {
-      for (const l of handled) console.log(`[floor] ${l}`);
-      return;
-    }
-    if (!floor) return;
-    const r = floor.command(line);
+    const r = await floor.command(line);
     for (const l of r.lines) console.log(`[floor] ${l}`);
     if (r.quit) quit();
   });
@@ -99,16 +82,16 @@ program
     // The simulated floor is started before the controller and beside it, as
     // real modules would be; the controller reaches it over Modbus TCP only.
     const floor = await simulatedFloor(loaded, opts.simulate);
-    const mqtt = await mqttFloor(loaded, opts.simulate);
     // simulated MQTT modules connect as soon as the embedded broker listens, before the
     // floor is restored, as modules already on the network would (no offline burst at start)
-    const startMqtt = async (url: string) => {
-      const n = (await mqtt?.start(url, (text) => console.log(`[floor] ${text}`))) ?? 0;
-      controller.log.info({ modules: n, url }, 'simulated MQTT modules connected');
+    const attach = async (url: string | null) => {
+      await floor?.attach(url);
+      const n = floor?.mqtt.size ?? 0;
+      if (n > 0) controller.log.info({ modules: n, url }, 'simulated MQTT modules connected');
     };
     const controller = new Controller(loaded, {
       simulator: floor ?? undefined,
-      onBrokerListening: mqtt ? startMqtt : undefined,
+      onBrokerListening: floor ? attach : undefined,
     });
     // a second SIGINT/SIGTERM gets node's default (immediate exit): the handlers are `once`
     const shutdown = async (signal: string) => {
@@ -117,7 +100,7 @@ program
         controller.log.error(`stop took over ${STOP_BOUND_MS} ms: exiting anyway`);
         process.exit(1);
       }, STOP_BOUND_MS).unref();
-      await mqtt?.stop();
+      await floor?.mqtt.stop(); // modules leave before the broker does
       await controller.stop();
       await floor?.stop();
       process.exit(0);
@@ -127,13 +110,13 @@ program
     try {
       if (floor) {
         const where = await floor.start();
-        floor.onChange((c) => console.log(`[floor] ${c.text}`));
-        controller.log.info({ buses: Object.fromEntries(where) }, 'simulated floor started');
+        floor.onChange((text) => console.log(`[floor] ${text}`));
+        if (where.size > 0)
+          controller.log.info({ buses: Object.fromEntries(where) }, 'simulated floor started');
+        if (!controller.broker) await attach(loaded.config.mqtt?.url ?? null);
       }
-      if (mqtt && !controller.broker) await startMqtt(loaded.config.mqtt?.url ?? '');
       await controller.start();
-      if ((floor || mqtt) && opts.console)
-        startConsole(floor, mqtt, () => void shutdown('console'));
+      if (floor && opts.console) startConsole(floor, () => void shutdown('console'));
     } catch (e) {
       // expected refusals (lock held, port taken, bad store) without a stack trace
       const code = (e as { code?: string }).code;

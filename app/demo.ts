@@ -3,12 +3,16 @@
  * simulated WMS here, runs the controller as its own process (as in
  * production, reached only over HTTP and Modbus TCP), then plays the WMS
  * (posts a wave), two pickers (scan, '-' correction, short, put wall) and a
- * voice picker (a simulated voice terminal over /api/v1/voice),
- * printing what the floor shows and what the WMS receives.
+ * voice picker (a simulated voice terminal over /api/v1/voice), and a
+ * picker in the MQTT zone (the child's simulated MQTT modules, pressed through
+ * POST /api/v1/simulator/locations/{location}/press), printing what the
+ * floor shows and what the WMS receives.
  *   npm run demo [-- --fast] [-- --port N]   (API port, default 8090; 0 = any free port)
- * The demo drives only the controller it started: it waits for that child to
- * log its address, and fails when the child exits first (port taken, …). Its
- * database and site file live in a temporary directory removed at the end.
+ * Everything else it starts (Modbus banks, the embedded MQTT broker, the WMS)
+ * listens on a free port, so it runs beside `npm start`. The demo drives only
+ * the controller it started: it waits for that child to log its address, and
+ * fails when the child exits first (port taken, …). Its database and site
+ * file live in a temporary directory removed at the end.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -36,7 +40,7 @@ const secret = 'demo-webhook-secret';
 const wms = new WmsSimulator({ secret });
 const ports = await floor.start();
 const { url } = await wms.start();
-floor.onChange((c) => console.log(`  [floor] ${c.text}`));
+floor.onChange((text) => console.log(`  [floor] ${text}`));
 wms.onEvent((e) => console.log(`  [wms]   ${e.type} ${JSON.stringify(e.data)}`));
 
 const dir = mkdtempSync(join(tmpdir(), 'pickline-demo-'));
@@ -46,17 +50,20 @@ cfg.storage.path = join(dir, 'demo.db');
 cfg.webhooks = [{ url: `${url}/events`, secret }];
 cfg.log = { level: 'info' }; // the demo reads the child's start line; it prints warnings only
 for (const z of cfg.zones) delete z.locationsCsv;
+// free ports for everything: the Modbus banks listen here, the child's broker picks its own
 for (const b of cfg.buses) {
   if (b.transport !== 'modbus-tcp') continue;
   b.port = ports.get(b.id)!.port;
   b.simulate = false;
 }
+if (cfg.mqtt?.embedded) cfg.mqtt.embedded = { ...cfg.mqtt.embedded, port: 0 };
 const file = join(dir, 'demo-site.yaml');
 writeFileSync(file, stringify(cfg));
 
 const child = spawn(
   process.execPath,
-  [resolve(ROOT, 'bin/pickline.js'), 'start', '--config', file, '--no-simulate', '--no-console'],
+  // the child simulates its MQTT modules itself: they connect the moment its broker listens
+  [resolve(ROOT, 'bin/pickline.js'), 'start', '--config', file, '--no-console'],
   { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, PICKLINE_LOG_FORMAT: 'json' } },
 );
 const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
@@ -65,23 +72,40 @@ const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(
 const started = new Promise<string>((resolveUrl, reject) => {
   const lines = createInterface({ input: child.stdout! });
   lines.on('line', (line) => {
-    let rec: { level?: number; msg?: string; url?: string };
+    let rec: { level?: number; msg?: string; url?: string; [k: string]: unknown };
     try {
       rec = JSON.parse(line);
     } catch {
-      return console.log(line);
+      return console.log(`  ${line}`);
     }
     if (rec.msg === 'Pickline controller started' && rec.url) resolveUrl(rec.url);
-    else if ((rec.level ?? 0) >= 40) console.error(`  [controller] ${rec.msg}`);
+    else if ((rec.level ?? 0) >= 40) console.error(`  [controller] ${warning(rec)}`);
   });
   void exited.then((code) =>
     reject(new Error(`the demo's controller did not start (exit code ${code}); see above`)),
   );
 });
 
+/** A warning of the child with the module it is about (`bus-a/7 module offline: no reply`). */
+function warning(rec: Record<string, unknown>): string {
+  const where = [rec.bus, rec.address ?? rec.location].filter((x) => x !== undefined).join('/');
+  const why = rec.reason ?? rec.err ?? rec.error;
+  return `${where ? `${where} ` : ''}${rec.msg}${why ? `: ${why}` : ''}`;
+}
+
 let controllerUrl = '';
 const api = (path: string) => `${controllerUrl}/api/v1${path}`;
 const op = { authorization: 'Bearer demo-operator-token', 'content-type': 'application/json' };
+/** A key of a simulated module in the child (the floor view's press route). */
+const press = async (location: string, key: 'confirm' | 'short' | 'plus' | 'minus') => {
+  const r = await fetch(api(`/simulator/locations/${location}/press`), {
+    method: 'POST',
+    headers: op,
+    body: JSON.stringify({ key }),
+  });
+  if (r.status !== 200)
+    throw new Error(`press ${key} on ${location}: ${r.status} ${await r.text()}`);
+};
 const scan = async (zone: string, code: string, picker: string) => {
   const r = await fetch(api(`/zones/${zone}/scan`), {
     method: 'POST',
@@ -119,6 +143,14 @@ try {
       },
       { orderId: 'D-3', putWall: 'P', lines: [{ lineId: 'D-3-1', sku: 'BOOK', quantity: 2 }] },
       {
+        orderId: 'D-5',
+        container: 'TOTE-5',
+        lines: [
+          { lineId: 'D-5-1', sku: 'CLIP', location: 'M-01-01', quantity: 2 },
+          { lineId: 'D-5-2', sku: 'PAD', location: 'M-01-03', quantity: 3 },
+        ],
+      },
+      {
         orderId: 'D-4',
         container: 'CART-4',
         lines: [
@@ -152,6 +184,13 @@ try {
   await pause(1000);
   floor.module('P-1').press('confirm');
   await pause(1000);
+  say('Jane scans TOTE-5 at zone M (MQTT modules); she confirms M-01-01, finds 2 pads at M-01-03');
+  await scan('M', 'TOTE-5', 'jdoe');
+  await pause(1000);
+  await press('M-01-01', 'confirm');
+  await press('M-01-03', 'minus');
+  await press('M-01-03', 'confirm');
+  await pause(1500);
   say('Alex works the voice aisle with a headset (a simulated voice terminal, /api/v1/voice)');
   const voice = await runWorker({
     baseUrl: controllerUrl,

@@ -56,7 +56,7 @@ function tlsFiles(tls: { cert: string; key: string } | undefined) {
 export interface ControllerOptions {
   logger?: Logger;
   /** a simulated floor beside the controller: the floor view's clicks press its keys */
-  simulator?: { pressKey(location: string, key: SimKey): void };
+  simulator?: { pressKey(location: string, key: SimKey): Promise<void> | void };
   /** Called once the API listens, before any bus is opened (readiness is false until start resolves). */
   onListening?: (port: number) => Promise<void> | void;
   /** Called once the embedded MQTT broker listens, before any bus is opened (a simulated fleet connects here). */

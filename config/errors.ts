@@ -101,7 +101,10 @@ export const ERRORS = {
   BUS_CLOSED: { status: 503, text: 'The bus is not started or was stopped.' },
   BUS_IO: { status: 502, text: 'The transport (serial port, socket) failed.' },
   PROFILE_INVALID: { status: 500, text: 'A device profile breaks the profile schema.' },
-  UNSUPPORTED: { status: 501, text: 'The device profile does not support this operation.' },
+  UNSUPPORTED: {
+    status: 501,
+    text: 'The device profile (or simulated device family) does not support this operation.',
+  },
   // --- voice terminals (CONTRACTS.md §3; sent in `error` frames, status for reference)
   VOICE_SIGNON_FAILED: { status: 401, text: 'Unknown operator or wrong PIN (which is not said).' },
   VOICE_SIGNON_THROTTLED: {

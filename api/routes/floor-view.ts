@@ -21,8 +21,12 @@ export interface FloorViewDeps {
   floor: () => FloorView;
   /** subscribes to changes known at once (outbox events): the streams are checked then, not only on the interval */
   onChange?: (listener: () => void) => () => void;
-  /** presses a key of the simulated module at a location; LOCATION_NOT_FOUND when there is none */
-  press?: (location: string, key: SimKey) => void;
+  /**
+   * presses a key of the simulated module at a location, whatever its device
+   * family; rejects LOCATION_NOT_FOUND when there is none, UNSUPPORTED when its
+   * family cannot do that key
+   */
+  press?: (location: string, key: SimKey) => Promise<void> | void;
 }
 
 const VIEW = ['wms', 'operator', 'technician', 'viewer'] as const;
@@ -127,12 +131,12 @@ export async function floorViewRoutes(app: FastifyInstance, d: FloorViewDeps): P
             required: ['key'],
             additionalProperties: false,
           },
-          response: { 400: ErrorBody, 404: ErrorBody },
+          response: { 400: ErrorBody, 404: ErrorBody, 501: ErrorBody },
         },
       },
       async (req) => {
         try {
-          press(req.params.location, req.body.key);
+          await press(req.params.location, req.body.key);
         } catch (e) {
           if (e instanceof PicklineError) throw e;
           throw new PicklineError(

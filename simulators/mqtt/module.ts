@@ -43,6 +43,7 @@ export class MqttSimModule {
   #client: MqttClient | null = null;
   #pressId = 0;
   #setListeners = new Set<(s: Shown) => void>();
+  #shownListeners = new Set<(s: Shown, cause: 'set' | 'local') => void>();
 
   constructor(private readonly o: MqttSimModuleOptions) {
     this.id = o.id;
@@ -126,6 +127,29 @@ export class MqttSimModule {
     });
   }
 
+  /**
+   * Calls `listener` with what the module shows each time that changes (a
+   * `set` that differs, or a local +/-): repeated identical sets (re-sends,
+   * health probes) are not reported. Returns the unsubscribe function.
+   */
+  onShown(listener: (s: Shown, cause: 'set' | 'local') => void): () => void {
+    this.#shownListeners.add(listener);
+    return () => this.#shownListeners.delete(listener);
+  }
+
+  /**
+   * The +/- keys: the module changes its displayed quantity locally (clamped to
+   * 0…999999), as a Modbus module does; nothing is published, the confirm
+   * press then carries the quantity. No effect on a dark or blank module.
+   */
+  adjust(delta: number): void {
+    if (this.shown.mode === 'off' || this.shown.display === null) return;
+    const display = Math.max(0, Math.min(999_999, this.shown.display + delta));
+    if (display === this.shown.display) return;
+    this.shown = { ...this.shown, display };
+    for (const l of [...this.#shownListeners]) l(this.shown, 'local');
+  }
+
   /** A picker presses `key`, first setting the display to `quantity` when given. */
   press(key: SimPressKey, quantity?: number): Promise<void> {
     if (quantity !== undefined) this.shown.display = quantity;
@@ -181,6 +205,7 @@ export class MqttSimModule {
       return;
     this.counters.sets++;
     const mode = v.mode as SimMode;
+    const before = this.shown;
     this.shown = {
       mode,
       color: mode === 'off' ? null : ((v.color as Color | undefined) ?? null),
@@ -188,6 +213,14 @@ export class MqttSimModule {
       seq: v.seq,
     };
     for (const l of [...this.#setListeners]) l(this.shown);
+    const now = this.shown;
+    if (
+      now.mode !== before.mode ||
+      now.color !== before.color ||
+      now.display !== before.display ||
+      now.seq !== before.seq
+    )
+      for (const l of [...this.#shownListeners]) l(now, 'set');
     const ack = () => {
       this.counters.acks++;
       this.#client?.publish(this.topic('ack'), JSON.stringify({ seq: v.seq }), { qos: 1 });
