@@ -51,7 +51,7 @@ export class MqttFloor {
     const scanners = (this.config.scanners ?? [])
       .map((s) => ({ id: s.id, secret: secrets.get(s.id) ?? '' }))
       .filter((d) => d.secret);
-    this.#fleet = new MqttFleet({ url, modules, scanners, clientPrefix: 'floor' });
+    this.#fleet = new MqttFleet({ url, modules, scanners });
     await this.#fleet.start();
     for (const w of wired) {
       const id = String(w.address);

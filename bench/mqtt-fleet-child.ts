@@ -12,7 +12,6 @@ process.on('message', async (m: { cmd: string; url?: string; ids?: string[]; id?
   if (m.cmd === 'start') {
     fleet = new MqttFleet({
       url: m.url!,
-      clientPrefix: 'bench',
       concurrency: 50,
       connectTimeoutMs: 60000,
       modules: m.ids!.map((id) => ({ id, secret: `device-secret-of-${id}` })),

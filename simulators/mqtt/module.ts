@@ -28,7 +28,7 @@ export interface MqttSimModuleOptions {
   url: string;
   id: string;
   secret: string;
-  /** client id; default `sim-<id>` */
+  /** client id; default the module id (the embedded broker accepts nothing else) */
   clientId?: string;
   model?: string;
   fw?: string;
@@ -59,7 +59,7 @@ export class MqttSimModule {
   /** Connects (rejects when the broker refuses it); reconnects by itself after a broker restart. */
   connect(opts: { reconnectMs?: number; connectTimeoutMs?: number } = {}): Promise<void> {
     const client = mqtt.connect(this.o.url, {
-      clientId: this.o.clientId ?? `sim-${this.id}`,
+      clientId: this.o.clientId ?? this.id,
       username: this.id,
       password: this.o.secret,
       protocolVersion: 4,
