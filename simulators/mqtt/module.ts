@@ -38,8 +38,8 @@ export class MqttSimModule {
   readonly id: string;
   shown: Shown = { mode: 'off', color: null, display: null, seq: 0 };
   fault: MqttSimFault = null;
-  /** what it received: set messages shown, acks sent */
-  readonly counters = { sets: 0, acks: 0, presses: 0 };
+  /** what it received: set messages shown, acks sent, sets ignored while silent */
+  readonly counters = { sets: 0, acks: 0, presses: 0, ignored: 0 };
   #client: MqttClient | null = null;
   #pressId = 0;
   #setListeners = new Set<(s: Shown) => void>();
@@ -170,7 +170,10 @@ export class MqttSimModule {
   }
 
   #onSet(payload: Buffer): void {
-    if (this.fault?.kind === 'silent') return;
+    if (this.fault?.kind === 'silent') {
+      this.counters.ignored++;
+      return;
+    }
     let v: { seq?: unknown; mode?: unknown; color?: unknown; display?: unknown };
     try {
       v = JSON.parse(payload.toString());
