@@ -117,6 +117,8 @@ export class Controller {
           ...mqtt.embedded,
           modules: mqtt.modules ?? [],
           scanners: mqtt.scanners ?? [],
+          consumers: mqtt.consumers ?? [],
+          maxPacketBytes: mqtt.maxPacketBytes,
           log: this.log.child({ component: 'mqtt-broker' }),
         })
       : null;

@@ -72,7 +72,6 @@ export class MqttFamily implements SimFamily {
         secret: this.#secrets.get(id)!,
       })),
       scanners,
-      clientPrefix: 'floor',
     });
     this.#fleet = fleet;
     await fleet.start();

@@ -7,7 +7,7 @@
  * press→line stored (press published → line.picked committed) p50/p99 and
  * the controller's RSS (this process: controller + embedded broker).
  *   node bin/run-ts.js bench/mqtt-fleet.ts [--modules 5000] [--rate 500] [--seconds 30] [--quick]
- * `--quick`: 500 modules, 5 s. Prints one JSON line per broker and a summary.
+ * `--quick`: 500 modules, 5 s; `--broker embedded|mosquitto`: that broker only. Prints one JSON line per broker and a summary.
  */
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -204,8 +204,12 @@ async function run(kind: 'embedded' | 'mosquitto') {
   return result;
 }
 
+const only = process.argv.indexOf('--broker');
+const kinds = (['embedded', 'mosquitto'] as const).filter(
+  (k) => only < 0 || process.argv[only + 1] === k,
+);
 const results = [];
-for (const kind of ['embedded', 'mosquitto'] as const) results.push(await run(kind));
+for (const kind of kinds) results.push(await run(kind));
 for (const r of results)
   console.log(
     `mqtt-fleet ${r.broker}: ${r.modules} modules, ${r.achievedPerS} cmd/s, ack p50 ${r.ackMs.p50} ms p99 ${r.ackMs.p99} ms, press→stored p50 ${r.pressToStoredMs.p50} ms p99 ${r.pressToStoredMs.p99} ms (${r.stored}/${r.presses}), errors ${r.errors}, controller RSS ${r.controllerRssMb} MB`,

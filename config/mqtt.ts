@@ -69,6 +69,21 @@ export const MqttConfig = T.Object(
     ),
     modules: T.Optional(T.Array(Device('Module'), { description: 'Module credentials' })),
     scanners: T.Optional(T.Array(Device('Scanner'), { description: 'Scanner credentials' })),
+    // issue 16: broker limits and event consumers (docs/contract-extensions.md "MQTT")
+    consumers: T.Optional(
+      T.Array(Device('Event consumer'), {
+        description:
+          'Logins on the embedded broker that may only subscribe to pickline/v1/events/# (a WMS, a dashboard)',
+      }),
+    ),
+    maxPacketBytes: T.Optional(
+      T.Integer({
+        minimum: 8192,
+        maximum: 268435455,
+        description:
+          'Embedded broker: largest packet a logged-in device or consumer may send (default 65536); a larger one closes its connection',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

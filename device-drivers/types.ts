@@ -107,6 +107,12 @@ export interface LightOutput {
   /** Resolves once the module acknowledged the state (Modbus: the write answered). Rejects with a PicklineError (DEVICE_TIMEOUT, DEVICE_OFFLINE, …). */
   light(address: ModuleAddress, state: LightState): Promise<void>;
   clear(address: ModuleAddress): Promise<void>;
+  /**
+   * True when a newer light()/clear() of a module replaces its pending one at
+   * once, in call order, and the replaced call resolves (MQTT): callers need
+   * not wait for the previous command before sending the next.
+   */
+  readonly lastWriterWins?: boolean;
 }
 
 export interface KeySource {

@@ -2,7 +2,8 @@
  * Applies light decisions to the buses. Decisions are made in SQLite (the
  * `lights` table); this class only executes them, one operation at a time per
  * module, in the order they were decided, so a late `clear` can never switch
- * off a light that a later decision turned on. Commands for a module a
+ * off a light that a later decision turned on. A bus that is last-writer-wins
+ * (MQTT) gets each decision at once, in that order, and drops older ones. Commands for a module a
  * technician holds are skipped (holds.ts).
  */
 import type { Logger } from 'pino';
@@ -102,7 +103,7 @@ export class Lighting {
   ): Promise<LightOutcome> {
     const key = moduleKey({ bus, address });
     const prev = this.#chains.get(key) ?? Promise.resolve();
-    const next = prev.then(async (): Promise<LightOutcome> => {
+    const run = async (): Promise<LightOutcome> => {
       const b = this.#buses.get(bus);
       if (!b) return { bus, address, ok: false, error: `no bus ${bus}` };
       // held for a technician: the release re-applies the `lights` table
@@ -115,10 +116,15 @@ export class Lighting {
         this.#log.warn({ bus, address, err: (e as Error).message }, 'light command failed');
         return { bus, address, ok: false, error: (e as Error).message };
       }
-    });
-    this.#chains.set(key, next);
-    void next.then(() => {
-      if (this.#chains.get(key) === next) this.#chains.delete(key);
+    };
+    // a last-writer-wins bus keeps the order itself: a new decision must not
+    // wait behind an older command a module has not acked (issue 16 item 7)
+    const now = this.#buses.get(bus)?.lastWriterWins === true;
+    const next = now ? run() : prev.then(run);
+    const chained = now ? prev.then(() => next) : next;
+    this.#chains.set(key, chained);
+    void chained.then(() => {
+      if (this.#chains.get(key) === chained) this.#chains.delete(key);
     });
     return next;
   }

@@ -30,7 +30,8 @@ export class MqttLink {
   constructor(
     private readonly source: LinkOptionsSource,
     private readonly log: DriverLogger,
-    private readonly onMessage: (topic: string, payload: Buffer) => void,
+    /** `retained`: a retained message replayed at subscribe (MQTT 3.1.1 clears the flag on live ones) */
+    private readonly onMessage: (topic: string, payload: Buffer, retained: boolean) => void,
     private readonly onUp: () => void,
   ) {}
 
@@ -71,7 +72,9 @@ export class MqttLink {
     };
     const client = mqtt.connect(o.url, opts);
     this.#client = client;
-    client.on('message', (topic, payload) => this.onMessage(topic, payload));
+    client.on('message', (topic, payload, packet) =>
+      this.onMessage(topic, payload, packet.retain === true),
+    );
     client.on('error', (err) => this.log.warn({ err: err.message }, 'mqtt connection error'));
     client.on('offline', () => this.log.warn({ url: o.url }, 'mqtt broker unreachable'));
     return new Promise((resolve) => {

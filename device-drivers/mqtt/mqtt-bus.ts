@@ -3,9 +3,15 @@
  * module id. `light()` publishes `set` (QoS 1) carrying the job token and
  * resolves on the module's `ack` with that `seq`; an unacked `set` is sent
  * again (`retries`), then counted as a failure, and `offlineAfter` failures
- * mark the module offline. Retained `status` and the module's last will say
- * online/offline between commands; a returning module, and every reconnect
- * to the broker, gets its wanted state again. `button` presses pass the
+ * mark the module offline. Last writer wins (issue 16 item 7;
+ * docs/contract-extensions.md "MQTT"): a newer state for a module replaces a
+ * pending or retrying one at once and is published at once; re-sends carry
+ * only the current state; a replaced command neither fails nor counts, and
+ * its caller's promise resolves (there is nothing left for it to do).
+ * Retained `status` and the module's last will say online/offline between
+ * commands; a returning module (offline before, or a live `status` online:
+ * it reconnected), and every reconnect to the broker, gets its wanted state
+ * again at once. `button` presses pass the
  * shared job-token gate; stale and malformed ones are counted and dropped.
  * Topics of modules this bus does not hold are ignored (several controllers
  * share one broker).
@@ -54,20 +60,31 @@ export interface MqttBusOptions {
   log: DriverLogger;
 }
 
+/** One state on its way to a module, with the callers waiting for it. */
+interface Delivery {
+  state: LightState;
+  payload: string;
+  retries: number;
+  waiters: { resolve: () => void; reject: (e: Error) => void }[];
+}
+
 interface Mod {
   id: string;
   counters: ModuleCounters;
   identity?: ModuleIdentity;
-  /** the ack the current attempt waits for */
-  waiting: { seq: number; done: () => void } | null;
-  /** commands to this module run one after another */
-  chain: Promise<void>;
-  busy: number;
+  /** the ack the current attempt waits for; done(false) ends the wait early */
+  waiting: { seq: number; done: (ok: boolean) => void } | null;
+  /** the state being delivered; a newer command replaces it (last writer wins) */
+  pending: Delivery | null;
+  /** a delivery loop runs for this module */
+  delivering: boolean;
   lastPress?: string | number;
 }
 
 export class MqttLightBus implements TechnicianBus {
   readonly id: string;
+  /** a newer command replaces a pending one at once: callers need not wait (LightOutput) */
+  readonly lastWriterWins = true;
   readonly #mods = new Map<string, Mod>();
   readonly #counters = emptyCounters();
   readonly #keys: Emitter<KeyEvent>;
@@ -87,8 +104,8 @@ export class MqttLightBus implements TechnicianBus {
         id: m,
         counters: emptyCounters(),
         waiting: null,
-        chain: Promise.resolve(),
-        busy: 0,
+        pending: null,
+        delivering: false,
       });
     this.#keys = new Emitter(o.log);
     this.#health = new HealthTracker({ bus: o.id, offlineAfter: o.offlineAfter, log: o.log });
@@ -102,7 +119,7 @@ export class MqttLightBus implements TechnicianBus {
     this.#link = new MqttLink(
       o.link,
       o.log,
-      (t, p) => this.#message(t, p),
+      (t, p, retained) => this.#message(t, p, retained),
       () => this.#up(),
     );
   }
@@ -121,7 +138,7 @@ export class MqttLightBus implements TechnicianBus {
     this.#open = false;
     if (this.#sweep) clearInterval(this.#sweep);
     for (const u of this.#unsubs.splice(0)) u();
-    for (const m of this.#mods.values()) m.waiting?.done();
+    for (const m of this.#mods.values()) m.waiting?.done(false);
     await this.#link.stop();
   }
 
@@ -130,6 +147,8 @@ export class MqttLightBus implements TechnicianBus {
     if (!m) return Promise.reject(m === null ? this.#closedError() : this.#unknown(address));
     this.#gate.want(m.id, state);
     if (this.#health.of(m.id).online === false) {
+      // nothing older may be re-sent meanwhile: the return sends this state
+      this.#supersede(m);
       const msg = `${this.id}/${m.id} is offline; the state is sent when it is back`;
       return Promise.reject(new PicklineError('DEVICE_OFFLINE', msg));
     }
@@ -184,7 +203,7 @@ export class MqttLightBus implements TechnicianBus {
     let queue = 0;
     for (const m of this.#mods.values()) {
       if (this.#health.of(m.id).online === true) online++;
-      queue += m.busy;
+      queue += m.pending?.waiters.length ?? 0;
     }
     return {
       id: this.id,
@@ -212,31 +231,68 @@ export class MqttLightBus implements TechnicianBus {
     return new PicklineError('MODULE_NOT_FOUND', `${this.id}: no module ${address}`);
   }
 
-  /** Queues one `set` for `m` behind its earlier commands. */
+  /**
+   * Makes `state` the one to deliver to `m` (last writer wins): a pending
+   * delivery of another state is dropped (its callers resolve) and the new
+   * one is published at once; the same state again joins the pending
+   * delivery but is published at once too (a returning module).
+   */
   #command(m: Mod, state: LightState, retries: number): Promise<void> {
-    m.busy++;
-    const run = m.chain.then(() => this.#exchange(m, state, retries));
-    m.chain = run.then(
-      () => {},
-      () => {},
-    );
-    return run.finally(() => {
-      m.busy--;
+    return new Promise((resolve, reject) => {
+      const payload = encodeSet(state);
+      const old = m.pending;
+      const same = old?.payload === payload ? old.waiters : [];
+      if (old && !same.length) this.#supersede(m);
+      m.pending = { state, payload, retries, waiters: [...same, { resolve, reject }] };
+      m.waiting?.done(false);
+      if (!m.delivering) void this.#deliver(m);
     });
   }
 
-  /** Publishes `set` and waits for its ack, re-sending up to `retries` times. */
-  async #exchange(m: Mod, state: LightState, retries: number): Promise<void> {
-    const payload = encodeSet(state);
+  /** Drops the pending delivery of `m`: its callers resolve, its attempt stops, nothing is counted. */
+  #supersede(m: Mod): void {
+    const old = m.pending;
+    m.pending = null;
+    m.waiting?.done(false);
+    for (const w of old?.waiters ?? []) w.resolve();
+  }
+
+  /** Delivers the pending state of `m` until none is left (one loop per module). */
+  async #deliver(m: Mod): Promise<void> {
+    m.delivering = true;
+    try {
+      while (m.pending) {
+        const p = m.pending;
+        const err = await this.#attempts(m, p);
+        // replaced while it ran: the newer state goes next, this one neither failed nor succeeded
+        if (m.pending !== p) continue;
+        m.pending = null;
+        for (const w of p.waiters) {
+          if (err) w.reject(err);
+          else w.resolve();
+        }
+      }
+    } finally {
+      m.delivering = false;
+    }
+  }
+
+  /**
+   * Publishes `set` and waits for its ack, re-sending up to `retries` times;
+   * null on the ack or when a newer state replaced this one meanwhile. Only a
+   * failure of the state still wanted counts against the module's health.
+   */
+  async #attempts(m: Mod, p: Delivery): Promise<PicklineError | null> {
     let err: PicklineError | null = null;
-    for (let attempt = 0; attempt <= retries; attempt++) {
-      if (this.#closed) throw this.#closedError();
-      if (!this.#link.up) throw new PicklineError('BUS_IO', `${this.id}: mqtt broker unreachable`);
+    for (let attempt = 0; attempt <= p.retries; attempt++) {
+      if (this.#closed) return this.#closedError();
+      if (!this.#link.up) return new PicklineError('BUS_IO', `${this.id}: mqtt broker unreachable`);
       const t0 = performance.now();
-      const acked = this.#awaitAck(m, state.seq);
-      this.#link.publish(topic.set(m.id), payload).catch(() => {});
+      const acked = this.#awaitAck(m, p.state.seq);
+      this.#link.publish(topic.set(m.id), p.payload).catch(() => {});
       const ok = await acked;
-      if (this.#closed) throw this.#closedError();
+      if (this.#closed) return this.#closedError();
+      if (!ok && m.pending !== p) return null;
       err = ok
         ? null
         : new PicklineError(
@@ -247,13 +303,11 @@ export class MqttLightBus implements TechnicianBus {
       countAttempt(this.#counters, performance.now() - t0, err);
       if (ok) {
         this.#health.answered(m.id);
-        return;
+        return null;
       }
     }
-    if (err) {
-      this.#health.failed(m.id, err);
-      throw err;
-    }
+    if (err) this.#health.failed(m.id, err);
+    return err;
   }
 
   #awaitAck(m: Mod, seq: number): Promise<boolean> {
@@ -264,7 +318,7 @@ export class MqttLightBus implements TechnicianBus {
         if (m.waiting === w) m.waiting = null;
         resolve(ok);
       };
-      const w = { seq, done: () => finish(true) };
+      const w = { seq, done: finish };
       m.waiting = w;
     });
   }
@@ -303,13 +357,14 @@ export class MqttLightBus implements TechnicianBus {
     for (let i = 0; i < slice && all.length > 0; i++) {
       const m = all[this.#sweepAt++ % all.length];
       const h = this.#health.of(m.id);
-      if (m.busy > 0 || (h.lastSeenAt ?? 0) > stale) continue;
+      if (m.pending || (h.lastSeenAt ?? 0) > stale) continue;
       const w = this.#gate.wanted(m.id) ?? { mode: 'off' as const, seq: 0 };
       this.#command(m, w, 0).catch(() => {});
     }
   }
 
-  #message(t: string, payload: Buffer): void {
+  /** `retained`: replayed by the broker at subscribe, not sent just now. */
+  #message(t: string, payload: Buffer, retained: boolean): void {
     const p = parseModuleTopic(t);
     const m = p ? this.#mods.get(p.id) : undefined;
     if (!p || !m || this.#closed) return;
@@ -319,7 +374,7 @@ export class MqttLightBus implements TechnicianBus {
         this.#malformed(m, 'ack');
         return;
       }
-      if (m.waiting && m.waiting.seq === a.seq) m.waiting.done();
+      if (m.waiting && m.waiting.seq === a.seq) m.waiting.done(true);
     } else if (p.kind === 'status') {
       const s = decodeStatus(payload);
       if (!s) {
@@ -327,8 +382,13 @@ export class MqttLightBus implements TechnicianBus {
         return;
       }
       if (s.model || s.fw) m.identity = { model: s.model, fw: s.fw };
-      if (s.online) this.#health.answered(m.id);
-      else this.#health.down(m.id, 'module reported offline (status or last will)');
+      if (s.online) {
+        const wasOnline = this.#health.of(m.id).online === true;
+        // offline before: the return listener re-lights it
+        this.#health.answered(m.id);
+        // a live "online" from a module thought online: it reconnected and may show nothing
+        if (wasOnline && !retained) this.#relight(m.id, 'module reconnected');
+      } else this.#health.down(m.id, 'module reported offline (status or last will)');
     } else if (p.kind === 'button') {
       const b = decodeButton(payload);
       if (!b) {

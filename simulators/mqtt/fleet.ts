@@ -1,6 +1,7 @@
 /**
  * A fleet of simulated MQTT modules and scanners in one process (thousands
- * of connections), each with its own credentials. Start it against the
+ * of connections), each with its own credentials and its id as client id
+ * (as the embedded broker requires). Start it against the
  * embedded broker or any MQTT 3.1.1 broker; press keys and inject faults
  * through `module(id)` (docs/simulators.md).
  */
@@ -20,8 +21,6 @@ export interface MqttFleetOptions {
   concurrency?: number;
   /** CONNACK wait of each module (default 5000; raise it for thousands on a busy host) */
   connectTimeoutMs?: number;
-  /** client id prefix, so two fleets on one broker do not collide */
-  clientPrefix?: string;
 }
 
 export class MqttFleet {
@@ -30,15 +29,7 @@ export class MqttFleet {
 
   constructor(private readonly o: MqttFleetOptions) {
     for (const d of o.modules)
-      this.#modules.set(
-        d.id,
-        new MqttSimModule({
-          url: o.url,
-          id: d.id,
-          secret: d.secret,
-          clientId: `${o.clientPrefix ?? 'sim'}-${d.id}`,
-        }),
-      );
+      this.#modules.set(d.id, new MqttSimModule({ url: o.url, id: d.id, secret: d.secret }));
   }
 
   get size(): number {
@@ -64,7 +55,8 @@ export class MqttFleet {
     await Promise.all(workers);
     for (const s of this.o.scanners ?? []) {
       const c = mqtt.connect(this.o.url, {
-        clientId: `${this.o.clientPrefix ?? 'sim'}-${s.id}`,
+        // the embedded broker takes a device's own id only
+        clientId: s.id,
         username: s.id,
         password: s.secret,
         protocolVersion: 4,

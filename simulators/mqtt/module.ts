@@ -28,7 +28,7 @@ export interface MqttSimModuleOptions {
   url: string;
   id: string;
   secret: string;
-  /** client id; default `sim-<id>` */
+  /** client id; default the module id (the embedded broker accepts nothing else) */
   clientId?: string;
   model?: string;
   fw?: string;
@@ -38,8 +38,8 @@ export class MqttSimModule {
   readonly id: string;
   shown: Shown = { mode: 'off', color: null, display: null, seq: 0 };
   fault: MqttSimFault = null;
-  /** what it received: set messages shown, acks sent */
-  readonly counters = { sets: 0, acks: 0, presses: 0 };
+  /** what it received: set messages shown, acks sent, sets ignored while silent */
+  readonly counters = { sets: 0, acks: 0, presses: 0, ignored: 0 };
   #client: MqttClient | null = null;
   #pressId = 0;
   #setListeners = new Set<(s: Shown) => void>();
@@ -60,7 +60,7 @@ export class MqttSimModule {
   /** Connects (rejects when the broker refuses it); reconnects by itself after a broker restart. */
   connect(opts: { reconnectMs?: number; connectTimeoutMs?: number } = {}): Promise<void> {
     const client = mqtt.connect(this.o.url, {
-      clientId: this.o.clientId ?? `sim-${this.id}`,
+      clientId: this.o.clientId ?? this.id,
       username: this.id,
       password: this.o.secret,
       protocolVersion: 4,
@@ -194,7 +194,10 @@ export class MqttSimModule {
   }
 
   #onSet(payload: Buffer): void {
-    if (this.fault?.kind === 'silent') return;
+    if (this.fault?.kind === 'silent') {
+      this.counters.ignored++;
+      return;
+    }
     let v: { seq?: unknown; mode?: unknown; color?: unknown; display?: unknown };
     try {
       v = JSON.parse(payload.toString());

@@ -89,6 +89,65 @@ describe('mqtt configuration', () => {
     ]);
   });
 
+  it("refuses device ids of the controller's client-id form, and consumers off the embedded broker (issue 16)", () => {
+    const reserved = site({
+      mqtt: {
+        embedded: { port: 0 },
+        clientId: 'dc1',
+        modules: [
+          { id: 'ptl-1', secret: S },
+          { id: 'pickline-T-mq', secret: S },
+        ],
+        scanners: [{ id: 'pickline-scan', secret: S }],
+        consumers: [
+          { id: 'pickline-wms', secret: S },
+          { id: 'ptl-1', secret: S },
+        ],
+      },
+      scanners: [{ id: 'pickline-scan', zone: 'A', picker: 'p1' }],
+      zones: [
+        {
+          id: 'A',
+          mode: 'pick',
+          locations: [
+            { id: 'A-1', bus: 'mq', address: 'ptl-1' },
+            { id: 'A-2', bus: 'mq', address: 'pickline-T-mq' },
+          ],
+        },
+      ],
+    });
+    expect(problems(reserved)).toEqual([
+      'zones[0].locations[1].address: "pickline-T-mq": ids starting pickline- are the controller\'s',
+      'scanners[0].id: "pickline-scan": ids starting pickline- are the controller\'s',
+      "mqtt.clientId: on the embedded broker the controller's client id must start pickline-",
+      'mqtt.modules[1].id: "pickline-T-mq": ids starting pickline- are the controller\'s',
+      'mqtt.scanners[0].id: "pickline-scan": ids starting pickline- are the controller\'s',
+      'mqtt.consumers[0].id: "pickline-wms": ids starting pickline- are the controller\'s',
+      'mqtt.consumers[1].id: "ptl-1" already has credentials',
+    ]);
+    const external = {
+      url: 'mqtt://b',
+      consumers: [{ id: 'wms', secret: S }],
+      maxPacketBytes: 9000,
+    };
+    expect(problems(site({ mqtt: external }))).toEqual([
+      'mqtt: consumers and maxPacketBytes are for the embedded broker; an external one has its own',
+    ]);
+    const ok = {
+      embedded: { port: 0 },
+      clientId: 'pickline-dc1',
+      modules: [{ id: 'ptl-1', secret: S }],
+    };
+    expect(
+      problems(
+        site({ mqtt: { ...ok, consumers: [{ id: 'wms', secret: S }], maxPacketBytes: 9000 } }),
+      ),
+    ).toEqual([]);
+    expect(problems(site({ mqtt: { ...ok, maxPacketBytes: 100 } }))).toEqual([
+      'mqtt.maxPacketBytes: must be >= 8192',
+    ]);
+  });
+
   it('hashes secrets with scrypt and verifies them; the PIN form without N means N=16384', () => {
     const h = hashSecret(S);
     expect(h).toMatch(/^scrypt\$1024\$[0-9a-f]{32}\$[0-9a-f]{64}$/);

@@ -2,9 +2,11 @@
  * An independent client drives a module (issue 9 "Done when"): the Debian
  * `mosquitto_sub` / `mosquitto_pub` tools play module ptl-9 against the MQTT
  * light bus on the embedded broker — they read the `set`, answer the `ack`,
- * publish the retained `status` and a `button` press.
+ * publish the retained `status` and a `button` press. `mosquitto_sub` as an
+ * event consumer (`mqtt.consumers`, issue 16) reads `events/#` and nothing else.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../device-drivers/common/logger.ts';
 import { CONTROLLER_USER, EmbeddedBroker } from '../../device-drivers/mqtt/broker.ts';
@@ -21,20 +23,7 @@ let bus: TechnicianBus;
 /** mosquitto_pub as the module (async: the broker runs in this process). */
 function pub(topic: string, payload: string, retain = false): Promise<void> {
   const { port } = broker.address;
-  const args = [
-    '-h',
-    '127.0.0.1',
-    '-p',
-    String(port),
-    '-u',
-    ID,
-    '-P',
-    SECRET,
-    '-i',
-    'pub-ptl-9',
-    '-q',
-    '1',
-  ];
+  const args = ['-h', '127.0.0.1', '-p', String(port), '-u', ID, '-P', SECRET, '-i', ID, '-q', '1'];
   const child = spawn(
     'mosquitto_pub',
     [...args, ...(retain ? ['-r'] : []), '-t', topic, '-m', payload],
@@ -53,8 +42,12 @@ function pub(topic: string, payload: string, retain = false): Promise<void> {
   });
 }
 
-/** mosquitto_sub on the module's own set; resolves with the first payload. */
-function subOnce(): { child: ChildProcess; message: Promise<string> } {
+/** mosquitto_sub (as the module by default) on `topic`; resolves with the first payload. */
+function subOnce(
+  topic = `pickline/v1/modules/${ID}/set`,
+  user = ID,
+  secret = SECRET,
+): { child: ChildProcess; message: Promise<string> } {
   const { port } = broker.address;
   const child = spawn(
     'mosquitto_sub',
@@ -64,18 +57,18 @@ function subOnce(): { child: ChildProcess; message: Promise<string> } {
       '-p',
       String(port),
       '-u',
-      ID,
+      user,
       '-P',
-      SECRET,
+      secret,
       '-i',
-      'sub-ptl-9',
+      user,
       '-q',
       '1',
       '-C',
       '1',
       '-d',
       '-t',
-      `pickline/v1/modules/${ID}/set`,
+      topic,
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -100,6 +93,7 @@ describe.skipIf(!mosquittoAvailable())('a module played by mosquitto_pub / mosqu
       port: 0,
       modules: [{ id: ID, secret: SECRET }],
       scanners: [],
+      consumers: [{ id: 'wms-feed', secret: 'secret-of-wms-feed' }],
       log: silentLogger,
     });
     await broker.start();
@@ -145,5 +139,29 @@ describe.skipIf(!mosquittoAvailable())('a module played by mosquitto_pub / mosqu
 
     await pub(`pickline/v1/modules/${ID}/status`, '{"online":false}', true);
     await until(() => !bus.modules()[0].online, 'offline', 3000);
+  });
+
+  it('lets mosquitto_sub as an event consumer read events/# and nothing else', async () => {
+    const events = mqtt.connect(broker.url, {
+      username: CONTROLLER_USER,
+      password: broker.controllerSecret,
+      clientId: 'pickline-T-events',
+    });
+    await new Promise((r) => events.once('connect', r));
+    try {
+      const granted = broker.granted;
+      const sub = subOnce('pickline/v1/events/#', 'wms-feed', 'secret-of-wms-feed');
+      await until(() => broker.granted > granted, 'consumer subscribed', 3000);
+      await events.publishAsync('pickline/v1/events/line.picked', '{"seq":5}', { qos: 1 });
+      expect(JSON.parse(await sub.message)).toEqual({ seq: 5 });
+
+      const refused = broker.refused.subscriptions;
+      const sneaky = subOnce('pickline/v1/modules/+/button', 'wms-feed', 'secret-of-wms-feed');
+      await until(() => broker.refused.subscriptions > refused, 'subscription refused', 3000);
+      sneaky.child.kill();
+      await sneaky.message.catch(() => {});
+    } finally {
+      await events.endAsync(true);
+    }
   });
 });

@@ -49,7 +49,8 @@ async function as(username: string | undefined, password: string | undefined): P
   const c = mqtt.connect(broker.url, {
     username,
     password,
-    clientId: `t-${username ?? 'anon'}-${clients.length}`,
+    // the embedded broker takes a device's own id as its client id only
+    clientId: username ?? `anon-${clients.length}`,
     reconnectPeriod: 0,
   });
   clients.push(c);
@@ -88,7 +89,6 @@ describe('embedded broker security', () => {
   });
 
   it('lets module A publish only its own topics, never as B, never set or events', async () => {
-    const a = await as('mod-a', 'secret-of-a');
     const before = broker.refused.publishes;
     for (const t of [
       'pickline/v1/modules/mod-b/button',
@@ -99,9 +99,13 @@ describe('embedded broker security', () => {
       'pickline/v1/events/line.picked',
       'pickline/v1/scanners/scan-1/scan',
     ]) {
+      // a refused publish closes the connection: one login per attempt
       const c = await as('mod-a', 'secret-of-a');
+      const closed = new Promise((r) => c.stream.once('close', r));
       c.publish(t, JSON.stringify({ seq: 1, key: 'confirm', forged: true }), { qos: 0 });
+      await closed;
     }
+    const a = await as('mod-a', 'secret-of-a');
     await a.publishAsync(
       'pickline/v1/modules/mod-a/button',
       JSON.stringify({ seq: 1, key: 'confirm' }),
@@ -144,11 +148,13 @@ describe('embedded broker security', () => {
   });
 
   it('lets a scanner publish only its own scan', async () => {
-    const s = await as('scan-1', 'secret-of-scan-1');
     const c2 = await as('scan-1', 'secret-of-scan-1');
+    const closed = new Promise((r) => c2.stream.once('close', r));
     c2.publish('pickline/v1/modules/mod-a/button', '{"seq":1,"key":"confirm","forged":true}', {
       qos: 0,
     });
+    await closed;
+    const s = await as('scan-1', 'secret-of-scan-1');
     await s.publishAsync('pickline/v1/scanners/scan-1/scan', '{"code":"TOTE-1"}', { qos: 1 });
     await settle();
     expect(seen.filter((x) => x.payload.includes('forged'))).toEqual([]);

@@ -30,10 +30,9 @@ describe.skipIf(!mosquittoAvailable())('two controllers on one mosquitto', () =>
   /** eventId → every seq it was published with */
   const published = new Map<string, Set<number>>();
 
-  const fleet = (d: typeof ONE, prefix: string) =>
+  const fleet = (d: typeof ONE) =>
     new MqttFleet({
       url: mosq.url,
-      clientPrefix: prefix,
       modules: d.modules.map((id) => ({ id, secret: secretOf(id) })),
       scanners: [{ id: d.scanner, secret: secretOf(d.scanner) }],
     });
@@ -59,8 +58,8 @@ describe.skipIf(!mosquittoAvailable())('two controllers on one mosquitto', () =>
     );
     await c1.start();
     await c2.start();
-    f1 = fleet(ONE, 'one');
-    f2 = fleet(TWO, 'two');
+    f1 = fleet(ONE);
+    f2 = fleet(TWO);
     await f1.start();
     await f2.start();
     watcher = await mqtt.connectAsync(mosq.url, {
