@@ -96,7 +96,8 @@ try {
   let acceptedAt = 0;
   const off = outbox.onEvent((e) => {
     if (e.type === 'wave.accepted' && e.data.waveId === 'BW') acceptedAt = performance.now();
-    if (e.type === 'wave.rejected') throw new Error(`bench wave rejected: ${JSON.stringify(e.data)}`);
+    if (e.type === 'wave.rejected')
+      throw new Error(`bench wave rejected: ${JSON.stringify(e.data)}`);
   });
   const t1 = performance.now();
   ch.publish('pickline.commands', `wave.create.${config.site}`, body, {
