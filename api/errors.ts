@@ -98,16 +98,25 @@ class ForbiddenKey extends Error {
 }
 
 /** JSON pointer of the first `__proto__` key (or `constructor.prototype`), else null. */
-function forbiddenKey(v: unknown, path = ''): string | null {
+function forbiddenKey(v: unknown): string | null {
+  const keys = forbiddenPath(v);
+  return keys?.map((k) => `/${k.replaceAll('~', '~0').replaceAll('/', '~1')}`).join('') ?? null;
+}
+
+/** The keys down to it, the pointer built only when one is found (intake of big waves). */
+function forbiddenPath(v: unknown): string[] | null {
   if (v === null || typeof v !== 'object') return null;
   for (const k of Object.keys(v)) {
-    const p = `${path}/${k.replaceAll('~', '~0').replaceAll('/', '~1')}`;
     const child = (v as Record<string, unknown>)[k];
-    if (k === '__proto__') return p;
+    if (k === '__proto__') return [k];
     if (k === 'constructor' && child && typeof child === 'object' && 'prototype' in child)
-      return `${p}/prototype`;
-    const deeper = forbiddenKey(child, p);
-    if (deeper) return deeper;
+      return [k, 'prototype'];
+    if (child === null || typeof child !== 'object') continue;
+    const deeper = forbiddenPath(child);
+    if (deeper) {
+      deeper.unshift(k);
+      return deeper;
+    }
   }
   return null;
 }

@@ -159,7 +159,7 @@ function importCsv(
       problems.push({ path: `/zones/${i}/locationsCsv`, message: `file not found: ${path}` });
       return;
     }
-    const { rows, errors } = parseLocationsCsv(readFileSync(path, 'utf8'), zone.id, ids);
+    const { rows, errors } = parseLocationsCsv(readFileSync(path), zone.id, ids);
     for (const e of errors)
       problems.push({ path: `/zones/${i}/locationsCsv`, message: `${zone.locationsCsv}:${e}` });
     zone.locations = [...(Array.isArray(zone.locations) ? zone.locations : []), ...rows];

@@ -50,14 +50,37 @@ export const BusRef = T.Object(
   { additionalProperties: false },
 );
 
+/**
+ * Free text of a location (aisle, slot). The export is opened in spreadsheets,
+ * so a cell a spreadsheet would take for a formula (starting `=`, `+`, `-`,
+ * `@`, tab or CR) is refused, and so are control characters anywhere.
+ */
+export const LOCATION_TEXT_PATTERN = '^[^=+\\-@\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$';
+const LocationText = (description: string) =>
+  T.String({
+    minLength: 1,
+    maxLength: 16,
+    pattern: LOCATION_TEXT_PATTERN,
+    description,
+    'x-pattern-message':
+      'must not start with =, +, -, @, tab or CR, nor contain control characters',
+  });
+
+/**
+ * One location: the one rule set of the site file's `locations[]` and of
+ * every CSV row (`locationsCsv`, the technician import; config/csv.ts
+ * validates each row against this schema).
+ */
 export const LocationConfig = T.Object(
   {
     id: Id('Location (bin, cubby or slot) id'),
     bus: T.Optional(Id('Bus of the light module')),
     address: T.Optional(Address),
-    checkDigits: T.Optional(T.String({ pattern: '^[0-9]{1,4}$' })),
-    aisle: T.Optional(T.String({ minLength: 1, maxLength: 16 })),
-    slot: T.Optional(T.String({ minLength: 1, maxLength: 16 })),
+    checkDigits: T.Optional(
+      T.String({ pattern: '^[0-9]{1,4}$', 'x-pattern-message': 'must be 1 to 4 digits' }),
+    ),
+    aisle: T.Optional(LocationText('Aisle (voice prompts, task order), 1-16 characters')),
+    slot: T.Optional(LocationText('Slot (voice prompts, task order), 1-16 characters')),
   },
   { additionalProperties: false },
 );

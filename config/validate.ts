@@ -3,7 +3,8 @@
  * a `{path, message}` pair whose path is a JSON pointer (RFC 6901). Tagged
  * unions (`oneOf` + `discriminator`) validate only the branch the tag picks;
  * `verbose` gives each error its schema, from which `x-variant` / `x-unknown`
- * annotations (config/transports/bus.ts) make the messages precise.
+ * annotations (config/transports/bus.ts) and `x-pattern-message` (a pattern
+ * said in words, config/schema.ts) make the messages precise.
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsImport from 'ajv-formats';
@@ -50,6 +51,8 @@ export function describeAjvError(e: ErrorObject): ErrorDetail {
         : typeof value !== 'string'
           ? `must be one of ${known}`
           : `${tag} "${value}" ${String(parent['x-unknown'] ?? 'is unknown')} (known: ${known})`;
+  } else if (e.keyword === 'pattern' && typeof parent['x-pattern-message'] === 'string') {
+    message = parent['x-pattern-message'];
   } else if (e.keyword === 'const' || e.keyword === 'enum') {
     const allowed = (p.allowedValues as unknown[] | undefined) ?? [p.allowedValue];
     message = `must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}`;

@@ -5,7 +5,9 @@
  * the location of that id or adds one, on modules the site file already
  * wires. Every bad row is reported with its line; nothing is applied unless
  * all rows are good. The site file stays the truth: an import lasts until the
- * controller restarts, and the export is what to put in the file.
+ * controller restarts, and the export is what to put in the file. The body
+ * is taken as bytes: invalid UTF-8 and control characters are refused with
+ * their line (config/csv.ts), never read as U+FFFD.
  */
 
 import { parseLocationRows } from '../config/csv.ts';
@@ -24,9 +26,17 @@ export interface ImportResult {
 
 const HEADER = ['location', 'bus', 'address', 'checkDigits', 'zone', 'aisle', 'slot'];
 
-function cell(v: unknown): string {
-  const s = v === null || v === undefined ? '' : String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+/**
+ * One exported cell. The import's rules keep formula-like text out of the
+ * site (config/schema.ts LocationConfig); should one get here anyway, it is
+ * defused with a leading `'` (OWASP "CSV injection") and control characters
+ * are dropped, so the export never hands a spreadsheet a formula.
+ */
+export function cell(v: unknown): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
+  let s = v === null || v === undefined ? '' : String(v).replace(/[\x00-\x1f\x7f-\x9f]/g, '');
+  if (/^[=+\-@\t\r]/.test(String(v ?? ''))) s = `'${s}`;
+  return /[",]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
 /** Every location of the running site, zone by zone, as CSV the import takes back. */
@@ -46,8 +56,8 @@ const same = (a: Location, b: Location) =>
   a.slot === b.slot;
 
 /** The rows as locations; LOCATIONS_REJECTED with one `line N` detail per problem. */
-export function checkImport(store: Store, site: Site, text: string): Location[] {
-  const { rows, errors } = parseLocationRows(text, site.idBuses);
+export function checkImport(store: Store, site: Site, csv: string | Uint8Array): Location[] {
+  const { rows, errors } = parseLocationRows(csv, site.idBuses);
   const problems: ErrorDetail[] = errors.map((e) => {
     const m = /^(\d+): (.*)$/s.exec(e);
     return m ? { path: `line ${m[1]}`, message: m[2] } : { path: 'file', message: e };
@@ -123,8 +133,8 @@ export function checkImport(store: Store, site: Site, text: string): Location[] 
 }
 
 /** Checks, then applies all rows at once (site and store); LOCATIONS_REJECTED changes nothing. */
-export function importLocations(store: Store, site: Site, text: string): ImportResult {
-  const rows = checkImport(store, site, text);
+export function importLocations(store: Store, site: Site, csv: string | Uint8Array): ImportResult {
+  const rows = checkImport(store, site, csv);
   const r: ImportResult = { imported: rows.length, added: 0, changed: 0, unchanged: 0 };
   for (const l of rows) {
     const old = site.locations.get(l.id);

@@ -23,6 +23,15 @@
  * the tags swept and every lit tag re-lit. A tag that returns, or reports a
  * reset, is re-lit too.
  *
+ * A hung controller (connection up, nothing answered; issue 16 item 8): an
+ * unanswered sweep counts a failure of every tag, like an unreachable one,
+ * and the next sweep follows after `timeoutMs` instead of `healthIntervalMs`,
+ * so the tags go offline within about healthIntervalMs + offlineAfter × 2 ×
+ * timeoutMs (4.5 s with the defaults). After `offlineAfter` exchanges in a row
+ * without a single frame back the bus reports itself not open (`info().open`,
+ * the `/readyz` check `bus:<id>`) until the controller speaks again; its next
+ * bitmap brings the tags back online and re-lit.
+ *
  * Stale presses: ABLEPick key events carry no job token, so the gate stamps
  * the tag's current one (common/job-gate.ts, jobToken: false): only a tag that
  * is lit for a job takes a press; a press on a dark tag, or on a tag the bus
@@ -83,6 +92,8 @@ export class AblePickLightBus implements TechnicianBus {
   private readonly waits = new Map<NodeJS.Timeout, () => void>();
   private sweepTimer: NodeJS.Timeout | null = null;
   private state: 'new' | 'started' | 'stopped' = 'new';
+  /** false while the controller leaves `offlineAfter` exchanges in a row unanswered */
+  private answering = true;
 
   constructor(private readonly o: AblePickBusOptions) {
     this.id = o.id;
@@ -110,6 +121,7 @@ export class AblePickLightBus implements TechnicianBus {
         up: () => this.linkUp(),
         down: (reason) => {
           this.log.warn({ link: this.link.description, reason }, 'controller connection lost');
+          this.answering = true; // judged afresh on the next connection
           this.xchg.abort(new PicklineError('BUS_IO', `${this.link.description} ${reason}`));
         },
       },
@@ -251,7 +263,7 @@ export class AblePickLightBus implements TechnicianBus {
       id: this.id,
       transport: 'ablepick',
       endpoint: this.link.description,
-      open: this.state === 'started' && this.link.up,
+      open: this.state === 'started' && this.link.up && this.answering,
       queueDepth: this.xchg.depth,
       counters: copyCounters(this.counters),
       modules: mods.length,
@@ -265,6 +277,7 @@ export class AblePickLightBus implements TechnicianBus {
     for (let attempt = 0; ; attempt++) {
       const t0 = performance.now();
       const r = await this.xchg.run(frames, tag);
+      this.checkAnswering();
       if (r.err?.code === 'BUS_IO' || r.err?.code === 'BUS_CLOSED') throw r.err;
       this.count(tag, performance.now() - t0, r.err);
       if (this.mods.has(tag)) this.health.settled(tag, r.err);
@@ -297,6 +310,8 @@ export class AblePickLightBus implements TechnicianBus {
     this.sweepTimer = null;
     void this.xchg.run([], null).then((r) => {
       if (this.state !== 'started') return;
+      this.checkAnswering();
+      let next = this.o.healthIntervalMs;
       if (r.connected) {
         for (const tag of this.mods.keys()) {
           const err = r.connected.has(tag)
@@ -308,8 +323,15 @@ export class AblePickLightBus implements TechnicianBus {
       } else if (r.err?.code === 'BUS_IO') {
         // controller unreachable: its tags go offline after `offlineAfter` sweeps, as on Modbus
         for (const tag of this.mods.keys()) this.health.failed(tag, r.err);
+      } else if (r.err?.code === 'DEVICE_TIMEOUT') {
+        // connected but not answering (hung): the same failure for every tag, asked again soon
+        for (const tag of this.mods.keys()) {
+          this.count(tag, r.ms, r.err);
+          this.health.failed(tag, r.err);
+        }
+        next = Math.min(next, this.o.timeoutMs);
       }
-      this.sweepTimer = setTimeout(() => this.sweep(), this.o.healthIntervalMs);
+      this.sweepTimer = setTimeout(() => this.sweep(), next);
     });
   }
 
@@ -326,8 +348,22 @@ export class AblePickLightBus implements TechnicianBus {
     );
   }
 
+  /** Logs when the controller stops or starts answering while connected. */
+  private checkAnswering(): void {
+    const now = this.xchg.unanswered < this.o.offlineAfter;
+    if (now === this.answering) return;
+    this.answering = now;
+    if (now) this.log.info({ link: this.link.description }, 'controller answers again');
+    else
+      this.log.warn(
+        { link: this.link.description, unanswered: this.xchg.unanswered },
+        'controller connected but not answering',
+      );
+  }
+
   private frame(f: Frame): void {
     const e = this.xchg.offer(f);
+    this.checkAnswering();
     if (e) this.event(e);
   }
 

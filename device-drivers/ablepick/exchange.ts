@@ -7,8 +7,12 @@
  * every other tag event is handed back to the bus.
  *
  * An exchange whose bitmap did not come within `timeoutMs` fails with
- * DEVICE_TIMEOUT and its reply, should it come late, is discarded rather than
- * taken for the next exchange's.
+ * DEVICE_TIMEOUT at once, but the next exchange is written only when that
+ * bitmap has come late (and is discarded) or another `timeoutMs` has passed:
+ * a late reply is never taken for the next exchange's, and a controller that
+ * dropped the request (hung, issue 16 item 8) owes nothing after that grace.
+ * `unanswered` counts the exchanges in a row the controller did not answer
+ * at all; any frame from it resets the count.
  */
 import { PicklineError } from '../../config/errors.ts';
 import { cmd, decodeTagFrame, type FieldPort, type Frame, type TagEvent } from './codec.ts';
@@ -29,8 +33,10 @@ interface Current {
 export class TagExchange {
   private tail: Promise<unknown> = Promise.resolve();
   private cur: Current | null = null;
-  /** bitmaps still owed to exchanges that timed out */
-  private late = 0;
+  /** after a timeout: ends when the late bitmap comes or the grace is over */
+  private drain: { done: Promise<void>; end(): void } | null = null;
+  /** exchanges in a row the controller did not answer (no frame at all) */
+  unanswered = 0;
   private final: PicklineError | null = null;
   depth = 0;
 
@@ -56,17 +62,19 @@ export class TagExchange {
   /** Settles the running exchange with `err`; `final` (stop): every later one too. */
   abort(err: PicklineError, final = err.code === 'BUS_CLOSED'): void {
     if (final) this.final = err;
-    this.late = 0;
+    this.unanswered = 0;
+    this.drain?.end();
     this.cur?.finish(err, null);
   }
 
   /** A frame from the controller: taken by the exchange (null) or decoded for the bus. */
   offer(f: Frame): TagEvent | null {
+    this.unanswered = 0;
     const e = decodeTagFrame(f);
     if (!e || e.port !== this.port) return e;
     const c = this.cur;
     if (e.kind === 'connected') {
-      if (this.late > 0) this.late--;
+      if (this.drain) this.drain.end();
       else if (c) {
         const absent =
           c.tag !== null && !e.connected.has(c.tag)
@@ -89,9 +97,10 @@ export class TagExchange {
     return e;
   }
 
-  private once(frames: Frame[], tag: number | null): Promise<ExchangeResult> {
+  private async once(frames: Frame[], tag: number | null): Promise<ExchangeResult> {
+    if (this.drain) await this.drain.done;
     const t0 = performance.now();
-    if (this.final) return Promise.resolve({ err: this.final, connected: null, ms: 0 });
+    if (this.final) return { err: this.final, connected: null, ms: 0 };
     return new Promise((resolve) => {
       const finish = (err: PicklineError | null, connected: Set<number> | null) => {
         clearTimeout(timer);
@@ -100,7 +109,8 @@ export class TagExchange {
       };
       const current: Current = { tag, failure: null, finish };
       const timer = setTimeout(() => {
-        this.late++;
+        this.unanswered++;
+        this.startDrain();
         finish(new PicklineError('DEVICE_TIMEOUT', 'the controller did not answer'), null);
       }, this.timeoutMs);
       this.cur = current;
@@ -110,5 +120,21 @@ export class TagExchange {
         finish(e as PicklineError, null);
       }
     });
+  }
+
+  /** The next exchange waits for the late bitmap or `timeoutMs`, whichever is first. */
+  private startDrain(): void {
+    let release = () => {};
+    const done = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const end = () => {
+      clearTimeout(grace);
+      if (this.drain === d) this.drain = null;
+      release();
+    };
+    const grace = setTimeout(end, this.timeoutMs);
+    const d = { done, end };
+    this.drain = d;
   }
 }

@@ -3,7 +3,7 @@
  *   node bin/run-ts.js simulators/ablepick/cli.ts --port 4660 --tags 1-40
  * Console commands on stdin act on field port 1 (docs/simulators.md):
  *   press <tag> confirm|short · plus|minus <tag> [n] · fault <tag> silent|malfunction|none
- *   show [tag] · drop · quit
+ *   show [tag] · drop · hang on|off · quit
  */
 import { createInterface } from 'node:readline';
 import { Command, InvalidArgumentError } from 'commander';
@@ -48,7 +48,9 @@ function run(sim: AblePickSimulator, line: string): string {
   switch (cmd) {
     case 'press':
       if (!known || (b !== 'confirm' && b !== 'short')) return 'usage: press <tag> confirm|short';
-      return sim.press(tag, b) ? `[${tag}] ${b}` : `[${tag}] not polled (silent or beyond range)`;
+      return sim.press(tag, b)
+        ? `[${tag}] ${b}`
+        : `[${tag}] not heard (silent, beyond range, or the controller hangs)`;
     case 'plus':
     case 'minus':
       if (!known) return `usage: ${cmd} <tag> [n]`;
@@ -65,11 +67,17 @@ function run(sim: AblePickSimulator, line: string): string {
         .filter((t) => sim.has(t))
         .map((t) => describeTag(sim, t))
         .join('\n');
+    case 'hang':
+      if (b !== undefined || (a !== 'on' && a !== 'off')) return 'usage: hang on|off';
+      sim.hang(a === 'on');
+      return a === 'on'
+        ? 'controller hangs: connected, answering nothing'
+        : 'controller answers again';
     case 'drop':
       sim.dropConnections();
       return 'connections dropped';
     default:
-      return 'commands: press <tag> confirm|short · plus|minus <tag> [n] · fault <tag> silent|malfunction|none · show [tag] · drop · quit';
+      return 'commands: press <tag> confirm|short · plus|minus <tag> [n] · fault <tag> silent|malfunction|none · show [tag] · drop · hang on|off · quit';
   }
 }
 

@@ -17,7 +17,10 @@
  *   shows old-new flashing until its key is pressed, then takes the address
  *   and sends 0x64 with SUB_NODE = the new address and DATA = the old one.
  * Faults: `tag(n).fault` silent/malfunction, `garble(bytes)` writes raw bytes
- * to the host, `dropConnections()` closes every host connection.
+ * to the host, `dropConnections()` closes every host connection, `hang(true)`
+ * keeps the connections open but reads and answers nothing (a controller
+ * whose firmware stalled) until `hang(false)`: frames meanwhile are dropped
+ * unanswered (`counters.ignored`) and key presses are not reported.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { SimTag } from './tag.ts';
@@ -42,15 +45,24 @@ export interface AblePickCounters {
   /** bytes skipped because they did not start a well-formed frame */
   skipped: number;
   events: number;
+  /** frames received while hung, dropped without an answer */
+  ignored: number;
 }
 
 export class AblePickSimulator {
-  readonly counters: AblePickCounters = { connections: 0, frames: 0, skipped: 0, events: 0 };
+  readonly counters: AblePickCounters = {
+    connections: 0,
+    frames: 0,
+    skipped: 0,
+    events: 0,
+    ignored: 0,
+  };
   readonly range: Record<SimPort, number>;
   readonly options: AblePickSimulatorOptions;
   private readonly tags: Record<SimPort, Map<number, SimTag>> = { 1: new Map(), 2: new Map() };
   private server: Server | null = null;
   private readonly sockets = new Set<Socket>();
+  #hung = false;
 
   constructor(private readonly o: AblePickSimulatorOptions) {
     this.options = o;
@@ -91,7 +103,7 @@ export class AblePickSimulator {
   /** A picker presses a key. Returns false when the controller would not see it. */
   press(address: number, key: 'confirm' | 'short', port: SimPort = 1): boolean {
     const t = this.tag(address, port);
-    if (!this.reachable(t, port)) return false;
+    if (this.#hung || !this.reachable(t, port)) return false;
     if (t.offered !== null) {
       const old = t.address;
       this.tags[port].delete(old);
@@ -115,6 +127,18 @@ export class AblePickSimulator {
   /** Raw bytes to every host connection (malformed frames, garbage). */
   garble(bytes: Uint8Array): void {
     for (const s of this.sockets) s.write(bytes);
+  }
+
+  /**
+   * `true`: stay connected and answer nothing (frames are dropped, presses
+   * are not reported) until `hang(false)`; what was dropped is not answered later.
+   */
+  hang(on: boolean): void {
+    this.#hung = on;
+  }
+
+  get hung(): boolean {
+    return this.#hung;
   }
 
   dropConnections(): void {
@@ -148,7 +172,8 @@ export class AblePickSimulator {
         }
         if (buf.length - i < len) break;
         this.counters.frames++;
-        this.handle(port, buf[i + 6], buf[i + 7], buf.subarray(i + 8, i + len));
+        if (this.#hung) this.counters.ignored++;
+        else this.handle(port, buf[i + 6], buf[i + 7], buf.subarray(i + 8, i + len));
         i += len;
       }
       buf = buf.subarray(i);

@@ -2,7 +2,7 @@
  * ABLEPick specifics beyond the neutral contract (device-drivers/ablepick/):
  * polling range, stale presses without a job token, tag faults mapped to
  * health and counters, malformed bytes, reconnect and re-light, address
- * offers, identify with the buzzer.
+ * offers, identify with the buzzer, a controller that hangs while connected.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isPicklineError } from '../../config/errors.ts';
@@ -123,9 +123,13 @@ describe('ABLEPick bus', () => {
       () => sim.counters.connections > connections && bus.info().open,
       3000,
     );
-    await until('re-lit', () => shownBy(sim, 1).mode === 'blink', 2000);
+    // one exchange per tag: tag 3's frames follow tag 1's bitmap
+    await until(
+      're-lit',
+      () => shownBy(sim, 1).mode === 'blink' && shownBy(sim, 3).mode === 'on', // 3: asked for while down
+      3000,
+    );
     expect(shownBy(sim, 1)).toEqual({ mode: 'blink', color: 'blue', display: 6 });
-    expect(shownBy(sim, 3).mode).toBe('on'); // the state asked for while down
     expect(sim.range[1]).toBe(3);
     sim.press(1, 'confirm');
     await until('key after reconnect', () => keys.length === 1);
@@ -220,5 +224,38 @@ describe('ABLEPick bus', () => {
     await new Promise((r) => setTimeout(r, 30));
     expect(keys).toHaveLength(1);
     expect(keys[0]).toMatchObject({ address: 1, display: 8, seq: 2 });
+  });
+
+  it('takes a hung controller (connected, answering nothing) offline within seconds and back when it answers', async () => {
+    // issue 16 item 8: default healthIntervalMs (2 s) and offlineAfter (3)
+    await open([1, 2, 3]);
+    const health: [number, boolean, string?][] = [];
+    bus.onHealth((e) => health.push([e.address as number, e.online, e.reason]));
+    await until('online', () => bus.info().online === 3, 3000);
+    await bus.light(1, { mode: 'on', color: 'green', display: 4, seq: 7 });
+    sim.hang(true);
+    await until('offline', () => bus.info().online === 0, 6000);
+    expect(health.map(([a, on]) => [a, on]).sort()).toEqual([
+      [1, false],
+      [2, false],
+      [3, false],
+    ]);
+    expect(health[0][2]).toBe('the controller did not answer');
+    expect(bus.info()).toMatchObject({ open: false, online: 0 }); // /readyz bus:<id>
+    expect(sim.connections).toBe(1); // the connection never dropped
+    const err = await bus.light(2, { mode: 'on', display: 5, seq: 8 }).catch((e) => e);
+    expect(isPicklineError(err, 'DEVICE_OFFLINE')).toBe(true);
+
+    sim.tag(1).clear(); // it lost what it showed meanwhile
+    const unanswered = sim.counters.ignored;
+    expect(unanswered).toBeGreaterThanOrEqual(3);
+    sim.hang(false);
+    await until('online again', () => bus.info().online === 3 && bus.info().open, 6000);
+    expect(health.filter(([, on]) => on).length).toBe(3);
+    await until('re-lit', () => shownBy(sim, 1).display === 4 && shownBy(sim, 2).display === 5);
+    await bus.light(3, { mode: 'on', display: 1, seq: 9 }); // replies are its own again
+    sim.press(1, 'confirm');
+    await until('key after the hang', () => keys.length === 1);
+    expect(keys[0]).toMatchObject({ address: 1, seq: 7, display: 4 });
   });
 });

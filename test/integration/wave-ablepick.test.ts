@@ -4,7 +4,9 @@
  * quantities, the picker confirms (one quantity corrected with '-'), the
  * lines are recorded and the events published; then a wave survives the
  * controller connection dropping mid-wave (a restarted controller whose tags
- * went dark): the bus reconnects, re-lights, and the presses after it count.
+ * went dark): the bus reconnects, re-lights, and the presses after it count;
+ * and a controller that hangs while connected takes its tags offline (events,
+ * /readyz) until it answers again (issue 16 item 8).
  */
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +14,7 @@ import { Controller } from '../../app/main.ts';
 import { checkConfig } from '../../config/load.ts';
 import { AblePickSimulator } from '../../simulators/ablepick/index.ts';
 import { shownBy } from '../drivers/contract/ablepick-peer.ts';
+import { until as waitFor } from '../drivers/contract/peer.ts';
 import { until } from '../helpers/floor.ts';
 import { auth, TOKENS, tempDir } from '../helpers/harness.ts';
 
@@ -189,5 +192,40 @@ describe('a zone on an ABLEPick bus', () => {
     expect(r.json.skipped.map((m: any) => [m.address, m.reason])).toEqual([
       [6, expect.stringContaining('re-address to 9')],
     ]);
+  });
+
+  it('reports a hung controller (connected, silent): device.offline, /readyz not ready, then device.online', async () => {
+    const bus = c.buses.get('ap-1')!;
+    await until(() => bus.info().online === 5, 'tags online', 10_000); // 6 moved to 9 above
+    const after = (await api('GET', '/events?after=0&limit=1000', 'wms')).json.next as number;
+    const feed = async (type: string) =>
+      (
+        (await api('GET', `/events?after=${after}&limit=1000&type=${type}`, 'wms')).json
+          .events as any[]
+      )
+        .map((e) => e.data.location as string)
+        .sort();
+    const ready = async () => {
+      const r = await c.app.inject({ method: 'GET', url: '/readyz' });
+      const bus = (r.json().checks as any[]).find((k) => k.name === 'bus:ap-1');
+      return [r.statusCode, bus.ok];
+    };
+    expect(await ready()).toEqual([200, true]);
+
+    sim.hang(true);
+    const online = ['P-1', 'P-2', 'P-3', 'P-4', 'P-5'];
+    await waitFor(
+      'offline events',
+      async () => (await feed('device.offline')).length === 5,
+      10_000,
+    );
+    expect(await feed('device.offline')).toEqual(online);
+    expect(await ready()).toEqual([503, false]);
+    expect(sim.connections).toBe(1);
+
+    sim.hang(false);
+    await waitFor('online events', async () => (await feed('device.online')).length === 5, 10_000);
+    expect(await feed('device.online')).toEqual(online);
+    await waitFor('ready again', async () => (await ready())[0] === 200, 5000);
   });
 });

@@ -79,4 +79,19 @@ describe('ABLEPick controller simulator', () => {
     sock.write(f(0x60, 0x01, 0xfc)); // clear withdraws the other offers
     await until('withdrawn', () => sim.tag(1).offered === null);
   });
+
+  it('hangs on request: stays connected, answers nothing and reports no press, then answers again', async () => {
+    sim.hang(true);
+    sock.write(f(0x60, 0x09, 0xfc));
+    sock.write(f(0x60, 0x02, 7)); // absent tag: would get 0x0A
+    await until('ignored', () => sim.counters.ignored === 2);
+    expect(sim.press(1, 'confirm')).toBe(false);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(got.length).toBe(0);
+    expect(sim.connections).toBe(1);
+    sim.hang(false);
+    sock.write(f(0x60, 0x02, 7));
+    expect(await reply(8)).toBe('08 00 60 00 00 00 0a 07'); // only the frame sent after
+    expect(sim.press(1, 'confirm')).toBe(true);
+  });
 });
