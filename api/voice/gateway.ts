@@ -83,6 +83,10 @@ export function voiceGateway(app: FastifyInstance, o: VoiceGatewayOptions): void
   const maxPending = o.maxPending ?? 256;
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // node's HTTP server drops its own 'error' listener from an upgraded socket:
+    // without one, a client's reset (ECONNRESET) ends the process (issue 16 item 1).
+    // ws attaches its own once it takes the socket; this one covers refusals.
+    socket.on('error', () => socket.destroy());
     const path = (req.url ?? '').split('?')[0];
     if (path !== VOICE_PATH) return refuse(socket, 404, 'Not Found');
     if (o.accepting && !o.accepting()) return refuse(socket, 503, 'Service Unavailable');
@@ -380,6 +384,9 @@ function bad(message: string): PicklineError {
   return new PicklineError('VOICE_BAD_MESSAGE', message);
 }
 
+/** Answers an upgrade with a plain HTTP status and closes (the socket has an 'error' listener). */
 function refuse(socket: Duplex, status: number, text: string): void {
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`, () =>
+    socket.destroy(),
+  );
 }
