@@ -61,7 +61,7 @@ export async function childController(
       clearTimeout(t);
     },
   };
-  const end = Date.now() + (opts.readyMs ?? 30_000);
+  const end = Date.now() + (opts.readyMs ?? 60_000);
   for (;;) {
     try {
       const r = await fetch(`${url}/readyz`);
