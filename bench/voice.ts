@@ -9,8 +9,10 @@
  * on a busy disk p99 is the disk's (run with TMPDIR=/dev/shm to see the
  * controller alone).
  *   node bin/run-ts.js bench/voice.ts [--workers 200] [--orders-per-worker 3] [--think-ms 1000]
+ * `--workers 1000` is the large site (voice.maxTerminals defaults to 1,000).
  */
 import { spawn } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { tempDir } from '../test/helpers/harness.ts';
 import { voiceFloor, voiceWave } from '../test/helpers/voice.ts';
@@ -114,10 +116,14 @@ const result = {
   /** where the store lived: every pick is an fsync (synchronous=FULL), so the disk shows in p99 */
   dbDir: tmp.dir,
   errors: errors.length,
+  /** the distinct errors the workers got (first 5) */
+  errorKinds: [...new Set(errors)].slice(0, 5),
+  /** load average while it ran: timing figures mean little on a busy machine */
+  loadAverage: loadavg().map((x) => Number(x.toFixed(1))),
   targetP99Ms: 20,
   pass: pct(0.99) < 20 && status === 'completed' && errors.length === 0,
 };
 console.log(JSON.stringify(result));
 console.log(
-  `voice: ${WORKERS} workers (answering after ~${THINK_MS} ms), ${t.length} responses → next prompt p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms (target < 20 ms; inside the controller p50 ${result.controllerP50Ms}, p99 ${result.controllerP99Ms} ms), controller RSS ${result.rssMB} → peak ${result.rssPeakMB} MB, wave ${status}: ${result.pass ? 'PASS' : 'FAIL'}`,
+  `voice: ${WORKERS} workers (answering after ~${THINK_MS} ms), ${t.length} responses → next prompt p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms (target < 20 ms; inside the controller p50 ${result.controllerP50Ms}, p99 ${result.controllerP99Ms} ms), controller RSS ${result.rssMB} → peak ${result.rssPeakMB} MB, wave ${status}, ${errors.length} worker errors, load average ${result.loadAverage.join(' ')}: ${result.pass ? 'PASS' : 'FAIL'}`,
 );

@@ -11,7 +11,7 @@ export interface ChildController {
   port: number;
   /** http://127.0.0.1:<port> */
   url: string;
-  /** what the child wrote on stderr so far */
+  /** what the child wrote on stderr so far, with its exit code or signal once it ended */
   stderr(): string;
   /** true while the process runs */
   alive(): boolean;
@@ -50,7 +50,10 @@ export async function childController(
     child,
     port,
     url,
-    stderr: () => stderr,
+    stderr: () =>
+      child.exitCode === null && child.signalCode === null
+        ? stderr
+        : `exit ${child.exitCode ?? child.signalCode}: ${stderr}`,
     alive: () => child.exitCode === null && child.signalCode === null,
     stop: async () => {
       if (!c.alive()) return;
