@@ -13,6 +13,7 @@
  */
 import { spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { tempDir } from '../test/helpers/harness.ts';
 import { voiceFloor, voiceWave } from '../test/helpers/voice.ts';
@@ -51,10 +52,13 @@ f.desk.say = async (operator, text) => {
   }
 };
 
+// the controller's event loop: a blocked loop delays every terminal's answer
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
 const rssBefore = process.memoryUsage().rss;
 let rssPeak = rssBefore;
 const sampler = setInterval(() => {
-  rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
+  rssPeak = Math.max(rssPeak, process.memoryUsage.rss()); // rss() alone: memoryUsage() walks the heap
 }, 50);
 const t0 = performance.now();
 let out = '';
@@ -110,6 +114,9 @@ const result = {
   /** the same responses measured inside the controller (desk.say), without sockets and scheduling */
   controllerP50Ms: pctOf(inside, 0.5),
   controllerP99Ms: pctOf(inside, 0.99),
+  /** the controller process's event-loop delay (p99, max): its own stalls, not the workers' */
+  loopDelayP99Ms: Number((loopDelay.percentile(99) / 1e6).toFixed(1)),
+  loopDelayMaxMs: Number((loopDelay.max / 1e6).toFixed(1)),
   rssMB: Number((rssBefore / 1e6).toFixed(0)),
   rssPeakMB: Number((rssPeak / 1e6).toFixed(0)),
   waveStatus: status,
