@@ -137,7 +137,9 @@ async function stillServing(): Promise<void> {
 
 const bearer = (role: Parameters<typeof auth>[0]) => `Authorization: ${auth(role).authorization}`;
 
-describe('crash hunting: every socket of the controller, opened, flooded and reset', () => {
+describe('crash hunting: every socket of the controller, opened, flooded and reset', {
+  timeout: 120_000,
+}, () => {
   it('HTTP API: garbage, giant header and body, half-open requests, 300 connections reset', async () => {
     const port = ctl.port;
     await flood(port, 20, randomBytes(64 * 1024));

@@ -39,7 +39,7 @@ async function upgradeAndReset(path: string, n: number): Promise<string[]> {
   return opened.map((o) => o.head.split('\r\n')[0]);
 }
 
-describe('hostile WebSocket upgrades (issue 16 item 1)', () => {
+describe('hostile WebSocket upgrades (issue 16 item 1)', { timeout: 90_000 }, () => {
   it('258 upgrades reset with SO_LINGER 0 leave the controller serving', async () => {
     const statuses = await upgradeAndReset('/api/v1/voice', 258);
     // before issue 16 the 257th got 503 without an 'error' listener and the reset ended the process

@@ -33,7 +33,7 @@ afterEach(async () => {
   tmp = null;
 });
 
-describe('voice terminal limit (issue 16 item 2)', () => {
+describe('voice terminal limit (issue 16 item 2)', { timeout: 90_000 }, () => {
   it('a real terminal signs on with 500 idle sockets open from its own address', async () => {
     await floor({ helloTimeoutMs: 60_000 });
     const idle = await Promise.all(Array.from({ length: 500 }, () => term()));
