@@ -151,6 +151,8 @@ export function voiceGateway(app: FastifyInstance, o: VoiceGatewayOptions): void
     pending.delete(victim);
     sendError(victim, 'VOICE_HELLO_TIMEOUT', 'closed to make room: no hello yet');
     victim.ws.close(1013, 'make room');
+    // a client that never answers the close frame does not hold its socket for ws's 30 s
+    setTimeout(() => victim.ws.terminate(), 1000).unref();
   }
 
   function accept(ws: WebSocket): void {
