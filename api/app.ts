@@ -38,6 +38,8 @@ export interface ApiDeps {
   /** readiness checks for /readyz (store open, buses up) */
   readiness?: () => ReadinessCheck[];
   bodyLimit?: number;
+  /** fastify's trustProxy: the client address (req.ip) from X-Forwarded-For behind a reverse proxy */
+  trustProxy?: boolean | string[];
   /** a request must arrive completely within this (default 60 s), else 408 */
   requestTimeoutMs?: number;
   logger?: Logger | false;
@@ -83,6 +85,7 @@ export async function build(deps: ApiDeps): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger as FastifyBaseLogger } : { logger: false }),
     bodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    trustProxy: deps.trustProxy ?? false,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     requestTimeout,
     // node checks request deadlines on this interval; headers come within the same deadline

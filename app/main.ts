@@ -255,6 +255,7 @@ export class Controller {
       outbox: this.outbox,
       tokens: this.config.api.tokens,
       bodyLimit: this.config.api.bodyLimit,
+      trustProxy: this.config.api.trustProxy,
       logger: this.log.child({ component: 'api' }),
       version: VERSION,
       accepting: () => this.#ready,
@@ -285,6 +286,7 @@ export class Controller {
             signOn: this.signOn,
             speech: this.speech ?? undefined,
             accepting: () => this.#ready,
+            maxTerminals: this.config.voice?.maxTerminals,
           }),
         (app) => kpiRoutes(app, { kpis: (w) => computeKpis(this.store.db, w) }),
         (app) =>

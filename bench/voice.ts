@@ -9,8 +9,11 @@
  * on a busy disk p99 is the disk's (run with TMPDIR=/dev/shm to see the
  * controller alone).
  *   node bin/run-ts.js bench/voice.ts [--workers 200] [--orders-per-worker 3] [--think-ms 1000]
+ * `--workers 1000` is the large site (voice.maxTerminals defaults to 1,000).
  */
 import { spawn } from 'node:child_process';
+import { loadavg } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { tempDir } from '../test/helpers/harness.ts';
 import { voiceFloor, voiceWave } from '../test/helpers/voice.ts';
@@ -49,10 +52,13 @@ f.desk.say = async (operator, text) => {
   }
 };
 
+// the controller's event loop: a blocked loop delays every terminal's answer
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
 const rssBefore = process.memoryUsage().rss;
 let rssPeak = rssBefore;
 const sampler = setInterval(() => {
-  rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
+  rssPeak = Math.max(rssPeak, process.memoryUsage.rss()); // rss() alone: memoryUsage() walks the heap
 }, 50);
 const t0 = performance.now();
 let out = '';
@@ -108,16 +114,23 @@ const result = {
   /** the same responses measured inside the controller (desk.say), without sockets and scheduling */
   controllerP50Ms: pctOf(inside, 0.5),
   controllerP99Ms: pctOf(inside, 0.99),
+  /** the controller process's event-loop delay (p99, max): its own stalls, not the workers' */
+  loopDelayP99Ms: Number((loopDelay.percentile(99) / 1e6).toFixed(1)),
+  loopDelayMaxMs: Number((loopDelay.max / 1e6).toFixed(1)),
   rssMB: Number((rssBefore / 1e6).toFixed(0)),
   rssPeakMB: Number((rssPeak / 1e6).toFixed(0)),
   waveStatus: status,
   /** where the store lived: every pick is an fsync (synchronous=FULL), so the disk shows in p99 */
   dbDir: tmp.dir,
   errors: errors.length,
+  /** the distinct errors the workers got (first 5) */
+  errorKinds: [...new Set(errors)].slice(0, 5),
+  /** load average while it ran: timing figures mean little on a busy machine */
+  loadAverage: loadavg().map((x) => Number(x.toFixed(1))),
   targetP99Ms: 20,
   pass: pct(0.99) < 20 && status === 'completed' && errors.length === 0,
 };
 console.log(JSON.stringify(result));
 console.log(
-  `voice: ${WORKERS} workers (answering after ~${THINK_MS} ms), ${t.length} responses → next prompt p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms (target < 20 ms; inside the controller p50 ${result.controllerP50Ms}, p99 ${result.controllerP99Ms} ms), controller RSS ${result.rssMB} → peak ${result.rssPeakMB} MB, wave ${status}: ${result.pass ? 'PASS' : 'FAIL'}`,
+  `voice: ${WORKERS} workers (answering after ~${THINK_MS} ms), ${t.length} responses → next prompt p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms (target < 20 ms; inside the controller p50 ${result.controllerP50Ms}, p99 ${result.controllerP99Ms} ms), controller RSS ${result.rssMB} → peak ${result.rssPeakMB} MB, wave ${status}, ${errors.length} worker errors, load average ${result.loadAverage.join(' ')}: ${result.pass ? 'PASS' : 'FAIL'}`,
 );

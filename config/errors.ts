@@ -124,6 +124,10 @@ export const ERRORS = {
     status: 409,
     text: 'The operator signed on at another terminal; this one is closed.',
   },
+  VOICE_TERMINALS_FULL: {
+    status: 503,
+    text: 'voice.maxTerminals terminals are signed on; the connection closes (try again later).',
+  },
   // --- voice audio mode (CONTRACTS.md §3)
   VOICE_AUDIO_TOO_LONG: {
     status: 413,

@@ -209,6 +209,12 @@ export const SiteConfig = T.Object(
             },
           ),
         ),
+        trustProxy: T.Optional(
+          T.Union([T.Boolean(), T.Array(T.String({ minLength: 1 }), { minItems: 1 })], {
+            description:
+              "Behind a reverse proxy: the client address comes from X-Forwarded-For (fastify's trustProxy: true = any proxy, a list = the proxies' addresses or CIDRs)",
+          }),
+        ),
         tokens: T.Object(
           {
             wms: T.Optional(TokenList),
@@ -240,6 +246,21 @@ export const SiteConfig = T.Object(
       ),
     ),
     webhooks: T.Optional(T.Array(WebhookConfig)),
+    /** voice terminals (CONTRACTS.md §3) */
+    voice: T.Optional(
+      T.Object(
+        {
+          maxTerminals: T.Optional(
+            T.Integer({
+              minimum: 1,
+              maximum: 100_000,
+              description: 'Signed-on voice terminals at most (default 1000)',
+            }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     /** voice audio mode (CONTRACTS.md §3): offline recognition needs Debian pocketsphinx */
     speech: T.Optional(
       T.Object(

@@ -13,6 +13,8 @@ import { ErrorBody } from '../errors.ts';
 /** How often the stream compares the floor with what it sent last (changes reach a page within this, plus the network). */
 export const FLOOR_STREAM_CHECK_MS = 50;
 const KEEPALIVE_MS = 15_000;
+/** a stream whose reader lets this much pile up unsent is closed (a stalled or hostile reader) */
+export const MAX_STREAM_BACKLOG = 1024 * 1024;
 
 export const SIM_KEYS = ['confirm', 'short', 'plus', 'minus'] as const;
 export type SimKey = (typeof SIM_KEYS)[number];
@@ -41,11 +43,15 @@ export async function floorViewRoutes(app: FastifyInstance, d: FloorViewDeps): P
     const text = JSON.stringify(d.floor());
     if (text !== last) {
       last = text;
-      for (const s of streams) s.write(`event: floor\ndata: ${text}\n\n`);
+      for (const s of streams) push(s, `event: floor\ndata: ${text}\n\n`);
     } else if (now - lastKeepalive > KEEPALIVE_MS) {
       lastKeepalive = now;
-      for (const s of streams) s.write(': keepalive\n\n');
+      for (const s of streams) push(s, ': keepalive\n\n');
     }
+  };
+  const push = (s: ServerResponse, chunk: string) => {
+    if (s.writableLength <= MAX_STREAM_BACKLOG) s.write(chunk);
+    else s.destroy(); // its 'close' removes it from the streams
   };
   let soon: NodeJS.Immediate | null = null;
   const unsubscribe = d.onChange?.(() => {
@@ -88,7 +94,7 @@ export async function floorViewRoutes(app: FastifyInstance, d: FloorViewDeps): P
           'The floor as Server-Sent Events: `event: floor` with the whole floor on connect and on every change',
       },
     },
-    async (req, reply) => {
+    async (_req, reply) => {
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, {
@@ -102,7 +108,8 @@ export async function floorViewRoutes(app: FastifyInstance, d: FloorViewDeps): P
         last = JSON.stringify(d.floor());
         timer = setInterval(tick, FLOOR_STREAM_CHECK_MS);
       }
-      req.raw.on('close', () => {
+      res.on('error', () => res.destroy()); // a reset reader: 'close' follows
+      res.on('close', () => {
         streams.delete(res);
         if (streams.size === 0 && timer) {
           clearInterval(timer);

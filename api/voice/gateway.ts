@@ -24,6 +24,9 @@ import { TERMINAL_HTML } from './terminal-page.ts';
 
 export const VOICE_PATH = '/api/v1/voice';
 
+/** signed-on voice terminals at most, unless `voice.maxTerminals` says otherwise */
+export const DEFAULT_MAX_TERMINALS = 1000;
+
 export interface VoiceGatewayOptions {
   desk: VoiceDesk;
   signOn: SignOn;
@@ -33,7 +36,17 @@ export interface VoiceGatewayOptions {
   pingMs?: number;
   /** largest frame taken; a larger one closes the connection (1009) */
   maxFrameBytes?: number;
-  /** connections not yet signed on, at most; more are refused with 503 */
+  /**
+   * signed-on terminals at most (config `voice.maxTerminals`, default 1000);
+   * a hello past it gets VOICE_TERMINALS_FULL and the connection closes (1013)
+   */
+  maxTerminals?: number;
+  /**
+   * room for connections not yet signed on (default: maxTerminals, at least
+   * 256, so a whole floor reconnecting at once fits); when it is full the
+   * oldest of them is closed to make room, so idle sockets never keep a real
+   * terminal out
+   */
   maxPending?: number;
   /** offline recognition and synthesis; without it audio mode is refused */
   speech?: Speech;
@@ -57,6 +70,8 @@ interface Conn {
   audioPrompts: boolean;
   /** prompt frames and their audio, in order */
   out: Promise<void>;
+  /** a hello is being checked: evicted last */
+  signing: boolean;
 }
 
 /**
@@ -80,14 +95,20 @@ export function voiceGateway(app: FastifyInstance, o: VoiceGatewayOptions): void
   const conns = new Set<Conn>();
   const byOperator = new Map<string, Conn>();
   const helloMs = o.helloTimeoutMs ?? 10_000;
-  const maxPending = o.maxPending ?? 256;
+  const maxTerminals = o.maxTerminals ?? DEFAULT_MAX_TERMINALS;
+  const maxPending = o.maxPending ?? Math.max(256, maxTerminals);
+  /** connections not signed on, oldest first (a Set keeps insertion order) */
+  const pending = new Set<Conn>();
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // node's HTTP server drops its own 'error' listener from an upgraded socket:
+    // without one, a client's reset (ECONNRESET) ends the process (issue 16 item 1).
+    // ws attaches its own once it takes the socket; this one covers refusals.
+    socket.on('error', () => socket.destroy());
     const path = (req.url ?? '').split('?')[0];
     if (path !== VOICE_PATH) return refuse(socket, 404, 'Not Found');
     if (o.accepting && !o.accepting()) return refuse(socket, 503, 'Service Unavailable');
-    const pending = [...conns].filter((c) => c.operator === null).length;
-    if (pending >= maxPending) return refuse(socket, 503, 'Service Unavailable');
+    if (pending.size >= maxPending) evictPending();
     wss.handleUpgrade(req, socket, head, (ws) => accept(ws));
   };
   app.server.on('upgrade', onUpgrade);
@@ -116,6 +137,24 @@ export function voiceGateway(app: FastifyInstance, o: VoiceGatewayOptions): void
     await new Promise<void>((r) => wss.close(() => r()));
   });
 
+  /** Closes the oldest connection not signed on, preferring one that sent no hello (issue 16 item 2). */
+  function evictPending(): void {
+    let victim: Conn | undefined;
+    for (const c of pending) {
+      victim ??= c;
+      if (!c.signing) {
+        victim = c;
+        break;
+      }
+    }
+    if (!victim) return;
+    pending.delete(victim);
+    sendError(victim, 'VOICE_HELLO_TIMEOUT', 'closed to make room: no hello yet');
+    victim.ws.close(1013, 'make room');
+    // a client that never answers the close frame does not hold its socket for ws's 30 s
+    setTimeout(() => victim.ws.terminate(), 1000).unref();
+  }
+
   function accept(ws: WebSocket): void {
     const c: Conn = {
       ws,
@@ -127,8 +166,10 @@ export function voiceGateway(app: FastifyInstance, o: VoiceGatewayOptions): void
       audio: null,
       audioPrompts: false,
       out: Promise.resolve(),
+      signing: false,
     };
     conns.add(c);
+    pending.add(c);
     c.helloTimer = setTimeout(() => {
       sendError(c, 'VOICE_HELLO_TIMEOUT', `no hello within ${helloMs} ms`);
       ws.close(1008, 'no hello');
@@ -140,6 +181,7 @@ export function voiceGateway(app: FastifyInstance, o: VoiceGatewayOptions): void
     ws.on('close', () => {
       if (c.helloTimer) clearTimeout(c.helloTimer);
       conns.delete(c);
+      pending.delete(c);
       if (c.operator && byOperator.get(c.operator) === c) byOperator.delete(c.operator);
     });
     ws.on('message', (data, isBinary) => {
@@ -210,11 +252,20 @@ export function voiceGateway(app: FastifyInstance, o: VoiceGatewayOptions): void
         'VOICE_SPEECH_UNAVAILABLE',
         'this controller has no speech recogniser: use mode "text" (the terminal does its own speech)',
       );
-    await o.signOn.check(operator, pin);
-    const answer = await o.desk.open(operator, zone);
+    if (full(operator)) return refuseFull(c);
+    c.signing = true;
+    let answer: DeskAnswer;
+    try {
+      await o.signOn.check(operator, pin);
+      answer = await o.desk.open(operator, zone);
+    } finally {
+      c.signing = false;
+    }
     if (c.ws.readyState !== c.ws.OPEN) return;
+    if (full(operator)) return refuseFull(c); // others signed on meanwhile
     if (c.helloTimer) clearTimeout(c.helloTimer);
     c.helloTimer = null;
+    pending.delete(c);
     const other = byOperator.get(operator);
     if (other && other !== c) {
       sendError(other, 'VOICE_SIGNED_ON_ELSEWHERE', `${operator} signed on at another terminal`);
@@ -230,6 +281,20 @@ export function voiceGateway(app: FastifyInstance, o: VoiceGatewayOptions): void
     c.audioPrompts = m.prompts === 'audio';
     byOperator.set(operator, c);
     send(c, answer);
+  }
+
+  /** The terminal limit counts signed-on terminals; an operator signing on again replaces theirs. */
+  function full(operator: string): boolean {
+    return byOperator.size >= maxTerminals && !byOperator.has(operator);
+  }
+
+  function refuseFull(c: Conn): void {
+    sendError(
+      c,
+      'VOICE_TERMINALS_FULL',
+      `${maxTerminals} terminals are signed on: try again later`,
+    );
+    c.ws.close(1013, 'terminals full');
   }
 
   async function words(c: Conn, m: Record<string, unknown>): Promise<void> {
@@ -380,6 +445,9 @@ function bad(message: string): PicklineError {
   return new PicklineError('VOICE_BAD_MESSAGE', message);
 }
 
+/** Answers an upgrade with a plain HTTP status and closes (the socket has an 'error' listener). */
 function refuse(socket: Duplex, status: number, text: string): void {
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`, () =>
+    socket.destroy(),
+  );
 }

@@ -74,6 +74,26 @@ export interface PostOptions {
 }
 
 const ERROR_TEXT_MAX = 200;
+/** the most of a receiver's answer read; the rest is discarded with the connection */
+export const ANSWER_MAX = 64 * 1024;
+
+async function readCapped(res: Response, max: number): Promise<string> {
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    size += value.length;
+    if (size >= max) {
+      await reader.cancel().catch(() => {});
+      break;
+    }
+  }
+  return Buffer.concat(chunks).subarray(0, max).toString('utf8');
+}
 
 /**
  * Never throws: network errors, timeouts (headers and body within
@@ -93,8 +113,9 @@ export async function postEvent(o: PostOptions): Promise<PostResult> {
       redirect: 'manual',
       signal: o.abort.signal,
     });
-    // Read the answer to the end so the connection can be reused.
-    const text = await res.text();
+    // Read the answer (so the connection can be reused), but no more than
+    // ANSWER_MAX: a receiver streaming an endless body must not fill memory.
+    const text = await readCapped(res, ANSWER_MAX);
     if (res.status >= 200 && res.status < 300) return { ok: true, status: res.status };
     const snippet = text.slice(0, ERROR_TEXT_MAX).replace(/\s+/g, ' ').trim();
     return {
