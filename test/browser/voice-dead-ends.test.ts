@@ -10,6 +10,7 @@ import { mkdirSync } from 'node:fs';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM, CHROMIUM_ARGS, chromiumAvailable, SCREENSHOTS } from '../helpers/browser.ts';
+import { textFit } from '../helpers/fit.ts';
 import { tempDir } from '../helpers/harness.ts';
 import { type VoiceFloor, voiceFloor, voiceWave } from '../helpers/voice.ts';
 
@@ -110,29 +111,15 @@ describe.skipIf(!chromiumAvailable())('voice terminal page: no dead ends', () =>
   it('"Sign on" and "Hold to talk" fit their buttons with room to spare', async () => {
     const page = await browser.newPage();
     await page.goto(`${f.baseUrl}/api/v1/voice/terminal`);
-    await page.evaluate(() => {
-      const d = (globalThis as unknown as { document: Document }).document;
-      d.getElementById('work')?.classList.remove('hidden');
-      d.getElementById('talk')?.classList.remove('hidden');
-    });
-    for (const id of ['signon-btn', 'talk']) {
-      // the text's box against the button's box: at least 8 px either side
-      const [text, box] = await page.evaluate((id) => {
-        const d = (globalThis as unknown as { document: Document }).document;
-        const b = d.getElementById(id) as HTMLElement;
-        const r = d.createRange();
-        r.selectNodeContents(b);
-        const t = r.getBoundingClientRect();
-        const o = b.getBoundingClientRect();
-        return [
-          { left: t.left, right: t.right, top: t.top, bottom: t.bottom },
-          { left: o.left, right: o.right, top: o.top, bottom: o.bottom },
-        ];
-      }, id);
-      expect(text.left - box.left, id).toBeGreaterThanOrEqual(8);
-      expect(box.right - text.right, id).toBeGreaterThanOrEqual(8);
-      expect(text.top, id).toBeGreaterThanOrEqual(box.top);
-      expect(text.bottom, id).toBeLessThanOrEqual(box.bottom);
+    await page.evaluate(
+      `for (const id of ['work', 'talk']) document.getElementById(id).classList.remove('hidden')`,
+    );
+    for (const id of ['#signon-btn', '#talk']) {
+      // at least 8 px of button either side of the text
+      const fit = await textFit(page, id);
+      expect(fit.left, id).toBeGreaterThanOrEqual(8);
+      expect(fit.right, id).toBeGreaterThanOrEqual(8);
+      expect(fit.inside, id).toBe(true);
     }
     await shot(page, 'voice-buttons');
     await page.close();
