@@ -53,6 +53,7 @@ async function streamFor(ms: number): Promise<{ events: number; bytes: number }>
 
 const renders = async () => Number(await b.page.getAttribute('body', 'data-renders'));
 
+// each test opens a browser and signs in: well over the 20 s default on a loaded machine
 describe.skipIf(!chromiumAvailable())('pages give feedback and no false offers', () => {
   beforeAll(async () => {
     live = await liveController({ pressKeys: true });
@@ -71,13 +72,13 @@ describe.skipIf(!chromiumAvailable())('pages give feedback and no false offers',
     };
     expect(await post('/waves', 'wms', wave)).toBe(201);
     expect(await post('/zones/A/scan', 'operator', { code: 'TOTE-F1', picker: 'jdoe' })).toBe(200);
-  });
+  }, 60_000);
   afterAll(async () => {
     await live?.stop();
   });
   beforeEach(async () => {
     b = await openBrowser(base);
-  });
+  }, 60_000);
   afterEach(async () => {
     await b?.close();
   });
@@ -86,7 +87,7 @@ describe.skipIf(!chromiumAvailable())('pages give feedback and no false offers',
     const s = await streamFor(3500);
     expect(s.events).toBe(1); // the snapshot on connect, no event per second of age
     expect(s.bytes).toBeLessThan(20_000);
-  });
+  }, 60_000);
 
   it('the floor page does not redraw while nothing changes, and ticks the age in place', async () => {
     const { page } = b;
@@ -100,7 +101,7 @@ describe.skipIf(!chromiumAvailable())('pages give feedback and no false offers',
     expect(await renders()).toBe(before);
     expect(await age.textContent()).not.toBe(first);
     await b.screenshot('feedback-floor-still');
-  });
+  }, 60_000);
 
   it('shows session ages as people say them ("23 min")', async () => {
     const startedAt = new Date(Date.now() - (23 * 60 + 5) * 1000).toISOString();
@@ -113,7 +114,7 @@ describe.skipIf(!chromiumAvailable())('pages give feedback and no false offers',
     await meta.locator('.age').waitFor();
     expect(await meta.textContent()).toContain('jdoe: FO-1 (green, 23 min)');
     await b.screenshot('feedback-floor-age');
-  });
+  }, 60_000);
 
   it('a viewer is not told to click bins nor linked to the console it may not open', async () => {
     const { page } = b;
@@ -135,7 +136,7 @@ describe.skipIf(!chromiumAvailable())('pages give feedback and no false offers',
     expect(pageRoles).toEqual(
       Object.fromEntries(Object.entries(PAGES).map(([p, v]) => [p, [...v.roles]])),
     );
-  });
+  }, 60_000);
 
   it('a technician gets every link, and identify answers at once and says when it ended', async () => {
     const { page } = b;
@@ -155,7 +156,7 @@ describe.skipIf(!chromiumAvailable())('pages give feedback and no false offers',
     expect(said).not.toContain('is blinking');
     expect(await button.isDisabled()).toBe(false);
     await b.screenshot('feedback-identify-ended');
-  });
+  }, 60_000);
 
   it('the dashboard clears its figures when it shows an error', async () => {
     const { page } = b;
@@ -176,5 +177,5 @@ describe.skipIf(!chromiumAvailable())('pages give feedback and no false offers',
     );
     expect(charts).toBe(0);
     await b.screenshot('feedback-dashboard-error');
-  });
+  }, 60_000);
 });
