@@ -31,7 +31,7 @@ import { amqpMetrics } from '../controller/message-bus/metrics.ts';
 import { ControllerMetrics } from '../controller/metrics.ts';
 import { Site } from '../controller/site.ts';
 import { RecogniserPool } from '../controller/speech/recogniser.ts';
-import { Speech } from '../controller/speech/speech.ts';
+import { Speech, startSpeech } from '../controller/speech/speech.ts';
 import { Store } from '../controller/store/db.ts';
 import { syncLocations } from '../controller/store/locations.ts';
 import { InstanceLock } from '../controller/store/lock.ts';
@@ -81,8 +81,8 @@ export class Controller {
   readonly technician: Technician;
   readonly voice: VoiceDesk;
   readonly signOn: SignOn;
-  /** voice audio mode, when the config has a `speech` section */
-  readonly speech: Speech | null;
+  /** voice audio mode, when the config has a `speech` section (null after start when `speech.optional` and pocketsphinx is missing) */
+  speech: Speech | null;
   readonly metrics: ControllerMetrics;
   /** the site's message bus (CONTRACTS.md §6), when the config has an `amqp` section */
   readonly messageBus: MessageBus | null;
@@ -246,7 +246,14 @@ export class Controller {
    * `/readyz` is 503 and `/api/v1` answers 503 NOT_READY.
    */
   async start(): Promise<void> {
-    this.speech?.start(); // fails first, naming the Debian package, when pocketsphinx is missing
+    // fails first, naming the Debian package, when pocketsphinx is missing (unless `speech.optional`)
+    const noSpeech = this.speech && startSpeech(this.speech, this.config.speech?.optional === true);
+    if (noSpeech) {
+      this.log.warn(
+        `speech: ${noSpeech}; starting without recognisers (voice audio mode refused, terminals use text mode or the keypad)`,
+      );
+      this.speech = null;
+    }
     this.#lock.acquire();
     this.store.start();
     syncLocations(this.store, this.site);

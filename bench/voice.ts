@@ -72,6 +72,8 @@ try {
       f.baseUrl,
       '--workers',
       String(WORKERS),
+      '--operator-prefix',
+      'op',
       '--think-ms',
       String(THINK_MS),
       '--json',

@@ -286,6 +286,12 @@ export const SiteConfig = T.Object(
               description: 'Longest utterance taken (default 10000)',
             }),
           ),
+          optional: T.Optional(
+            T.Boolean({
+              description:
+                'true: start without recognisers (logged) when pocketsphinx or its model is missing, instead of refusing to start',
+            }),
+          ),
         },
         { additionalProperties: false },
       ),

@@ -31,7 +31,12 @@ export interface FloorZone {
   zone: string;
   name: string;
   mode: string;
-  sessions: { orderId: string; picker: string; color: string; ageSeconds: number }[];
+  /**
+   * Orders in progress, with their start (ISO-8601 UTC): the page computes
+   * ages itself, so the view changes only when the floor does (no stream
+   * event per second of age).
+   */
+  sessions: { orderId: string; picker: string; color: string; startedAt: string }[];
   done: { bus: string; address: ModuleAddress; online: boolean | null; showing: boolean } | null;
   bins: FloorBin[];
 }
@@ -69,11 +74,11 @@ export function floorView(
       zone: z.id,
       name: z.name,
       mode: z.mode,
-      sessions: st.sessions.map(({ orderId, picker, color, ageSeconds }) => ({
+      sessions: st.sessions.map(({ orderId, picker, color, startedAt }) => ({
         orderId,
         picker,
         color,
-        ageSeconds,
+        startedAt,
       })),
       done: di
         ? {

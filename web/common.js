@@ -37,11 +37,31 @@ export function el(tag, attrs = {}, ...children) {
   return n;
 }
 
-const LINKS = [
-  ['/floor', 'Floor'],
-  ['/console', 'Console'],
-  ['/dashboard', 'KPIs'],
+/**
+ * The pages and the roles that may open them: the same as PAGES in
+ * api/pages.ts (test/browser/pages-feedback.test.ts compares them). The
+ * header links only the pages the signed-in role may open.
+ */
+export const LINKS = [
+  ['/floor', 'Floor', ['wms', 'operator', 'technician', 'viewer']],
+  ['/console', 'Console', ['technician']],
+  ['/dashboard', 'KPIs', ['wms', 'technician', 'viewer']],
 ];
+
+/** Roles that may press a simulated module's key (POST /api/v1/simulator/…/press). */
+export const PRESS_ROLES = ['operator', 'technician'];
+export const mayPress = (role) => PRESS_ROLES.includes(role);
+
+/** A duration in ms as people say it: "45 s", "23 min", "2 h 05 min", "3 d 4 h". */
+export function age(ms) {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min`;
+  const h = Math.floor(m / 60);
+  if (h < 24) return `${h} h ${String(m % 60).padStart(2, '0')} min`;
+  return `${Math.floor(h / 24)} d ${h % 24} h`;
+}
 
 export async function header() {
   const s = await api('GET', '/ui/session');
@@ -49,7 +69,7 @@ export async function header() {
     'header',
     {},
     el('strong', {}, 'Pickline'),
-    ...LINKS.map(([href, text]) =>
+    ...LINKS.filter(([, , roles]) => roles.includes(s.role)).map(([href, text]) =>
       el('a', { href, 'aria-current': location.pathname === href ? 'page' : null }, text),
     ),
     el('span', { class: 'who' }, `${s.operator ?? s.role}`),

@@ -47,7 +47,11 @@ async function loadBuses() {
               {},
               el(
                 'button',
-                { type: 'button', class: 'secondary', onclick: () => identify(b.id, m.address) },
+                {
+                  type: 'button',
+                  class: 'secondary',
+                  onclick: (ev) => identify(ev.currentTarget, b.id, m.address),
+                },
                 'Identify',
               ),
             ),
@@ -64,16 +68,29 @@ async function loadBuses() {
   }
 }
 
-async function identify(bus, address) {
+const IDENTIFY_MS = 3000;
+
+/**
+ * Identify answers when the blink is over: say at once that it blinks, and
+ * when the answer comes that it ended (the button waits meanwhile).
+ */
+async function identify(button, bus, address) {
+  button.disabled = true;
+  document.body.dataset.identify = 'blinking';
+  say('message', `${bus}/${address} is blinking for ${IDENTIFY_MS / 1000} s…`, 'ok');
   try {
     await api(
       'POST',
       `/api/v1/technician/buses/${encodeURIComponent(bus)}/modules/${encodeURIComponent(address)}/identify`,
-      { ms: 3000 },
+      { ms: IDENTIFY_MS },
     );
-    say('message', `${bus}/${address} is blinking`, 'ok');
+    say('message', `${bus}/${address} identified: the blink has ended`, 'ok');
+    document.body.dataset.identify = 'ended';
   } catch (e) {
-    say('message', e.message, 'error');
+    say('message', `${bus}/${address}: ${e.message}`, 'error');
+    document.body.dataset.identify = 'failed';
+  } finally {
+    button.disabled = false;
   }
 }
 

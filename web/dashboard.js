@@ -27,6 +27,14 @@ function draw(id, type, labels, datasets, yTitle) {
   );
 }
 
+function clear() {
+  for (const c of charts.values()) c.destroy();
+  charts.clear();
+  $('window-note').textContent = '';
+  $('tiles').replaceChildren();
+  $('devices').replaceChildren();
+}
+
 function tile(label, value) {
   return el(
     'div',
@@ -44,7 +52,10 @@ async function show() {
   try {
     k = await api('GET', `/api/v1/kpis?${q}`);
   } catch (e) {
+    // no figures of another window beside the error
     $('message').textContent = e.message;
+    clear();
+    document.body.dataset.loaded = 'error';
     return;
   }
   $('window-note').textContent =

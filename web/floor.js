@@ -1,10 +1,14 @@
 // The floor, live: every zone a rack of bins, redrawn on each `floor` event of
-// /api/v1/floor/stream (Server-Sent Events, the session cookie authenticates).
-import { api, el, header } from './common.js';
+// /api/v1/floor/stream (Server-Sent Events, the session cookie authenticates;
+// an event comes only when the floor changed). Session ages are computed here
+// from their start times and ticked in place, without redrawing the floor.
+import { age, api, el, header, mayPress } from './common.js';
 
 const zonesEl = document.getElementById('zones');
 const live = document.getElementById('live');
 const message = document.getElementById('message');
+
+let renders = 0;
 
 function bin(b, simulated) {
   const classes = ['bin'];
@@ -26,6 +30,7 @@ function bin(b, simulated) {
       : null,
   );
   if (b.lit && simulated) {
+    node.classList.add('pressable');
     node.addEventListener('click', async () => {
       try {
         await api('POST', `/api/v1/simulator/locations/${encodeURIComponent(b.id)}/press`, {
@@ -39,8 +44,17 @@ function bin(b, simulated) {
   return node;
 }
 
+/** the age spans say how long each order has been in progress */
+function tick() {
+  const now = Date.now();
+  for (const s of document.querySelectorAll('.age[data-since]'))
+    s.textContent = age(now - Date.parse(s.dataset.since));
+}
+
 function render(floor) {
-  document.getElementById('hint').textContent = floor.simulated
+  // only roles that may press a simulated key are offered the click
+  const simulated = floor.simulated && pressing;
+  document.getElementById('hint').textContent = simulated
     ? 'Simulated floor: click a lit bin to press its confirm key.'
     : '';
   zonesEl.replaceChildren(
@@ -54,9 +68,12 @@ function render(floor) {
           { class: 'meta' },
           z.sessions.length === 0
             ? 'no orders in progress'
-            : z.sessions
-                .map((s) => `${s.picker}: ${s.orderId} (${s.color}, ${s.ageSeconds} s)`)
-                .join(' · '),
+            : z.sessions.flatMap((s, i) => [
+                i > 0 ? ' · ' : null,
+                `${s.picker}: ${s.orderId} (${s.color}, `,
+                el('span', { class: 'age', 'data-since': s.startedAt }, ''),
+                ')',
+              ]),
           ' ',
           z.done
             ? el(
@@ -71,20 +88,24 @@ function render(floor) {
         el(
           'div',
           { class: 'rack' },
-          z.bins.map((b) => bin(b, floor.simulated)),
+          z.bins.map((b) => bin(b, simulated)),
         ),
       ),
     ),
   );
+  tick();
+  document.body.dataset.renders = String(++renders);
 }
 
-await header();
+const session = await header();
+const pressing = mayPress(session.role);
 render(await api('GET', '/api/v1/floor'));
 const source = new EventSource('/api/v1/floor/stream');
 source.addEventListener('floor', (ev) => {
-  live.textContent = `live · ${new Date().toLocaleTimeString()}`;
+  live.textContent = `live · last change ${new Date().toLocaleTimeString()}`;
   render(JSON.parse(ev.data));
 });
+setInterval(tick, 1000);
 source.addEventListener('error', () => {
   live.textContent = 'reconnecting…';
 });

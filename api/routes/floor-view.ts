@@ -1,7 +1,8 @@
 /**
  * The floor view's data (issue 11): `GET /floor` (snapshot), `GET
  * /floor/stream` (Server-Sent Events: the snapshot on connect and on every
- * change) and, with a simulated floor attached, `POST
+ * change; nothing but a keepalive comment while the floor stays the same, as
+ * the view carries session start times, not ages) and, with a simulated floor attached, `POST
  * /simulator/locations/{location}/press` (a key press on a simulated module).
  */
 import type { ServerResponse } from 'node:http';

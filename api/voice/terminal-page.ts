@@ -7,8 +7,12 @@
  * `?offline` in the address): audio mode — the microphone through
  * `getUserMedia` and an AudioWorklet (16 kHz s16le, 20 ms frames), an
  * utterance started and ended by voice-activity detection or held on the
- * talk button, and the controller's prompts played as WAV. One
- * self-contained page, no build step.
+ * talk button, and the controller's prompts played as WAV. A controller
+ * without speech recognisers refuses audio mode (VOICE_SPEECH_UNAVAILABLE):
+ * the page says so and signs on in text mode on the same connection, the
+ * keypad in hand. A refused sign-on and "sign off" bring the sign-on form
+ * back with what happened in the status line. One self-contained page, no
+ * build step.
  */
 export const TERMINAL_HTML = `<!doctype html>
 <html lang="en">
@@ -25,11 +29,12 @@ export const TERMINAL_HTML = `<!doctype html>
   #error { color: #ff7b7b; }
   #entry { font-size: 2rem; min-height: 3rem; padding: .3rem .6rem; background: #222; border-radius: .4rem; letter-spacing: .2em; }
   .grid { display: grid; grid-template-columns: repeat(3, 1fr); gap: .5rem; margin: .6rem 0; }
-  button { font-size: 1.6rem; padding: 1rem 0; border: 0; border-radius: .5rem; background: #2d4f8a; color: #fff; }
+  button { font-size: 1.6rem; padding: 1rem .5rem; border: 0; border-radius: .5rem; background: #2d4f8a; color: #fff; overflow-wrap: anywhere; }
+  #signon-btn, #talk { display: block; width: 100%; margin: .6rem 0; }
   button.cmd { font-size: 1.1rem; background: #3b3b3b; }
   button.ok { background: #1f7a3a; }
   input { font-size: 1.4rem; padding: .6rem; width: 100%; margin: .3rem 0; }
-  .hidden { display: none; }
+  .hidden { display: none !important; }
 </style>
 </head>
 <body>
@@ -57,7 +62,10 @@ export const TERMINAL_HTML = `<!doctype html>
   let ws = null, creds = null, prompt = null, entry = '', retry = 0, signedOff = false;
   const synth = window.speechSynthesis;
   const Rec = window.SpeechRecognition || window.webkitSpeechRecognition;
-  const offline = !Rec || new URLSearchParams(location.search).has('offline');
+  // audio mode until the controller says it has no recognisers
+  let offline = !Rec || new URLSearchParams(location.search).has('offline');
+  let noSpeech = false;
+  const status = (text) => { $('status').textContent = text; };
   // audio mode: VAD over 20 ms frames of 16 kHz s16le
   const VAD_ON = 0.015, START_FRAMES = 3, END_FRAMES = 35, MAX_FRAMES = 400, PREROLL = 15;
   let mic = null, talking = false, held = false, loud = 0, quiet = 0, sent = 0;
@@ -97,7 +105,23 @@ export const TERMINAL_HTML = `<!doctype html>
     node.port.onmessage = (e) => frame(e.data);
     ctx.createMediaStreamSource(stream).connect(node);
     mic = { ctx, stream };
-    $('status').textContent = 'signed on as ' + creds.operator + ' (offline speech)';
+  }
+  function stopMic() {
+    if (!mic) return;
+    for (const t of mic.stream.getTracks()) t.stop();
+    mic.ctx.close().catch(() => {});
+    mic = null;
+  }
+  function hello() {
+    const m = { type: 'hello', terminalId: 'browser', operator: creds.operator, pin: creds.pin, mode: 'text' };
+    if (offline) { m.mode = 'audio'; m.prompts = 'audio'; }
+    ws.send(JSON.stringify(m));
+  }
+  function showSignOn(text) {
+    creds = null; prompt = null;
+    $('pin').value = '';
+    $('signon').classList.remove('hidden'); $('work').classList.add('hidden');
+    status(text);
   }
   function level(f) {
     let s = 0;
@@ -125,7 +149,7 @@ export const TERMINAL_HTML = `<!doctype html>
     if (!talking) return;
     talking = false; loud = 0;
     ws.send(JSON.stringify({ type: 'audio-end' }));
-    $('status').textContent = 'listening…';
+    status('listening…');
   }
   $('talk').onpointerdown = () => { held = true; };
   $('talk').onpointerup = $('talk').onpointerleave = () => { if (held) { held = false; endUtterance(); } };
@@ -152,14 +176,13 @@ export const TERMINAL_HTML = `<!doctype html>
     } catch (e) { /* no microphone: the keypad stays */ }
   }
   function connect() {
-    $('status').textContent = 'connecting…';
+    status('connecting…');
     ws = new WebSocket(url);
     ws.binaryType = 'arraybuffer';
     ws.onopen = () => {
       retry = 0;
-      const hello = { type: 'hello', terminalId: 'browser', operator: creds.operator, pin: creds.pin, mode: 'text' };
-      if (offline) { hello.mode = 'audio'; hello.prompts = 'audio'; }
-      ws.send(JSON.stringify(hello));
+      status('signing on…');
+      hello();
     };
     ws.onmessage = (ev) => {
       if (ev.data instanceof ArrayBuffer) return play(ev.data);
@@ -168,29 +191,44 @@ export const TERMINAL_HTML = `<!doctype html>
         prompt = m;
         $('signon').classList.add('hidden'); $('work').classList.remove('hidden');
         $('prompt').textContent = m.text; $('prompt').dataset.expect = m.expect;
-        if (!mic) $('status').textContent = 'signed on as ' + creds.operator;
+        status('signed on as ' + creds.operator + (offline ? ' (offline speech)'
+          : noSpeech ? ': offline speech is not available on this controller, use the keypad' + (Rec ? ' or speak' : '')
+          : Rec ? '' : ' (keypad)'));
         talking = false;
         speak(m.text);
       } else if (m.type === 'error') {
+        if (m.code === 'VOICE_SPEECH_UNAVAILABLE' && offline && !prompt) {
+          // no recognisers on this controller: the keypad, on this connection
+          offline = false; noSpeech = true; stopMic(); $('talk').classList.add('hidden');
+          status('offline speech is not available on this controller: signing on with the keypad…');
+          hello();
+          return;
+        }
         $('error').textContent = m.message + ' (' + m.code + ')';
         if (m.code === 'VOICE_SIGNON_FAILED' || m.code === 'VOICE_SIGNON_THROTTLED' || m.code === 'VOICE_SIGNED_ON_ELSEWHERE') {
-          creds = null; $('signon').classList.remove('hidden'); $('work').classList.add('hidden');
+          const why = m.code === 'VOICE_SIGNON_FAILED' ? 'Sign-on refused: wrong operator or PIN.'
+            : m.code === 'VOICE_SIGNON_THROTTLED' ? 'Sign-on refused: too many wrong PINs, wait and try again.'
+            : 'Signed off here: ' + (creds ? creds.operator : 'this operator') + ' signed on at another terminal.';
+          showSignOn(why);
+          ws.close();
         }
       } else if (m.type === 'bye') {
-        signedOff = true; prompt = null;
-        $('prompt').textContent = 'Signed off.'; $('status').textContent = '';
+        signedOff = true;
+        $('prompt').textContent = ''; $('error').textContent = '';
+        showSignOn('Signed off. Sign on again to go on picking.');
       }
     };
     ws.onclose = (ev) => {
       if (ev.target !== ws) return;
       prompt = null;
       if (signedOff || !creds) return;
-      $('status').textContent = 'connection lost: reconnecting…';
+      status('connection lost: reconnecting…');
       setTimeout(connect, Math.min(10000, 500 * 2 ** retry++));
     };
   }
   $('signon-btn').onclick = () => {
     creds = { operator: $('operator').value.trim(), pin: $('pin').value };
+    if (!creds.operator || !creds.pin) { creds = null; status('Enter your operator id and PIN.'); return; }
     signedOff = false; $('error').textContent = '';
     if (ws && ws.readyState <= 1) ws.close();
     if (offline) {

@@ -47,15 +47,22 @@ export const httpPost: PostFn = (url, init) =>
       (res) => {
         const chunks: Buffer[] = [];
         let size = 0;
+        const done = () => {
+          const text = Buffer.concat(chunks).subarray(0, MAX_ANSWER).toString('utf8');
+          resolve({ status: res.statusCode ?? 0, text: async () => text });
+        };
         res.on('data', (c: Buffer) => {
           size += c.length;
-          if (size <= MAX_ANSWER) chunks.push(c);
+          chunks.push(c);
+          if (size >= MAX_ANSWER) {
+            // an endless answer: keep what was read, drop the connection
+            res.removeAllListeners('data');
+            res.destroy();
+            done();
+          }
         });
-        res.once('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          resolve({ status: res.statusCode ?? 0, text: async () => text });
-        });
-        res.once('error', reject);
+        res.once('end', done);
+        res.once('error', (e) => (size >= MAX_ANSWER ? undefined : reject(e)));
       },
     );
     req.once('error', (e: NodeJS.ErrnoException) => {

@@ -6,7 +6,7 @@
  * failure, retried), so an event is never re-sent as a GET or to another host.
  */
 import { createHmac } from 'node:crypto';
-import type { PostFn } from './http-post.ts';
+import type { PostAnswer, PostFn } from './http-post.ts';
 import type { PicklineEvent } from './outbox.ts';
 
 /** `sha256=<hex>` over the exact bytes sent. */
@@ -77,7 +77,9 @@ const ERROR_TEXT_MAX = 200;
 /** the most of a receiver's answer read; the rest is discarded with the connection */
 export const ANSWER_MAX = 64 * 1024;
 
-async function readCapped(res: Response, max: number): Promise<string> {
+async function readCapped(res: PostAnswer | Response, max: number): Promise<string> {
+  // http-post.ts caps the answer itself; a fetch Response is read as a stream
+  if (!('body' in res)) return (await res.text()).slice(0, max);
   if (!res.body) return '';
   const reader = res.body.getReader();
   const chunks: Uint8Array[] = [];

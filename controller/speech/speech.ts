@@ -7,6 +7,7 @@
  * that the recogniser cannot take is "not heard": never a guessed answer.
  */
 import { spawn } from 'node:child_process';
+import { isPicklineError } from '../../config/errors.ts';
 import { accepted, type GrammarContext, grammarFor } from './grammar.ts';
 import type { RecogniserPool } from './recogniser.ts';
 import { trimSilence } from './trim.ts';
@@ -17,6 +18,22 @@ export interface SpeechOptions {
   /** espeak-ng voice and words per minute */
   voice?: string;
   wpm?: number;
+}
+
+/**
+ * Starts `speech`. With `optional`, a missing pocketsphinx or acoustic model
+ * (VOICE_SPEECH_UNAVAILABLE) is returned as the reason instead of thrown: the
+ * controller then runs without recognisers (audio mode refused, text mode and
+ * the browser keypad work). Null: started.
+ */
+export function startSpeech(speech: Speech, optional: boolean): string | null {
+  try {
+    speech.start();
+    return null;
+  } catch (e) {
+    if (!optional || !isPicklineError(e) || e.code !== 'VOICE_SPEECH_UNAVAILABLE') throw e;
+    return e.message;
+  }
 }
 
 export interface Heard {

@@ -61,7 +61,11 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerReport> {
   };
   let msg = await signOn();
   for (let turns = 0; turns < 100_000; turns++) {
-    if (msg.type === 'bye' || msg.type === 'closed') break;
+    if (msg.type === 'bye') break;
+    if (msg.type === 'closed') {
+      r.errors.push('the controller closed the connection');
+      break;
+    }
     if (msg.type === 'audio') {
       msg = await t.next(); // a prompt's WAV (prompts: "audio"); the worker reads the text
       continue;

@@ -219,5 +219,5 @@ describe.skipIf(!chromiumAvailable())('pages in chromium', () => {
       expect(scroll, path).toBeLessThanOrEqual(width);
       await b.screenshot(`tablet${path.replace('/', '-')}`);
     }
-  });
+  }, 60_000); // three pages in a row: over the 20 s default on a loaded machine
 });

@@ -46,6 +46,7 @@ export async function liveSite(dir: string): Promise<LiveSite> {
   const zones = new Set(raw.zones.map((z) => z.id));
   raw.scanners = raw.scanners?.filter((x) => zones.has(x.zone));
   delete raw.mqtt;
+  delete raw.speech; // no recognisers to warm up: the voice tests bring their own
   for (const b of raw.buses) {
     if (b.transport !== 'modbus-tcp') continue;
     b.port = ports.get(b.id)!.port;
