@@ -5,9 +5,11 @@
  * and releases everything.
  */
 
+import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { build } from '../api/app.ts';
+import { backupRoutes } from '../api/routes/backups.ts';
 import { floorRoutes } from '../api/routes/floor.ts';
 import { floorViewRoutes, type SimKey } from '../api/routes/floor-view.ts';
 import { kpiRoutes } from '../api/routes/kpis.ts';
@@ -28,6 +30,7 @@ import { ControllerMetrics } from '../controller/metrics.ts';
 import { Site } from '../controller/site.ts';
 import { RecogniserPool } from '../controller/speech/recogniser.ts';
 import { Speech } from '../controller/speech/speech.ts';
+import { Backups } from '../controller/store/backup-schedule.ts';
 import { Store } from '../controller/store/db.ts';
 import { syncLocations } from '../controller/store/locations.ts';
 import { InstanceLock } from '../controller/store/lock.ts';
@@ -75,6 +78,9 @@ export class Controller {
   /** voice audio mode, when the config has a `speech` section */
   readonly speech: Speech | null;
   readonly metrics: ControllerMetrics;
+  /** online backups: the technician route and the `storage.backups` schedule */
+  readonly backups: Backups;
+  readonly #configFile: string;
   readonly #busErrors = new Map<string, string>();
   readonly #lock: InstanceLock;
   readonly #onListening: ControllerOptions['onListening'];
@@ -89,6 +95,7 @@ export class Controller {
 
   constructor(loaded: LoadedConfig, opts: ControllerOptions = {}) {
     this.config = loaded.config;
+    this.#configFile = loaded.file === '(inline)' ? loaded.file : resolve(loaded.file);
     this.log =
       opts.logger ?? createLogger({ level: this.config.log?.level, site: this.config.site });
     this.site = new Site(this.config);
@@ -99,6 +106,12 @@ export class Controller {
     this.#lock = new InstanceLock(this.config.storage.path);
     this.store = new Store(this.config.storage.path);
     this.outbox = new Outbox(this.store);
+    this.backups = new Backups({
+      storePath: this.config.storage.path,
+      site: this.config.site,
+      schedule: this.config.storage.backups,
+      logger: this.log.child({ component: 'backups' }),
+    });
     const addresses = this.site.addressesByBus();
     const mqtt = this.config.mqtt;
     this.broker = mqtt?.embedded
@@ -217,6 +230,10 @@ export class Controller {
    * `/readyz` is 503 and `/api/v1` answers 503 NOT_READY.
    */
   async start(): Promise<void> {
+    this.log.info(
+      { version: VERSION, config: this.#configFile, store: this.config.storage.path },
+      `Pickline ${VERSION} starting: config ${this.#configFile}, store ${this.config.storage.path}`,
+    );
     this.speech?.start(); // fails first, naming the Debian package, when pocketsphinx is missing
     this.#lock.acquire();
     this.store.start();
@@ -248,6 +265,7 @@ export class Controller {
           }),
         (app) => floorRoutes(app, { engine: this.engine, waves: this.waves, site: this.site }),
         (app) => technicianRoutes(app, { technician: this.technician }),
+        (app) => backupRoutes(app, { backups: this.backups }),
         (app) =>
           voiceGateway(app, {
             desk: this.voice,
@@ -274,6 +292,7 @@ export class Controller {
     await this.#startBuses();
     await this.engine.start();
     await this.#startMqttServices();
+    this.backups.start();
     this.#ready = true;
     this.log.info(
       { url: `http://${this.config.api.host}:${port}`, db: this.store.path },
@@ -346,6 +365,7 @@ export class Controller {
       this.#ready = false;
       await this.#app?.close();
       this.#app = null;
+      await this.backups.stop();
       await this.technician.stop();
       await this.engine.stop();
       await this.webhooks.stop();
