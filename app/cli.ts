@@ -11,8 +11,10 @@ import { isPicklineError } from '../config/errors.ts';
 import type { LoadedConfig } from '../config/load.ts';
 import { DEFAULT_CONFIG } from '../controller/paths.ts';
 import pkg from '../package.json' with { type: 'json' };
+import { registerServiceCommands } from './cli-service.ts';
 import { registerTechnicianCommands } from './cli-tech.ts';
 import type { SimulatedFloor } from './floor.ts';
+import { systemdNotifier } from './systemd.ts';
 
 // Commands import what they need when they run: `--help` and `--version`
 // load commander only (not fastify, better-sqlite3, serialport).
@@ -111,8 +113,10 @@ program
       onBrokerListening: mqtt ? startMqtt : undefined,
     });
     // a second SIGINT/SIGTERM gets node's default (immediate exit): the handlers are `once`
+    const notifier = systemdNotifier((m) => controller.log.warn(m));
     const shutdown = async (signal: string) => {
       controller.log.info({ signal }, 'shutting down');
+      void notifier.stopping();
       setTimeout(() => {
         controller.log.error(`stop took over ${STOP_BOUND_MS} ms: exiting anyway`);
         process.exit(1);
@@ -132,6 +136,9 @@ program
       }
       if (mqtt && !controller.broker) await startMqtt(loaded.config.mqtt?.url ?? '');
       await controller.start();
+      void notifier.ready(
+        `site ${loaded.config.site}: floor restored, API on port ${controller.address.port}`,
+      );
       if ((floor || mqtt) && opts.console)
         startConsole(floor, mqtt, () => void shutdown('console'));
     } catch (e) {
@@ -160,5 +167,6 @@ program
   });
 
 registerTechnicianCommands(program);
+registerServiceCommands(program, load);
 
 await program.parseAsync(process.argv);
