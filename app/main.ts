@@ -363,9 +363,9 @@ export class Controller {
   async stop(): Promise<void> {
     this.#stopping ??= (async () => {
       this.#ready = false;
+      await this.backups.stop(); // before the API closes: it waits for a backup request
       await this.#app?.close();
       this.#app = null;
-      await this.backups.stop();
       await this.technician.stop();
       await this.engine.stop();
       await this.webhooks.stop();

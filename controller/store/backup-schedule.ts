@@ -33,6 +33,7 @@ export class Backups {
   readonly #intervalMs: number;
   #timer: NodeJS.Timeout | null = null;
   #running: Promise<BackupResult> | null = null;
+  #abort = new AbortController();
 
   constructor(opts: {
     storePath: string;
@@ -54,15 +55,17 @@ export class Backups {
   }
 
   start(): void {
+    if (this.#abort.signal.aborted) this.#abort = new AbortController();
     if (!this.#schedule || this.#timer) return;
     this.#timer = setInterval(() => void this.runScheduled(), this.#intervalMs);
     this.#timer.unref();
   }
 
-  /** Stops the schedule and waits for a backup under way (its file is finished or removed). */
+  /** Stops the schedule and ends a backup under way (its partial file is removed). */
   async stop(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
+    this.#abort.abort();
     await this.#running?.catch(() => {});
   }
 
@@ -76,7 +79,7 @@ export class Backups {
         'give a target path, or configure storage.backups.dir for backups without one',
       );
     const path = target ?? join(dir as string, scheduledName(this.#site));
-    this.#running = backupStore(this.#storePath, path);
+    this.#running = backupStore(this.#storePath, path, this.#abort.signal);
     try {
       const r = await this.#running;
       this.#log.info(

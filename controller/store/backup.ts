@@ -81,15 +81,23 @@ export function checkTarget(storePath: string, target: string): string {
   return t;
 }
 
-/** A consistent copy of the store at `storePath` (open elsewhere by the controller) into `target`. */
-export async function backupStore(storePath: string, target: string): Promise<BackupResult> {
+/**
+ * A consistent copy of the store at `storePath` (open elsewhere by the
+ * controller) into `target`. `signal` aborts it (the controller stops): the
+ * worker is ended and its partial file removed.
+ */
+export async function backupStore(
+  storePath: string,
+  target: string,
+  signal?: AbortSignal,
+): Promise<BackupResult> {
   if (storePath === ':memory:')
     throw new PicklineError('BACKUP_REFUSED', 'an in-memory store cannot be backed up');
   const path = checkTarget(storePath, target);
   const temp = `${path}.partial-${randomBytes(4).toString('hex')}`;
   const started = performance.now();
   try {
-    const facts = await runWorker({ module: sqliteModule, source: storePath, temp });
+    const facts = await runWorker({ module: sqliteModule, source: storePath, temp }, signal);
     try {
       linkSync(temp, path); // fails with EEXIST rather than replace a file made meanwhile
     } catch (e) {
@@ -123,10 +131,22 @@ export async function backupStore(storePath: string, target: string): Promise<Ba
 
 type Facts = Pick<BackupResult, 'schemaVersion' | 'storeId' | 'epoch' | 'lastSeq'>;
 
-function runWorker(data: { module: string; source: string; temp: string }): Promise<Facts> {
+function runWorker(
+  data: { module: string; source: string; temp: string },
+  signal?: AbortSignal,
+): Promise<Facts> {
   return new Promise((resolvePromise, reject) => {
+    if (signal?.aborted) return reject(new Error('aborted: the controller is stopping'));
     const w = new Worker(WORKER, { eval: true, workerData: data });
     let settled = false;
+    const abort = () => {
+      settled = true;
+      // a step under way ends first (SQLite's backup cannot be interrupted); then
+      // the worker is gone and the caller removes its partial file
+      void w.terminate().finally(() => reject(new Error('aborted: the controller is stopping')));
+    };
+    signal?.addEventListener('abort', abort, { once: true });
+    w.once('exit', () => signal?.removeEventListener('abort', abort));
     w.once('message', (m: { ok: boolean; facts?: Facts; message?: string }) => {
       settled = true;
       if (m.ok) resolvePromise(m.facts as Facts);

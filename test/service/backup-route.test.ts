@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isScheduledName } from '../../controller/store/backup.ts';
 import { Backups } from '../../controller/store/backup-schedule.ts';
 import { until } from '../helpers/floor.ts';
-import { auth, tempDir } from '../helpers/harness.ts';
+import { auth } from '../helpers/harness.ts';
 import { type LiveController, liveController } from '../helpers/live.ts';
 
 let live: LiveController;
@@ -107,5 +107,23 @@ describe('scheduled backups (storage.backups)', () => {
     );
     expect(readdirSync(sched).filter((n) => n.includes('.partial-'))).toEqual([]);
     expect(backups.list().map((f) => f.name)).toEqual(left);
+  });
+
+  it('a stop ends a backup under way and leaves no partial file', async () => {
+    const d = join(dir, 'aborted');
+    mkdirSync(d);
+    const backups = new Backups({
+      storePath: live.c.config.storage.path,
+      site: live.c.config.site,
+      schedule: { dir: d, everyMinutes: 60, keep: 3 },
+      logger: pino({ level: 'silent' }),
+    });
+    const running = backups.backup(join(d, 'never.db'));
+    await backups.stop();
+    await expect(running).rejects.toMatchObject({
+      code: 'BACKUP_FAILED',
+      message: expect.stringMatching(/aborted: the controller is stopping/),
+    });
+    expect(readdirSync(d)).toEqual([]);
   });
 });
