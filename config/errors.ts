@@ -130,7 +130,7 @@ export const ERRORS = {
   STORE_FAILURE: { status: 500, text: 'The database failed; nothing was changed.' },
   BACKUP_REFUSED: {
     status: 422,
-    text: 'The backup target is not usable (relative path, exists, no such directory, the store itself).',
+    text: 'The backup target is not usable (relative path, exists, no such or no writable directory, the store itself).',
   },
   BACKUP_IN_PROGRESS: { status: 409, text: 'A backup is already running; try again when it ends.' },
   BACKUP_FAILED: { status: 500, text: 'The backup could not be written; nothing was left behind.' },

@@ -13,7 +13,16 @@
  * existing file is never overwritten).
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, linkSync, openSync, statSync, unlinkSync } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  fsyncSync,
+  linkSync,
+  openSync,
+  statSync,
+  unlinkSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -78,6 +87,11 @@ export function checkTarget(storePath: string, target: string): string {
   if (exists(t)) refuse('the file exists (a backup never overwrites one)');
   const dir = dirname(t);
   if (!exists(dir) || !statSync(dir).isDirectory()) refuse(`no directory ${dir}`);
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch {
+    refuse(`the controller may not write to ${dir}`);
+  }
   return t;
 }
 
