@@ -11,8 +11,10 @@ import { isPicklineError } from '../config/errors.ts';
 import type { LoadedConfig } from '../config/load.ts';
 import { DEFAULT_CONFIG } from '../controller/paths.ts';
 import pkg from '../package.json' with { type: 'json' };
+import { registerServiceCommands } from './cli-service.ts';
 import { registerTechnicianCommands } from './cli-tech.ts';
 import type { SimulatedFloor } from './floor.ts';
+import { systemdNotifier } from './systemd.ts';
 
 // Commands import what they need when they run: `--help` and `--version`
 // load commander only (not fastify, better-sqlite3, serialport).
@@ -94,8 +96,10 @@ program
       onBrokerListening: floor ? attach : undefined,
     });
     // a second SIGINT/SIGTERM gets node's default (immediate exit): the handlers are `once`
+    const notifier = systemdNotifier((m) => controller.log.warn(m));
     const shutdown = async (signal: string) => {
       controller.log.info({ signal }, 'shutting down');
+      void notifier.stopping();
       setTimeout(() => {
         controller.log.error(`stop took over ${STOP_BOUND_MS} ms: exiting anyway`);
         process.exit(1);
@@ -116,6 +120,9 @@ program
         if (!controller.broker) await attach(loaded.config.mqtt?.url ?? null);
       }
       await controller.start();
+      void notifier.ready(
+        `site ${loaded.config.site}: floor restored, API on port ${controller.address.port}`,
+      );
       if (floor && opts.console) startConsole(floor, () => void shutdown('console'));
     } catch (e) {
       // expected refusals (lock held, port taken, bad store) without a stack trace
@@ -143,5 +150,6 @@ program
   });
 
 registerTechnicianCommands(program);
+registerServiceCommands(program, load);
 
 await program.parseAsync(process.argv);

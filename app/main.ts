@@ -10,6 +10,7 @@ import { dirname, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { build } from '../api/app.ts';
+import { backupRoutes } from '../api/routes/backups.ts';
 import { floorRoutes } from '../api/routes/floor.ts';
 import { floorViewRoutes, type SimKey } from '../api/routes/floor-view.ts';
 import { kpiRoutes } from '../api/routes/kpis.ts';
@@ -32,6 +33,7 @@ import { ControllerMetrics } from '../controller/metrics.ts';
 import { Site } from '../controller/site.ts';
 import { RecogniserPool } from '../controller/speech/recogniser.ts';
 import { Speech, startSpeech } from '../controller/speech/speech.ts';
+import { Backups } from '../controller/store/backup-schedule.ts';
 import { Store } from '../controller/store/db.ts';
 import { syncLocations } from '../controller/store/locations.ts';
 import { InstanceLock } from '../controller/store/lock.ts';
@@ -86,6 +88,9 @@ export class Controller {
   readonly metrics: ControllerMetrics;
   /** the site's message bus (CONTRACTS.md §6), when the config has an `amqp` section */
   readonly messageBus: MessageBus | null;
+  /** online backups: the technician route and the `storage.backups` schedule */
+  readonly backups: Backups;
+  readonly #configFile: string;
   readonly #busErrors = new Map<string, string>();
   readonly #lock: InstanceLock;
   readonly #onListening: ControllerOptions['onListening'];
@@ -100,6 +105,7 @@ export class Controller {
 
   constructor(loaded: LoadedConfig, opts: ControllerOptions = {}) {
     this.config = loaded.config;
+    this.#configFile = loaded.file === '(inline)' ? loaded.file : resolve(loaded.file);
     this.log =
       opts.logger ?? createLogger({ level: this.config.log?.level, site: this.config.site });
     this.site = new Site(this.config);
@@ -110,6 +116,12 @@ export class Controller {
     this.#lock = new InstanceLock(this.config.storage.path);
     this.store = new Store(this.config.storage.path);
     this.outbox = new Outbox(this.store);
+    this.backups = new Backups({
+      storePath: this.config.storage.path,
+      site: this.config.site,
+      schedule: this.config.storage.backups,
+      logger: this.log.child({ component: 'backups' }),
+    });
     const addresses = this.site.addressesByBus();
     const mqtt = this.config.mqtt;
     this.broker = mqtt?.embedded
@@ -246,6 +258,10 @@ export class Controller {
    * `/readyz` is 503 and `/api/v1` answers 503 NOT_READY.
    */
   async start(): Promise<void> {
+    this.log.info(
+      { version: VERSION, config: this.#configFile, store: this.config.storage.path },
+      `Pickline ${VERSION} starting: config ${this.#configFile}, store ${this.config.storage.path}`,
+    );
     // fails first, naming the Debian package, when pocketsphinx is missing (unless `speech.optional`)
     const noSpeech = this.speech && startSpeech(this.speech, this.config.speech?.optional === true);
     if (noSpeech) {
@@ -287,6 +303,7 @@ export class Controller {
           }),
         (app) => floorRoutes(app, { engine: this.engine, waves: this.waves, site: this.site }),
         (app) => technicianRoutes(app, { technician: this.technician }),
+        (app) => backupRoutes(app, { backups: this.backups }),
         (app) =>
           voiceGateway(app, {
             desk: this.voice,
@@ -314,6 +331,7 @@ export class Controller {
     await this.#startBuses();
     await this.engine.start();
     await this.#startMqttServices();
+    this.backups.start();
     this.#ready = true;
     this.messageBus?.start(); // commands are consumed only once the floor is restored
     this.log.info(
@@ -388,6 +406,7 @@ export class Controller {
   async stop(): Promise<void> {
     this.#stopping ??= (async () => {
       this.#ready = false;
+      await this.backups.stop(); // before the API closes: it waits for a backup request
       await this.#app?.close();
       this.#app = null;
       await this.messageBus?.stop();

@@ -143,6 +143,16 @@ export const ERRORS = {
   },
   // --- store
   STORE_FAILURE: { status: 500, text: 'The database failed; nothing was changed.' },
+  BACKUP_REFUSED: {
+    status: 422,
+    text: 'The backup target is not usable (relative path, exists, no such or no writable directory, the store itself).',
+  },
+  BACKUP_IN_PROGRESS: { status: 409, text: 'A backup is already running; try again when it ends.' },
+  BACKUP_FAILED: { status: 500, text: 'The backup could not be written; nothing was left behind.' },
+  RESTORE_REFUSED: {
+    status: 422,
+    text: 'The file is not a Pickline store, is damaged, or is newer than this Pickline.',
+  },
 } as const satisfies Record<string, { status: number; text: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -79,6 +79,7 @@ export function checkConfig(
   if (file !== '(inline)') {
     const storage = (r as { value: SiteConfig }).value.storage;
     if (storage.path !== ':memory:') storage.path = resolve(dirname(resolve(file)), storage.path);
+    if (storage.backups) storage.backups.dir = resolve(dirname(resolve(file)), storage.backups.dir);
   }
   return { config: (r as { value: SiteConfig }).value, file, profiles };
 }

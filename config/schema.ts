@@ -227,7 +227,26 @@ export const SiteConfig = T.Object(
       },
       { additionalProperties: false },
     ),
-    storage: T.Object({ path: T.String({ minLength: 1 }) }, { additionalProperties: false }),
+    storage: T.Object(
+      {
+        path: T.String({ minLength: 1 }),
+        // scheduled online backups (README "Running as a service")
+        backups: T.Optional(
+          T.Object(
+            {
+              dir: T.String({
+                minLength: 1,
+                description: 'Directory of the backups (relative to the config file)',
+              }),
+              everyMinutes: T.Integer({ minimum: 1, maximum: 10080, default: 60 }),
+              keep: T.Integer({ minimum: 1, maximum: 1000, default: 24 }),
+            },
+            { additionalProperties: false },
+          ),
+        ),
+      },
+      { additionalProperties: false },
+    ),
     mqtt: T.Optional(MqttConfig),
     /** the site's message bus (CONTRACTS.md §6), absent = off */
     amqp: T.Optional(AmqpConfig),

@@ -2,11 +2,15 @@
  * The durable outbox (CONTRACTS.md §1 "Events to the WMS"). Events are
  * appended inside the same transaction as the state change they describe, so
  * an event exists if and only if its change was committed. `seq` is gap-free
- * in commit order; `eventId` is unique across stores (`e-<storeId>-<seq>`),
- * so a receiver that dedupes by id never drops an event of a rebuilt store.
+ * in commit order within a store epoch; a restore starts a new epoch whose
+ * seqs begin at the next multiple of 1,000,000 (controller/store/epoch.ts).
+ * `eventId` is unique across stores and epochs (`e-<storeId>-<seq>` in epoch
+ * 0, `e-<storeId>.<epoch>.<tag>-<seq>` after a restore), so a receiver that
+ * dedupes by id never drops an event of a rebuilt or restored store.
  */
 import type { EventType } from '../../config/events.ts';
 import { type Store, stmt } from '../store/db.ts';
+import { formatEventId, readEpoch, type StoreEpoch } from '../store/epoch.ts';
 
 export { EVENT_TYPES, type EventType } from '../../config/events.ts';
 
@@ -30,7 +34,7 @@ export class Outbox {
   readonly #store: Store;
   readonly #listeners = new Set<(e: PicklineEvent) => void>();
   #pending: PicklineEvent[] = [];
-  #storeId = '';
+  #epoch: StoreEpoch | null = null;
 
   constructor(store: Store) {
     this.#store = store;
@@ -40,16 +44,14 @@ export class Outbox {
   append(type: EventType, data: Record<string, unknown>, at = new Date()): PicklineEvent {
     const db = this.#store.db;
     if (!db.inTransaction) throw new Error('Outbox.append must run inside a transaction');
-    if (!this.#storeId) {
-      this.#storeId = (
-        stmt(db, "SELECT value FROM meta WHERE key = 'store_id'").get() as { value: string }
-      ).value;
-    }
-    const seq = (
-      stmt(db, 'SELECT COALESCE(MAX(seq), 0) + 1 AS s FROM events').get() as { s: number }
-    ).s;
+    // read once: the epoch changes only by a restore, on a stopped store
+    this.#epoch ??= readEpoch(db);
+    const seq = Math.max(
+      (stmt(db, 'SELECT COALESCE(MAX(seq), 0) + 1 AS s FROM events').get() as { s: number }).s,
+      this.#epoch.seqBase,
+    );
     const e: PicklineEvent = {
-      eventId: `e-${this.#storeId}-${String(seq).padStart(6, '0')}`,
+      eventId: formatEventId(this.#epoch, seq),
       seq,
       type,
       occurredAt: at.toISOString(),

@@ -3,7 +3,7 @@
  * "Persistence and recovery"). WAL mode with synchronous=FULL: once a
  * transaction returned, it survives a crash of the process and of the machine.
  */
-import { mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { PicklineError } from '../../config/errors.ts';
@@ -59,9 +59,19 @@ export class Store {
       db.pragma('synchronous = FULL');
       db.pragma('foreign_keys = ON');
       db.pragma('busy_timeout = 5000');
-      migrate(db, migrations);
+      const before = appliedVersions(db);
+      const backup =
+        this.path === ':memory:' ? null : backupBeforeMigration(db, this.path, before, migrations);
+      try {
+        migrate(db, migrations);
+      } catch (e) {
+        db.close();
+        const msg = rollBack(this.path, before, backup, e as Error);
+        throw new PicklineError('STORE_FAILURE', msg, [], e);
+      }
       this.#db = db;
     } catch (e) {
+      if (e instanceof PicklineError) throw e;
       throw new PicklineError(
         'STORE_FAILURE',
         `cannot open store ${this.path}: ${(e as Error).message}`,
@@ -91,6 +101,67 @@ export class Store {
       ).v ?? 0
     );
   }
+}
+
+function appliedVersions(db: Db): Set<number> {
+  const has = db
+    .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")
+    .get();
+  if (!has) return new Set();
+  return new Set(
+    (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map(
+      (r) => r.version,
+    ),
+  );
+}
+
+/**
+ * Upgrades (README "Running as a service"): before a migration runs on a store
+ * that holds data, the store is copied next to itself as
+ * `<store>.pre-v<target>-<stamp>.bak` (VACUUM INTO: one consistent file;
+ * nothing else runs yet). Returns its path, or null when nothing is pending
+ * or the store is new.
+ */
+function backupBeforeMigration(
+  db: Db,
+  path: string,
+  done: Set<number>,
+  migrations: Migration[],
+): string | null {
+  const pending = migrations.filter((m) => !done.has(m.version));
+  if (done.size === 0 || pending.length === 0) return null;
+  const target = Math.max(...pending.map((m) => m.version));
+  const stamp = new Date().toISOString().replace(/[-:.]/g, '');
+  const file = `${path}.pre-v${target}-${stamp}.bak`;
+  db.prepare('VACUUM INTO ?').run(file);
+  return file;
+}
+
+/**
+ * After a failed migration: the failing one was rolled back by its
+ * transaction; migrations of this run that had committed are undone by
+ * putting the pre-migration copy back. Returns the message naming the copy.
+ */
+function rollBack(path: string, before: Set<number>, backup: string | null, e: Error): string {
+  let how = 'the store is as it was';
+  try {
+    const db = new Database(path, { fileMustExist: true });
+    const done = appliedVersions(db);
+    db.close();
+    if (done.size !== before.size && !backup) how = 'the new store is partly migrated';
+    if (done.size !== before.size && backup) {
+      const temp = `${path}.rollback`;
+      copyFileSync(backup, temp);
+      for (const f of [`${path}-wal`, `${path}-shm`]) if (existsSync(f)) rmSync(f);
+      renameSync(temp, path);
+      how = 'the store was put back as it was from the backup';
+    }
+  } catch (r) {
+    how = `putting the store back failed too (${(r as Error).message}): restore the backup with pickline restore`;
+  }
+  return `upgrade of store ${path} failed: ${e.message}; ${how}${
+    backup ? ` (a copy made before the upgrade is at ${backup})` : ''
+  }`;
 }
 
 export function migrate(db: Db, migrations: Migration[]): void {
