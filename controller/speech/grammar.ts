@@ -46,7 +46,8 @@ export const AT_SLOT = ['skip slot', 'short product'] as const;
  * Common words outside the pick vocabulary (all in the CMU dictionary): an
  * utterance decoded to any of them is out of grammar. No one-syllable
  * vowel-like words ("a", "i", "you", "see"): they soak up digits such as
- * "eight" and "five" (measured with bench/speech.ts).
+ * "eight" and "five" (measured with bench/speech.ts); nor "late", which took
+ * "eight eight" as "late break".
  */
 export const GARBAGE = [
   'the',
@@ -79,7 +80,6 @@ export const GARBAGE = [
   'heavy',
   'over',
   'here',
-  'late',
   'are',
   'bring',
   'call',
