@@ -24,7 +24,8 @@ import { Socket } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { PicklineError } from '../../config/errors.ts';
-import { type Grammar, grammarFor, toFsg } from './grammar.ts';
+import { type FsgShape, type Grammar, grammarFor, toFsg } from './grammar.ts';
+import { noiseFloor } from './trim.ts';
 
 export const MODEL_DIR = '/usr/share/pocketsphinx/model/en-us';
 export const BATCH_PROGRAM = 'pocketsphinx_batch';
@@ -38,6 +39,14 @@ export interface RecogniserOptions {
   /** longest utterance taken, in bytes of PCM (default 10 s) */
   maxBytes?: number;
   modelDir?: string;
+  /** more pocketsphinx_batch options, after (and overriding) the defaults: experiments only */
+  decoderArgs?: string[];
+  /** the garbage branch's share of the grammar (see toFsg) */
+  garbageWeight?: number;
+  /** RMS of the noise floor mixed into every utterance (see noiseFloor; 0: none) */
+  noiseLevel?: number;
+  /** the FSG's shape (see toFsg) */
+  fsgShape?: FsgShape;
 }
 
 export interface Recognition {
@@ -85,6 +94,10 @@ export class RecogniserPool {
   readonly #maxQueue: number;
   readonly maxBytes: number;
   readonly #model: string;
+  readonly #extra: string[];
+  readonly #garbageWeight: number | undefined;
+  readonly #shape: FsgShape | undefined;
+  readonly #noise: number;
   readonly #queue: Job[] = [];
   readonly #workers: Worker[] = [];
   readonly #grammars = new Set<string>();
@@ -99,6 +112,10 @@ export class RecogniserPool {
     this.#maxQueue = o.maxQueue ?? 64;
     this.maxBytes = o.maxBytes ?? 10 * BYTES_PER_SECOND;
     this.#model = o.modelDir ?? MODEL_DIR;
+    this.#extra = o.decoderArgs ?? [];
+    this.#garbageWeight = o.garbageWeight;
+    this.#shape = o.fsgShape;
+    this.#noise = o.noiseLevel ?? 50;
   }
 
   /**
@@ -172,7 +189,13 @@ export class RecogniserPool {
         new PicklineError('VOICE_RECOGNISER_BUSY', 'too many utterances queued'),
       );
     return new Promise((resolve, reject) => {
-      this.#queue.push({ pcm, grammar, queuedAt: performance.now(), resolve, reject });
+      this.#queue.push({
+        pcm: noiseFloor(pcm, this.#noise),
+        grammar,
+        queuedAt: performance.now(),
+        resolve,
+        reject,
+      });
       this.#pump();
     });
   }
@@ -184,20 +207,23 @@ export class RecogniserPool {
     const fsgCtl = join(dir, `${id}.fsgctl`);
     const hyp = join(dir, `${id}.hyp`);
     execFileSync('mkfifo', [ctl, fsgCtl, hyp]);
-    const proc = spawn(
-      BATCH_PROGRAM,
-      [
-        ...['-hmm', join(this.#model, 'en-us'), '-dict', join(this.#model, 'cmudict-en-us.dict')],
-        ...['-adcin', 'yes', '-cepdir', dir, '-cepext', '.raw'],
-        ...['-ctl', ctl, '-fsgctl', fsgCtl, '-fsgdir', dir, '-fsgext', '.fsg'],
-        ...['-fsg', join(dir, 'g-yes-no.fsg')],
-        ...['-hyp', hyp, '-logfn', '/dev/null'],
-        // half-bit noise: stretches of digital silence (all-zero frames) otherwise upset the
-        // feature normalisation; measured with bench/speech.ts
-        ...['-dither', 'yes'],
-      ],
-      { stdio: 'ignore' },
-    );
+    const args = [
+      ...['-hmm', join(this.#model, 'en-us'), '-dict', join(this.#model, 'cmudict-en-us.dict')],
+      ...['-adcin', 'yes', '-cepdir', dir, '-cepext', '.raw'],
+      ...['-ctl', ctl, '-fsgctl', fsgCtl, '-fsgdir', dir, '-fsgext', '.fsg'],
+      ...['-fsg', join(dir, 'g-yes-no.fsg')],
+      ...['-hyp', hyp, '-logfn', '/dev/null'],
+      // no random dither: every utterance gets a fixed noise floor instead (noiseFloor), so the
+      // same audio always decodes the same way
+      ...['-dither', 'no'],
+    ];
+    // an option given twice stops the program: the extra ones replace the defaults
+    for (let i = 0; i + 1 < this.#extra.length; i += 2) {
+      const at = args.indexOf(this.#extra[i]);
+      if (at >= 0 && at % 2 === 0) args.splice(at, 2);
+      args.push(this.#extra[i], this.#extra[i + 1]);
+    }
+    const proc = spawn(BATCH_PROGRAM, args, { stdio: 'ignore' });
     w.proc = proc;
     w.ctl = fifo(ctl, 'write');
     w.fsgCtl = fifo(fsgCtl, 'write');
@@ -242,7 +268,10 @@ export class RecogniserPool {
   #grammarFile(g: Grammar): string {
     const gname = `g-${g.name}`;
     if (!this.#grammars.has(gname)) {
-      writeFileSync(join(this.#dir as string, `${gname}.fsg`), toFsg(g));
+      writeFileSync(
+        join(this.#dir as string, `${gname}.fsg`),
+        toFsg(g, this.#garbageWeight, this.#shape),
+      );
       this.#grammars.add(gname);
     }
     return gname;

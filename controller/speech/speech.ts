@@ -18,6 +18,8 @@ export interface SpeechOptions {
   /** espeak-ng voice and words per minute */
   voice?: string;
   wpm?: number;
+  /** silence kept around the words (s), or false: no trimming (experiments) */
+  trimMargin?: number | false;
 }
 
 /**
@@ -50,12 +52,14 @@ export class Speech {
   readonly #cacheSize: number;
   readonly #voice: string;
   readonly #wpm: number;
+  readonly #trimMargin: number | false;
 
   constructor(pool: RecogniserPool, o: SpeechOptions = {}) {
     this.pool = pool;
     this.#cacheSize = o.cacheSize ?? 256;
     this.#voice = o.voice ?? 'en-us';
     this.#wpm = o.wpm ?? 165;
+    this.#trimMargin = o.trimMargin ?? 0.1;
   }
 
   start(): void {
@@ -70,7 +74,7 @@ export class Speech {
   /** The answer in `pcm` (16 kHz mono s16le) at a prompt of this context. */
   async hear(pcm: Buffer, ctx: GrammarContext): Promise<Heard> {
     const g = grammarFor(ctx);
-    const speech = trimSilence(pcm);
+    const speech = this.#trimMargin === false ? pcm : trimSilence(pcm, this.#trimMargin);
     if (speech.length === 0) return { text: null, raw: '' };
     const r = await this.pool.recognise(speech, g);
     return { text: accepted(g, r.text), raw: r.text, decodeMs: r.decodeMs };

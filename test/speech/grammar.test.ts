@@ -74,6 +74,8 @@ describe('speech grammar per prompt', () => {
       ].flatMap((x) => x.phrases.flatMap((p) => p.split(' '))),
     );
     expect(GARBAGE.filter((w) => words.has(w))).toEqual([]); // no answer word is garbage
+    // nor a word that rhymes with a digit: "late" took "eight eight" (bench/speech.ts)
+    expect(GARBAGE.filter((w) => ['late', 'a', 'i', 'you', 'see'].includes(w))).toEqual([]);
   });
 
   it('renders JSGF and a consistent FSG', () => {
@@ -94,5 +96,32 @@ describe('speech grammar per prompt', () => {
       .filter((t) => t.startsWith('TRANSITION 0 ') && !t.startsWith('TRANSITION 0 2 '))
       .reduce((s, t) => s + Number(t.split(' ')[3]), 0);
     expect(fromStart).toBeCloseTo(0.8, 6);
+  });
+
+  it('the FSG prefix tree spells every phrase and nothing else, each with the same probability', () => {
+    for (const g of [
+      grammarFor({ expect: 'quantity', quantity: 24 }),
+      grammarFor({ expect: 'check-digits', checkDigits: '17' }),
+      grammarFor({ expect: 'reason' }),
+    ]) {
+      const fsg = toFsg(g, 0.2, 'tree');
+      const arcs = fsg
+        .split('\n')
+        .filter((l) => l.startsWith('TRANSITION ') && !/^TRANSITION (0 2|2) /.test(l))
+        .map((l) => l.split(' '))
+        .map(([, from, to, p, w]) => ({ from: Number(from), to: Number(to), p: Number(p), w }));
+      const paths: [string, number][] = [];
+      const walk = (state: number, words: string[], p: number) => {
+        if (state === 1) return void paths.push([words.join(' '), p]);
+        for (const a of arcs.filter((x) => x.from === state))
+          walk(a.to, a.w ? [...words, a.w] : words, p * a.p);
+      };
+      walk(0, [], 1);
+      expect(paths.map(([w]) => w).sort()).toEqual([...g.phrases].sort());
+      for (const [, p] of paths) expect(p).toBeCloseTo(0.8 / g.phrases.length, 9);
+      // one digit per position: two-digit check digits need 1 + 10 states, not one per phrase
+      if (g.name === 'check-digits-2')
+        expect(Number(/NUM_STATES (\d+)/.exec(fsg)?.[1])).toBeLessThan(30);
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { trimSilence } from '../../controller/speech/trim.ts';
+import { noiseFloor, trimSilence } from '../../controller/speech/trim.ts';
 
 const tone = (ms: number, amp: number) => {
   const b = Buffer.alloc((ms / 1000) * 32_000);
@@ -22,5 +22,27 @@ describe('silence around an utterance', () => {
     expect(trimSilence(quiet).length).toBe(tone(200, 600).length + 2 * 3200);
     expect(trimSilence(silence(1000)).length).toBe(0);
     expect(trimSilence(Buffer.alloc(10)).length).toBe(10); // under one frame: as is
+  });
+});
+
+describe('the noise floor mixed into an utterance', () => {
+  const rms = (b: Buffer) => {
+    let s = 0;
+    for (let i = 0; i < b.length; i += 2) s += b.readInt16LE(i) ** 2;
+    return Math.sqrt(s / (b.length / 2));
+  };
+  it('turns digital silence into quiet noise of the given RMS, the same every time', () => {
+    const out = noiseFloor(silence(1000), 50);
+    expect(rms(out)).toBeGreaterThan(45);
+    expect(rms(out)).toBeLessThan(55);
+    expect(noiseFloor(silence(1000), 50).equals(out)).toBe(true);
+    expect(noiseFloor(silence(10), 0).equals(silence(10))).toBe(true); // 0: as is
+  });
+  it('leaves loud speech nearly as it was, clipped to 16 bits', () => {
+    const words = tone(200, 8000);
+    const out = noiseFloor(words, 50);
+    expect(out.length).toBe(words.length);
+    expect(rms(out)).toBeCloseTo(rms(words), -1);
+    expect(noiseFloor(tone(20, 32767), 50).readInt16LE(8)).toBeLessThanOrEqual(32767);
   });
 });
