@@ -5,6 +5,7 @@
  * schedule `storage.backups` keeps the newest `keep` files of this site and
  * leaves other files in the directory alone.
  */
+
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -12,6 +13,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isScheduledName } from '../../controller/store/backup.ts';
 import { Backups } from '../../controller/store/backup-schedule.ts';
+import { MIGRATIONS } from '../../controller/store/migrations.ts';
 import { until } from '../helpers/floor.ts';
 import { auth } from '../helpers/harness.ts';
 import { type LiveController, liveController } from '../helpers/live.ts';
@@ -38,7 +40,11 @@ describe('POST /technician/backups', () => {
     const res = await post('technician', { path });
     expect(res.status).toBe(201);
     const body = (await res.json()) as Record<string, unknown>;
-    expect(body).toMatchObject({ path, schemaVersion: 5, epoch: 0 });
+    expect(body).toMatchObject({
+      path,
+      schemaVersion: MIGRATIONS[MIGRATIONS.length - 1].version,
+      epoch: 0,
+    });
     const db = new Database(path, { readonly: true });
     expect(db.pragma('integrity_check')).toEqual([{ integrity_check: 'ok' }]);
     expect(db.pragma('journal_mode', { simple: true })).toBe('delete');
