@@ -211,5 +211,5 @@ describe('SIGKILL in the middle of a wave', () => {
     }
     expect(received.map((e) => e.eventId)).toEqual(feed.map((e) => e.eventId));
     expect(site.wms.counters.badSignatures).toBe(0);
-  });
+  }, 90_000); // two controller starts and a SIGKILL: ~10 s idle, 20-35 s on a loaded machine
 });
