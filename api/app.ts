@@ -8,11 +8,11 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
-import { PicklineError } from '../config/errors.ts';
 import type { OperatorConfig } from '../config/schema.ts';
 import type { Outbox } from '../controller/events/outbox.ts';
 import { SignOn } from '../controller/voice/signon.ts';
 import type { WaveService } from '../controller/waves/service.ts';
+import { PicklineError } from '../kernel/errors.ts';
 import { makeAuthenticator, type Tokens } from './auth.ts';
 import { sameOriginGuard } from './csrf.ts';
 import {

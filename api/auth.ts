@@ -6,8 +6,8 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import { PicklineError } from '../config/errors.ts';
 import type { Role } from '../config/schema.ts';
+import { PicklineError } from '../kernel/errors.ts';
 
 export type Tokens = Partial<Record<Role, string[]>>;
 

@@ -13,7 +13,7 @@
  * header (bearer-token clients) are not cookie-authenticated and pass.
  */
 import type { FastifyRequest } from 'fastify';
-import { PicklineError } from '../config/errors.ts';
+import { PicklineError } from '../kernel/errors.ts';
 import { SESSION_COOKIE } from './session.ts';
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);

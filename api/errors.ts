@@ -7,7 +7,7 @@
  */
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { type ErrorCode, type ErrorDetail, PicklineError } from '../config/errors.ts';
+import { type ErrorCode, type ErrorDetail, PicklineError } from '../kernel/errors.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {

@@ -9,8 +9,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
-import { rootPath } from '../config/root.ts';
 import type { Role } from '../config/schema.ts';
+import { rootPath } from '../kernel/root.ts';
 import { type Sessions, sessionOf } from './session.ts';
 
 /** Page path → its file in web/ and the roles that may open it. */

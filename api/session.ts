@@ -7,9 +7,9 @@
 import { randomBytes } from 'node:crypto';
 import type {} from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { PicklineError } from '../config/errors.ts';
 import type { Role } from '../config/schema.ts';
 import type { SignOn } from '../controller/voice/signon.ts';
+import { PicklineError } from '../kernel/errors.ts';
 import { type Tokens, tokenRole } from './auth.ts';
 import { SignInThrottle } from './sign-in-throttle.ts';
 

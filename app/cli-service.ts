@@ -76,7 +76,7 @@ export function registerServiceCommands(program: Command, load: Load): void {
         const { config } = await load(opts.config);
         const [{ restoreStore }, { isPicklineError }] = await Promise.all([
           import('../controller/store/restore.ts'),
-          import('../config/errors.ts'),
+          import('../kernel/errors.ts'),
         ]);
         try {
           const r = restoreStore(config.storage.path, file);

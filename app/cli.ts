@@ -7,9 +7,9 @@
 
 import { createInterface } from 'node:readline';
 import { Command } from 'commander';
-import { isPicklineError } from '../config/errors.ts';
 import type { LoadedConfig } from '../config/load.ts';
 import { DEFAULT_CONFIG } from '../controller/paths.ts';
+import { isPicklineError } from '../kernel/errors.ts';
 import pkg from '../package.json' with { type: 'json' };
 import { registerServiceCommands } from './cli-service.ts';
 import { registerTechnicianCommands } from './cli-tech.ts';
@@ -22,7 +22,7 @@ import { systemdNotifier } from './systemd.ts';
 async function load(file: string | undefined): Promise<LoadedConfig> {
   const path = file ?? process.env.PICKLINE_CONFIG ?? DEFAULT_CONFIG;
   const [{ isPicklineError }, { loadConfig }] = await Promise.all([
-    import('../config/errors.ts'),
+    import('../kernel/errors.ts'),
     import('../config/load.ts'),
   ]);
   try {

@@ -10,11 +10,11 @@ import { accessSync, constants, existsSync, readFileSync, statfsSync, statSync }
 import { createServer, Socket } from 'node:net';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { isPicklineError } from '../config/errors.ts';
 import { type LoadedConfig, loadConfig } from '../config/load.ts';
 import type { SiteConfig } from '../config/schema.ts';
 import { BATCH_PROGRAM, MODEL_DIR } from '../controller/speech/recogniser.ts';
 import { CODE_SCHEMA_VERSION } from '../controller/store/restore.ts';
+import { isPicklineError } from '../kernel/errors.ts';
 
 export interface Check {
   name: string;

@@ -4,9 +4,10 @@
  * TCP where the bus points (or on a free port, `ephemeral`). Faults: silence,
  * bad-crc, exception [code], slow <ms>, none (docs/simulators.md).
  */
-import { PicklineError } from '../config/errors.ts';
+
 import type { Profile } from '../config/profile-schema.ts';
 import type { ModbusTcpBusConfig, SiteConfig } from '../config/schema.ts';
+import { PicklineError } from '../kernel/errors.ts';
 import {
   describe,
   ModbusTcpSimulator,

@@ -10,11 +10,12 @@
  * controller is built; `attach(brokerUrl)` connects what dials in (MQTT
  * modules and scanners) once the controller's broker listens.
  */
-import { PicklineError } from '../config/errors.ts';
-import { moduleKey } from '../config/module-ref.ts';
+
 import { addressesByBus, wiredModules } from '../config/modules.ts';
 import type { Profile } from '../config/profile-schema.ts';
 import type { SiteConfig } from '../config/schema.ts';
+import { PicklineError } from '../kernel/errors.ts';
+import { moduleKey } from '../kernel/module-ref.ts';
 import type { SimModule } from '../simulators/modbus/index.ts';
 import { ModbusFamily } from './floor-modbus.ts';
 import { MqttFamily } from './mqtt-floor.ts';

@@ -8,8 +8,9 @@
  * schema has `simulate`: a transport that gains `simulate` without a family
  * is a compile error.
  */
-import { PicklineError } from '../config/errors.ts';
+
 import type { BusConfig } from '../config/schema.ts';
+import { PicklineError } from '../kernel/errors.ts';
 
 /** Every word of the simulator console (and of the press route: press, short, plus, minus). */
 export const FLOOR_WORDS = ['press', 'short', 'plus', 'minus', 'fault', 'show', 'scan'] as const;

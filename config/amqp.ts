@@ -5,7 +5,7 @@
  * the login is a run-time matter (logged at start, `/readyz` check `amqp`).
  */
 import { type Static, Type as T } from '@sinclair/typebox';
-import type { ErrorDetail } from './errors.ts';
+import type { ErrorDetail } from '../kernel/errors.ts';
 
 const Url = T.String({
   pattern: '^amqps?://',

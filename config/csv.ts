@@ -3,7 +3,7 @@
  * `location,bus,address,checkDigits,zone` (any order, extra columns
  * `aisle`,`slot` allowed). Sites keep slotting in spreadsheets, so quoted
  * fields and CRLF line ends are accepted. An address is a unit number, or a
- * module id on the buses named in `idBuses` (MQTT buses, config/module-ref.ts).
+ * module id on the buses named in `idBuses` (MQTT buses, kernel/module-ref.ts).
  *
  * One rule set with the site file: each row is checked against the site
  * schema's `LocationConfig` (ids, check digits, aisle and slot: no cell a
@@ -14,7 +14,7 @@
  * `line: message` strings.
  */
 import type { ValidateFunction } from 'ajv';
-import { type ModuleAddress, parseAddress } from './module-ref.ts';
+import { type ModuleAddress, parseAddress } from '../kernel/module-ref.ts';
 import { LocationConfig } from './schema.ts';
 import { collectErrors, makeAjv } from './validate.ts';
 

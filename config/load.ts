@@ -7,10 +7,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { type ErrorDetail, PicklineError } from '../kernel/errors.ts';
+import { type ModuleAddress, moduleKey, parseAddress } from '../kernel/module-ref.ts';
 import { amqpProblems } from './amqp.ts';
 import { parseLocationsCsv } from './csv.ts';
-import { type ErrorDetail, PicklineError } from './errors.ts';
-import { type ModuleAddress, moduleKey, parseAddress } from './module-ref.ts';
 import { mqttProblems } from './mqtt-check.ts';
 import type { Profile } from './profile-schema.ts';
 import { loadProfiles } from './profiles.ts';

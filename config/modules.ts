@@ -4,7 +4,7 @@
  * (the location id, or `<zone>-DONE`). One walk over the config, shared by the
  * controller's site model and the simulated floor.
  */
-import { compareAddress, type ModuleAddress } from './module-ref.ts';
+import { compareAddress, type ModuleAddress } from '../kernel/module-ref.ts';
 import type { SiteConfig } from './schema.ts';
 
 export interface WiredModule {

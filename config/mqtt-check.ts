@@ -9,7 +9,7 @@
  * and on the embedded broker the controller's own `clientId` must.
  * `consumers` are logins of the embedded broker only.
  */
-import type { ErrorDetail } from './errors.ts';
+import type { ErrorDetail } from '../kernel/errors.ts';
 import type { SiteConfig } from './schema.ts';
 
 /** client ids of this form belong to the controller (device-drivers/mqtt/broker.ts) */

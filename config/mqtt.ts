@@ -9,8 +9,8 @@
  * provisions and rotates them.
  */
 import { type Static, Type as T } from '@sinclair/typebox';
+import { MODULE_ID_PATTERN } from '../kernel/module-ref.ts';
 import { Id } from './id.ts';
-import { MODULE_ID_PATTERN } from './module-ref.ts';
 import { SECRET_HASH_PATTERN } from './secret.ts';
 
 const Device = (what: string) =>

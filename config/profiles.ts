@@ -5,9 +5,9 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type ErrorDetail, PicklineError } from './errors.ts';
+import { type ErrorDetail, PicklineError } from '../kernel/errors.ts';
+import { rootPath } from '../kernel/root.ts';
 import { Profile } from './profile-schema.ts';
-import { rootPath } from './root.ts';
 import { makeAjv, validateAll } from './validate.ts';
 
 export const PROFILE_DIR = rootPath('config', 'profiles');

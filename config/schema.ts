@@ -7,10 +7,10 @@
  */
 
 import { type Static, Type as T } from '@sinclair/typebox';
+import { EVENT_TYPES } from '../kernel/events.ts';
+import { MODULE_ID_PATTERN, type ModuleAddress } from '../kernel/module-ref.ts';
 import { AmqpConfig } from './amqp.ts';
-import { EVENT_TYPES } from './events.ts';
 import { Id } from './id.ts';
-import { MODULE_ID_PATTERN, type ModuleAddress } from './module-ref.ts';
 import { MqttConfig } from './mqtt.ts';
 import { BusConfig } from './transports/index.ts';
 
@@ -30,7 +30,7 @@ export const Color = T.Union(
 );
 
 /**
- * A module's address on its bus (config/module-ref.ts): a unit / tag number
+ * A module's address on its bus (kernel/module-ref.ts): a unit / tag number
  * 1..247, or a module id on MQTT buses. One schema, not a union, so a wrong
  * number gets one precise message; which kind a bus takes is its transport's
  * rule (config/transports/index.ts `addressProblem`).

@@ -8,7 +8,7 @@
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsImport from 'ajv-formats';
-import type { ErrorDetail } from './errors.ts';
+import type { ErrorDetail } from '../kernel/errors.ts';
 
 // ajv-formats is CommonJS; under NodeNext its default export is the module object.
 const addFormats = addFormatsImport as unknown as (ajv: Ajv) => Ajv;

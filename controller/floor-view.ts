@@ -3,8 +3,9 @@
  * as racks, lit bins with colour, quantity and picker, lines waiting for a
  * busy module, the done indicator, and modules that do not answer.
  */
-import { type ModuleAddress, moduleKey } from '../config/module-ref.ts';
+
 import type { ModuleInfo, TechnicianBus } from '../device-drivers/types.ts';
+import { type ModuleAddress, moduleKey } from '../kernel/module-ref.ts';
 import type { PickEngine } from './engine/engine.ts';
 import type { Site } from './site.ts';
 import { type Db, stmt } from './store/db.ts';

@@ -11,8 +11,8 @@
  */
 
 import { parseLocationRows } from '../config/csv.ts';
-import { type ErrorDetail, PicklineError } from '../config/errors.ts';
-import { moduleKey } from '../config/module-ref.ts';
+import { type ErrorDetail, PicklineError } from '../kernel/errors.ts';
+import { moduleKey } from '../kernel/module-ref.ts';
 import { type Location, type Site, toLocation } from './site.ts';
 import { type Store, stmt } from './store/db.ts';
 import { syncLocations } from './store/locations.ts';

@@ -7,7 +7,6 @@
  * and give it back; an armed re-address is disarmed on expiry or cancel.
  */
 import type { Logger } from 'pino';
-import { isPicklineError, PicklineError } from '../config/errors.ts';
 import {
   type BusInfo,
   type LightState,
@@ -17,6 +16,7 @@ import {
   moduleKey,
   type TechnicianBus,
 } from '../device-drivers/types.ts';
+import { isPicklineError, PicklineError } from '../kernel/errors.ts';
 import type { Hold, ModuleHolder } from './engine/holds.ts';
 import { allLights } from './engine/repo.ts';
 import type { Site } from './site.ts';

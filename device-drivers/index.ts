@@ -3,8 +3,9 @@
  * BusConfig into a `TechnicianBus` with the driver registered for its
  * transport (registry.ts); call `start()` on it, `stop()` when done.
  */
-import { PicklineError } from '../config/errors.ts';
+
 import type { BusConfig } from '../config/schema.ts';
+import { PicklineError } from '../kernel/errors.ts';
 import { type BusDriver, type CreateBusOptions, DRIVERS } from './registry.ts';
 import type { TechnicianBus } from './types.ts';
 

@@ -7,8 +7,9 @@
  * `HealthSource`; technician operations are optional capabilities a transport
  * may lack (`Identify`, `Readdress`, `IdentityReader`).
  */
-import type { ModuleAddress } from '../config/module-ref.ts';
+
 import type { Color } from '../config/schema.ts';
+import type { ModuleAddress } from '../kernel/module-ref.ts';
 
 export {
   compareAddress,
@@ -17,7 +18,7 @@ export {
   type ModuleRef,
   moduleKey,
   parseAddress,
-} from '../config/module-ref.ts';
+} from '../kernel/module-ref.ts';
 
 export type LightMode = 'off' | 'on' | 'blink' | 'fast';
 export type Key = 'confirm' | 'short' | 'plus' | 'minus' | 'fn';

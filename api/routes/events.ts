@@ -1,8 +1,8 @@
 /** Pull feed of events (CONTRACTS.md §1): `GET /events?after=<seq>&limit=<n>`. */
 import { Type as T } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { PicklineError } from '../../config/errors.ts';
 import { EVENT_TYPES, type Outbox } from '../../controller/events/outbox.ts';
+import { PicklineError } from '../../kernel/errors.ts';
 import { ErrorBody } from '../errors.ts';
 
 const Query = T.Object({

@@ -7,8 +7,8 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
-import { PicklineError } from '../../config/errors.ts';
 import type { FloorView } from '../../controller/floor-view.ts';
+import { PicklineError } from '../../kernel/errors.ts';
 import { ErrorBody } from '../errors.ts';
 
 /** How often the stream compares the floor with what it sent last (changes reach a page within this, plus the network). */

@@ -5,11 +5,11 @@
  */
 import { Type as T } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { type ModuleAddress, moduleKey } from '../../config/module-ref.ts';
 import type { PickEngine, ScanResult } from '../../controller/engine/engine.ts';
 import type { Site } from '../../controller/site.ts';
 import { ID_PATTERN, LineView } from '../../controller/waves/schema.ts';
 import type { WaveService } from '../../controller/waves/service.ts';
+import { type ModuleAddress, moduleKey } from '../../kernel/module-ref.ts';
 import { ErrorBody } from '../errors.ts';
 
 const Picker = T.String({

@@ -5,8 +5,8 @@
  */
 import { Type as T } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { PicklineError } from '../../config/errors.ts';
 import { type Kpis, type KpiWindow, kpisToCsv } from '../../controller/kpi/kpis.ts';
+import { PicklineError } from '../../kernel/errors.ts';
 import { ErrorBody } from '../errors.ts';
 
 /** The longest window one request may ask for (a year). */

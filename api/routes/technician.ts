@@ -7,8 +7,8 @@
 import { PassThrough } from 'node:stream';
 import { Type as T } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { type ModuleAddress, parseAddress } from '../../config/module-ref.ts';
 import type { Technician, WalkResult, WalkStep } from '../../controller/technician.ts';
+import { type ModuleAddress, parseAddress } from '../../kernel/module-ref.ts';
 import { ErrorBody } from '../errors.ts';
 
 const TECH = { roles: ['technician'] as const };
@@ -16,7 +16,7 @@ const BusParams = T.Object({ busId: T.String({ minLength: 1, maxLength: 64 }) })
 const ModuleParams = T.Object({
   busId: T.String({ minLength: 1, maxLength: 64 }),
   address: T.String({
-    // a unit number 1..247 (Modbus), or a module id (MQTT buses): config/module-ref.ts
+    // a unit number 1..247 (Modbus), or a module id (MQTT buses): kernel/module-ref.ts
     pattern: '^(0*([1-9][0-9]?|1[0-9][0-9]|2[0-3][0-9]|24[0-7])|[A-Za-z][A-Za-z0-9._:-]{0,63})$',
     description: 'Unit number 1..247, or the module id on an MQTT bus (e.g. ptl-0001)',
   }),

@@ -6,7 +6,7 @@
  * rest of its frames ignored, and `audio-end` asks again); a connection
  * that sends more than `maxSessionBytes` in all is closed.
  */
-import { PicklineError } from '../../config/errors.ts';
+import { PicklineError } from '../../kernel/errors.ts';
 
 export interface AudioLimits {
   maxUtteranceBytes: number;

@@ -15,10 +15,10 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
-import { type ErrorCode, isPicklineError, PicklineError } from '../../config/errors.ts';
 import type { Speech } from '../../controller/speech/speech.ts';
 import type { DeskAnswer, VoiceDesk } from '../../controller/voice/desk.ts';
 import type { SignOn } from '../../controller/voice/signon.ts';
+import { type ErrorCode, isPicklineError, PicklineError } from '../../kernel/errors.ts';
 import { AudioIn } from './audio.ts';
 import { TERMINAL_HTML } from './terminal-page.ts';
 

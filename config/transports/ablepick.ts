@@ -5,7 +5,7 @@
  * of the optional fields are the driver's ABLEPICK_DEFAULTS.
  */
 import { Type as T } from '@sinclair/typebox';
-import type { ModuleAddress } from '../module-ref.ts';
+import type { ModuleAddress } from '../../kernel/module-ref.ts';
 import { busSchema } from './bus.ts';
 
 export const AblePickBus = busSchema('ablepick', {

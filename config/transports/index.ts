@@ -5,7 +5,7 @@
  * `transport` is a config error naming the known ones.
  */
 import type { Static } from '@sinclair/typebox';
-import type { ModuleAddress } from '../module-ref.ts';
+import type { ModuleAddress } from '../../kernel/module-ref.ts';
 import { AblePickBus, ablePickTagProblem } from './ablepick.ts';
 import { busUnion } from './bus.ts';
 import { ModbusRtuBus, ModbusTcpBus, modbusUnitProblem } from './modbus.ts';

@@ -4,7 +4,7 @@
  * MODBUS_DEFAULTS.
  */
 import { Type as T } from '@sinclair/typebox';
-import type { ModuleAddress } from '../module-ref.ts';
+import type { ModuleAddress } from '../../kernel/module-ref.ts';
 import { busSchema } from './bus.ts';
 
 const profile = T.String({ minLength: 1, description: 'Device profile name (config/profiles)' });

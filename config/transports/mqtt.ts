@@ -5,7 +5,7 @@
  * and sets the ack timing. Defaults are the driver's MQTT_DEFAULTS.
  */
 import { Type as T } from '@sinclair/typebox';
-import { MODULE_ID_PATTERN, type ModuleAddress } from '../module-ref.ts';
+import { MODULE_ID_PATTERN, type ModuleAddress } from '../../kernel/module-ref.ts';
 import { busSchema } from './bus.ts';
 
 export const MqttBus = busSchema('mqtt', {

@@ -5,8 +5,9 @@
  * exactly once whichever channel confirmed it. Key presses reach the same
  * commit from `PickEngine` (they carry a job token instead of a line id).
  */
-import { PicklineError } from '../../config/errors.ts';
+
 import type { Color } from '../../config/schema.ts';
+import { PicklineError } from '../../kernel/errors.ts';
 import type { Site } from '../site.ts';
 import type { Store } from '../store/db.ts';
 import type { PickEngine, ScanResult, SessionView } from './engine.ts';

@@ -4,9 +4,9 @@
  * the one truth of what should be lit; `Lighting` executes it afterwards.
  */
 
-import { PicklineError } from '../../config/errors.ts';
 import type { Color } from '../../config/schema.ts';
 import { type ModuleAddress, moduleKey } from '../../device-drivers/types.ts';
+import { PicklineError } from '../../kernel/errors.ts';
 import type { Site, Zone } from '../site.ts';
 import { type Db, stmt } from '../store/db.ts';
 import type { LineRow } from '../waves/repo.ts';

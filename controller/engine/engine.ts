@@ -5,7 +5,6 @@
  * and counted. On start the floor is made to match the `lights` table.
  */
 import type { Logger } from 'pino';
-import { isPicklineError, PicklineError } from '../../config/errors.ts';
 import type { Color } from '../../config/schema.ts';
 import {
   type HealthChange,
@@ -15,6 +14,7 @@ import {
   moduleKey,
   type Unsubscribe,
 } from '../../device-drivers/types.ts';
+import { isPicklineError, PicklineError } from '../../kernel/errors.ts';
 import type { Outbox } from '../events/outbox.ts';
 import type { Site, Zone } from '../site.ts';
 import { type Store, stmt } from '../store/db.ts';

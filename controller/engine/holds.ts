@@ -11,8 +11,9 @@
  * Holds live in a TEMP table (read by `isHeld` in repo.ts): the SQL decisions
  * see them, a restart drops them.
  */
-import { PicklineError } from '../../config/errors.ts';
+
 import { type ModuleAddress, moduleKey } from '../../device-drivers/types.ts';
+import { PicklineError } from '../../kernel/errors.ts';
 import type { Site } from '../site.ts';
 import { type Store, stmt } from '../store/db.ts';
 import { nextForModule } from './decide.ts';

@@ -4,7 +4,7 @@
  * wave when nothing is left open (CONTRACTS.md §1 event types). The caller
  * switches the light off only after this returned (ARCHITECTURE.md step 4).
  */
-import { PicklineError } from '../../config/errors.ts';
+import { PicklineError } from '../../kernel/errors.ts';
 import type { Outbox } from '../events/outbox.ts';
 import { type Db, stmt } from '../store/db.ts';
 import type { LineRow } from '../waves/repo.ts';

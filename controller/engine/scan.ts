@@ -4,8 +4,9 @@
  * in the picker's colour. Put wall: the scanned SKU lights the cubbies of the
  * orders that need it; an order without a cubby gets a free one.
  */
-import { PicklineError } from '../../config/errors.ts';
+
 import type { Color } from '../../config/schema.ts';
+import { PicklineError } from '../../kernel/errors.ts';
 import type { Site, Zone } from '../site.ts';
 import { type Db, stmt } from '../store/db.ts';
 import type { LineRow, OrderRow } from '../waves/repo.ts';

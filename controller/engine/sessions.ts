@@ -4,7 +4,7 @@
  * the order closes (completed, cancelled), or when a supervisor ends a stuck
  * one. Decisions run inside the caller's `store.tx()`.
  */
-import { PicklineError } from '../../config/errors.ts';
+import { PicklineError } from '../../kernel/errors.ts';
 import type { Site } from '../site.ts';
 import { type Db, stmt } from '../store/db.ts';
 import { nextForModule } from './decide.ts';

@@ -1,6 +1,7 @@
 /** Read models of the floor for the API: a zone's pickers, orders and lit modules. */
-import { PicklineError } from '../../config/errors.ts';
+
 import { type ModuleAddress, moduleKey } from '../../device-drivers/types.ts';
+import { PicklineError } from '../../kernel/errors.ts';
 import type { Site } from '../site.ts';
 import { type Db, stmt } from '../store/db.ts';
 import { type LightRow, sessions } from './repo.ts';

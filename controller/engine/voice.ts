@@ -6,7 +6,7 @@
  * order (aisle, slot, location id); skipped lines come after the others, in
  * the order they were skipped. Decisions run inside the caller's `store.tx()`.
  */
-import { PicklineError } from '../../config/errors.ts';
+import { PicklineError } from '../../kernel/errors.ts';
 import type { Site, Zone } from '../site.ts';
 import { type Db, stmt } from '../store/db.ts';
 import type { LineRow, OrderRow } from '../waves/repo.ts';

@@ -8,11 +8,11 @@
  * 0, `e-<storeId>.<epoch>.<tag>-<seq>` after a restore), so a receiver that
  * dedupes by id never drops an event of a rebuilt or restored store.
  */
-import type { EventType } from '../../config/events.ts';
+import type { EventType } from '../../kernel/events.ts';
 import { type Store, stmt } from '../store/db.ts';
 import { formatEventId, readEpoch, type StoreEpoch } from '../store/epoch.ts';
 
-export { EVENT_TYPES, type EventType } from '../../config/events.ts';
+export { EVENT_TYPES, type EventType } from '../../kernel/events.ts';
 
 export interface PicklineEvent {
   eventId: string;

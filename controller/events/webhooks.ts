@@ -16,8 +16,8 @@
  * after `timeoutMs` (default 10 s).
  */
 import pino, { type Logger } from 'pino';
-import { PicklineError } from '../../config/errors.ts';
 import type { WebhookConfig } from '../../config/schema.ts';
+import { PicklineError } from '../../kernel/errors.ts';
 import pkg from '../../package.json' with { type: 'json' };
 import type { Store } from '../store/db.ts';
 import { httpPost, type PostFn } from './http-post.ts';

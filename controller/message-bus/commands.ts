@@ -11,8 +11,8 @@
  * from the outcome this returns or the error it throws.
  */
 import { type Static, Type as T } from '@sinclair/typebox';
-import { PicklineError } from '../../config/errors.ts';
 import { describeAjvError, makeAjv } from '../../config/validate.ts';
+import { PicklineError } from '../../kernel/errors.ts';
 import type { Outbox } from '../events/outbox.ts';
 import type { Store } from '../store/db.ts';
 import type { WaveService } from '../waves/service.ts';

@@ -17,7 +17,7 @@
  */
 import type { Channel, ConsumeMessage } from 'amqplib';
 import type { Logger } from 'pino';
-import { PicklineError } from '../../config/errors.ts';
+import { PicklineError } from '../../kernel/errors.ts';
 import type { CommandOutcome, WaveCommands } from './commands.ts';
 import { commandKind } from './topology.ts';
 

@@ -23,7 +23,7 @@ import {
 import { Socket } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { PicklineError } from '../../config/errors.ts';
+import { PicklineError } from '../../kernel/errors.ts';
 import { type FsgShape, type Grammar, grammarFor, toFsg } from './grammar.ts';
 import { noiseFloor } from './trim.ts';
 

@@ -7,7 +7,7 @@
  * that the recogniser cannot take is "not heard": never a guessed answer.
  */
 import { spawn } from 'node:child_process';
-import { isPicklineError } from '../../config/errors.ts';
+import { isPicklineError } from '../../kernel/errors.ts';
 import { accepted, type GrammarContext, grammarFor } from './grammar.ts';
 import type { RecogniserPool } from './recogniser.ts';
 import { trimSilence } from './trim.ts';

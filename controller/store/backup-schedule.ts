@@ -9,7 +9,7 @@
 import { readdirSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { PicklineError } from '../../config/errors.ts';
+import { PicklineError } from '../../kernel/errors.ts';
 import { type BackupResult, backupStore, isScheduledName, scheduledName } from './backup.ts';
 
 export interface BackupSchedule {

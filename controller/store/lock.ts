@@ -7,7 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { PicklineError } from '../../config/errors.ts';
+import { PicklineError } from '../../kernel/errors.ts';
 
 export class InstanceLock {
   readonly path: string;

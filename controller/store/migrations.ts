@@ -15,7 +15,7 @@ export interface Migration {
 }
 
 /**
- * An address column (config/module-ref.ts): a Modbus unit number stays an
+ * An address column (kernel/module-ref.ts): a Modbus unit number stays an
  * INTEGER value (NUMERIC affinity keeps 7 a number, so events and views read
  * it back as a JSON number), an MQTT module id is TEXT and starts with a letter.
  */

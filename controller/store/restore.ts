@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { copyFileSync, renameSync, unlinkSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { PicklineError } from '../../config/errors.ts';
+import { PicklineError } from '../../kernel/errors.ts';
 import { exists, syncDir } from './backup.ts';
 import { nextEpoch, readEpoch, type StoreEpoch, writeEpoch } from './epoch.ts';
 import { InstanceLock } from './lock.ts';

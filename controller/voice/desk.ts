@@ -7,7 +7,7 @@
  * the assignment in the store), so nothing is recorded twice. An operator's
  * words are handled one at a time, in order.
  */
-import { isPicklineError, PicklineError } from '../../config/errors.ts';
+import { isPicklineError, PicklineError } from '../../kernel/errors.ts';
 import type { FloorCommands } from '../engine/commands.ts';
 import type { Site } from '../site.ts';
 import type { GrammarContext } from '../speech/grammar.ts';

@@ -9,9 +9,10 @@
  * throttle.ts). A right PIN clears the count. The clock is injected so the
  * rule is testable.
  */
-import { PicklineError } from '../../config/errors.ts';
+
 import type { OperatorConfig } from '../../config/schema.ts';
 import { equalSecrets, verifySecretAsync } from '../../config/secret.ts';
+import { PicklineError } from '../../kernel/errors.ts';
 import { Backoff } from '../throttle.ts';
 
 export { hashPin } from '../../config/secret.ts';

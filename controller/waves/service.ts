@@ -3,7 +3,7 @@
  * idempotent re-post, conflicts. A rejected wave stores nothing.
  */
 import { createHash } from 'node:crypto';
-import { PicklineError } from '../../config/errors.ts';
+import { PicklineError } from '../../kernel/errors.ts';
 import type { Outbox } from '../events/outbox.ts';
 import type { Site } from '../site.ts';
 import type { Store } from '../store/db.ts';

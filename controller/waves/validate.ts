@@ -4,8 +4,9 @@
  * (CONTRACTS.md §1): schema and duplicates → INVALID_WAVE (400); names the
  * site does not have → UNKNOWN_LOCATION / UNKNOWN_PUT_WALL (422).
  */
-import type { ErrorDetail } from '../../config/errors.ts';
+
 import { makeAjv, validateAll } from '../../config/validate.ts';
+import type { ErrorDetail } from '../../kernel/errors.ts';
 import type { Site } from '../site.ts';
 import { WaveInput } from './schema.ts';
 

@@ -39,7 +39,7 @@
  * new state for that tag is on its way (sent, bitmap not yet back) was made
  * on what the tag showed before, so it is judged against that state.
  */
-import { PicklineError } from '../../config/errors.ts';
+import { PicklineError } from '../../kernel/errors.ts';
 import { copyCounters, countAttempt, emptyCounters } from '../common/counters.ts';
 import { Emitter } from '../common/emitter.ts';
 import { HealthTracker } from '../common/health.ts';

@@ -14,7 +14,7 @@
  * `unanswered` counts the exchanges in a row the controller did not answer
  * at all; any frame from it resets the count.
  */
-import { PicklineError } from '../../config/errors.ts';
+import { PicklineError } from '../../kernel/errors.ts';
 import { cmd, decodeTagFrame, type FieldPort, type Frame, type TagEvent } from './codec.ts';
 
 export interface ExchangeResult {

@@ -1,7 +1,8 @@
 /** BusConfig (`transport: ablepick`) → a ready-to-start ABLEPick bus. */
-import { PicklineError } from '../../config/errors.ts';
+
 import type { AblePickBusConfig } from '../../config/schema.ts';
 import { ablePickTagProblem } from '../../config/transports/ablepick.ts';
+import { PicklineError } from '../../kernel/errors.ts';
 import type { CreateBusOptions } from '../registry.ts';
 import { AblePickLightBus } from './ablepick-bus.ts';
 

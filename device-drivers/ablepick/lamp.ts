@@ -10,7 +10,7 @@
  * pink; white has no code and is refused (UNSUPPORTED), as a Modbus profile
  * refuses a colour it lacks.
  */
-import { PicklineError } from '../../config/errors.ts';
+import { PicklineError } from '../../kernel/errors.ts';
 import type { LightState } from '../types.ts';
 import {
   COLOR_CODE,

@@ -5,7 +5,7 @@
  * frame does not survive a reconnect.
  */
 import { Socket } from 'node:net';
-import { PicklineError } from '../../config/errors.ts';
+import { PicklineError } from '../../kernel/errors.ts';
 import type { DriverLogger } from '../common/logger.ts';
 import { encodeFrame, type Frame, FrameParser } from './codec.ts';
 

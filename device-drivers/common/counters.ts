@@ -3,7 +3,7 @@
  * Latency buckets are NOT cumulative: bucket "20" counts answers that took
  * more than 10 ms and at most 20 ms; "+Inf" the rest.
  */
-import type { PicklineError } from '../../config/errors.ts';
+import type { PicklineError } from '../../kernel/errors.ts';
 import type { ModuleCounters } from '../types.ts';
 
 export const LATENCY_BOUNDS_MS = [5, 10, 20, 50, 100, 200, 500, 1000] as const;

@@ -9,7 +9,7 @@
  *
  * Modules are keyed by address value; no arithmetic on addresses.
  */
-import type { PicklineError } from '../../config/errors.ts';
+import type { PicklineError } from '../../kernel/errors.ts';
 import type { HealthChange, Unsubscribe } from '../types.ts';
 import { Emitter } from './emitter.ts';
 import type { ModuleAddress } from './job-gate.ts';

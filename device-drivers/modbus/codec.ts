@@ -4,8 +4,9 @@
  * `Profile`: its `capabilities` and `modbus` register map (config/profile-schema.ts;
  * map of pickline-ptl-v1 in CONTRACTS.md §4).
  */
-import { PicklineError } from '../../config/errors.ts';
+
 import { displayMax, type Profile } from '../../config/profile-schema.ts';
+import { PicklineError } from '../../kernel/errors.ts';
 import type { Key, LightMode, LightState, ModuleIdentity } from '../types.ts';
 import type { ModbusRequest } from './master/pdu.ts';
 

@@ -6,10 +6,11 @@
  *   modbus-tcp + rtuOverTcp    socket to a transparent gateway, RTU framing
  * Every link is reopened with backoff when it is missing at start or drops.
  */
-import { PicklineError } from '../../config/errors.ts';
+
 import type { Profile } from '../../config/profile-schema.ts';
 import type { ModbusRtuBusConfig, ModbusTcpBusConfig } from '../../config/schema.ts';
 import { modbusUnitProblem } from '../../config/transports/modbus.ts';
+import { PicklineError } from '../../kernel/errors.ts';
 import type { DriverLogger } from '../common/logger.ts';
 import type { ModuleAddress } from '../types.ts';
 import { MbapFraming, RtuFraming } from './master/framing.ts';

@@ -25,8 +25,9 @@
  * same module queued before the older one was sent replaces it, and both
  * callers settle with the newer write.
  */
-import { PicklineError } from '../../config/errors.ts';
+
 import { displayMax, type Profile } from '../../config/profile-schema.ts';
+import { PicklineError } from '../../kernel/errors.ts';
 import { copyCounters, countAttempt, emptyCounters } from '../common/counters.ts';
 import { Emitter } from '../common/emitter.ts';
 import { HealthTracker } from '../common/health.ts';

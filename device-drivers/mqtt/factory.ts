@@ -4,9 +4,10 @@
  * controller's own credentials are known only once it listens) and passes it
  * as `mqttLink`.
  */
-import { PicklineError } from '../../config/errors.ts';
+
 import type { MqttBusConfig } from '../../config/schema.ts';
 import { mqttIdProblem } from '../../config/transports/mqtt.ts';
+import { PicklineError } from '../../kernel/errors.ts';
 import { silentLogger } from '../common/logger.ts';
 import type { CreateBusOptions } from '../registry.ts';
 import { MqttLightBus } from './mqtt-bus.ts';

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { PicklineError } from '../../config/errors.ts';
+import { PicklineError } from '../../kernel/errors.ts';
 import type { DriverLogger } from '../common/logger.ts';
 
 /** Where and as whom the controller connects (resolved at start: an embedded broker's port is ephemeral in tests). */

@@ -16,7 +16,7 @@
  * Topics of modules this bus does not hold are ignored (several controllers
  * share one broker).
  */
-import { PicklineError } from '../../config/errors.ts';
+import { PicklineError } from '../../kernel/errors.ts';
 import { copyCounters, countAttempt, emptyCounters } from '../common/counters.ts';
 import { Emitter } from '../common/emitter.ts';
 import { HealthTracker } from '../common/health.ts';

@@ -5,9 +5,10 @@
  * are applied by every module and nobody replies; a unit id nobody has gets no
  * reply; two modules sharing an id both answer, which garbles the reply.
  */
-import { PicklineError } from '../../config/errors.ts';
+
 import type { Profile } from '../../config/profile-schema.ts';
 import { loadProfiles } from '../../config/profiles.ts';
+import { PicklineError } from '../../kernel/errors.ts';
 import { SimModule } from './module.ts';
 import { EXCEPTION, exceptionPdu, isException, WRITE_FCS } from './pdu.ts';
 

@@ -2,7 +2,7 @@
  * The simulator console: one text command in, lines of text out. Pure (no
  * stdin, no process), so the CLI and tests share it.
  */
-import { isPicklineError } from '../../config/errors.ts';
+import { isPicklineError } from '../../kernel/errors.ts';
 import type { ModuleBank } from './bank.ts';
 import type { SimModule } from './module.ts';
 import type { SimFault, SimKey, SimModuleState } from './types.ts';

@@ -13,8 +13,8 @@
  *   carries the old unit id, as it answers the request it received).
  */
 
-import { PicklineError } from '../../config/errors.ts';
 import { displayMax, type Profile } from '../../config/profile-schema.ts';
+import { PicklineError } from '../../kernel/errors.ts';
 import { buildLayout, type Cell, decode, type Layout } from './layout.ts';
 import { type DataModel, EXCEPTION, type Failure, serve, type Table } from './pdu.ts';
 import type {

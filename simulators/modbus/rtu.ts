@@ -10,7 +10,7 @@
  * processing time (HARDWARE.md: real modules take 5–60 ms).
  */
 import { SerialPort } from 'serialport';
-import { PicklineError } from '../../config/errors.ts';
+import { PicklineError } from '../../kernel/errors.ts';
 import type { ModuleBank } from './bank.ts';
 import { rtuFrame } from './crc.ts';
 import { RtuFramer } from './rtu-framer.ts';

@@ -15,7 +15,7 @@
  * sends nothing.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { PicklineError } from '../../config/errors.ts';
+import { PicklineError } from '../../kernel/errors.ts';
 import type { ModuleBank } from './bank.ts';
 
 export interface ModbusTcpSimulatorOptions {

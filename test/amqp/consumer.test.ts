@@ -7,9 +7,9 @@
 import type { Channel, ConsumeMessage } from 'amqplib';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { PicklineError } from '../../config/errors.ts';
 import type { WaveCommands } from '../../controller/message-bus/commands.ts';
 import { CommandConsumer, type ConsumerOutcome } from '../../controller/message-bus/consumer.ts';
+import { PicklineError } from '../../kernel/errors.ts';
 
 function fakeChannel() {
   let onMessage: ((m: ConsumeMessage | null) => void) | null = null;

@@ -11,9 +11,9 @@ import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { build } from '../../api/app.ts';
 import { locationRoutes, MAX_LOCATIONS_CSV } from '../../api/routes/locations.ts';
-import { isPicklineError } from '../../config/errors.ts';
 import { checkConfig } from '../../config/load.ts';
 import { importLocations, locationsCsv } from '../../controller/locations-import.ts';
+import { isPicklineError } from '../../kernel/errors.ts';
 import { type FakeFloor, fakeFloor } from '../helpers/floor.ts';
 import { auth, TOKENS, tempDir } from '../helpers/harness.ts';
 

@@ -7,7 +7,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { build } from '../../api/app.ts';
-import { PicklineError } from '../../config/errors.ts';
+import { PicklineError } from '../../kernel/errors.ts';
 import { auth, type Harness, harness, tempDir } from '../helpers/harness.ts';
 
 let tmp: ReturnType<typeof tempDir>;

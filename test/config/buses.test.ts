@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { PicklineError } from '../../config/errors.ts';
 import { checkConfig } from '../../config/load.ts';
 import { BusConfig } from '../../config/schema.ts';
 import { createBus } from '../../device-drivers/index.ts';
 import { DRIVERS } from '../../device-drivers/registry.ts';
+import { PicklineError } from '../../kernel/errors.ts';
 
 const site = (buses: object[]) => ({
   site: 'T',

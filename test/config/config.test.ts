@@ -2,9 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseLocationsCsv } from '../../config/csv.ts';
-import { PicklineError } from '../../config/errors.ts';
 import { checkConfig, loadConfig } from '../../config/load.ts';
 import { DEFAULT_CONFIG } from '../../controller/paths.ts';
+import { PicklineError } from '../../kernel/errors.ts';
 import { tempDir } from '../helpers/harness.ts';
 
 const base = () => ({

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ERRORS, PicklineError, toError } from '../../config/errors.ts';
+import { ERRORS, PicklineError, toError } from '../../kernel/errors.ts';
 
 describe('error catalogue', () => {
   it('is documented code for code, with the same HTTP status, in docs/errors.md', () => {

@@ -1,11 +1,11 @@
 /**
- * Modules are named by bus + address (config/module-ref.ts): a unit number
+ * Modules are named by bus + address (kernel/module-ref.ts): a unit number
  * on Modbus buses, a module id on MQTT buses; the transport decides.
  */
 import { describe, expect, it } from 'vitest';
 import { parseLocationsCsv } from '../../config/csv.ts';
 import { checkConfig } from '../../config/load.ts';
-import { compareAddress, moduleKey, parseAddress } from '../../config/module-ref.ts';
+import { compareAddress, moduleKey, parseAddress } from '../../kernel/module-ref.ts';
 
 const site = (address: unknown) => ({
   site: 'T',

@@ -1,8 +1,8 @@
 /** The site's `mqtt` key and MQTT buses (CONTRACTS.md §2, §5; config/mqtt.ts, config/mqtt-check.ts). */
 import { describe, expect, it } from 'vitest';
-import { PicklineError } from '../../config/errors.ts';
 import { checkConfig } from '../../config/load.ts';
 import { hashSecret, verifySecret } from '../../config/secret.ts';
+import { PicklineError } from '../../kernel/errors.ts';
 
 const S = 'sixteen-char-secret';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { PicklineError } from '../../config/errors.ts';
 import { displayMax } from '../../config/profile-schema.ts';
 import { loadProfiles, parseProfile } from '../../config/profiles.ts';
+import { PicklineError } from '../../kernel/errors.ts';
 
 const shipped = loadProfiles();
 const ptl = shipped.get('pickline-ptl-v1')!;

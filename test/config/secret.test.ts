@@ -6,10 +6,10 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { PicklineError } from '../../config/errors.ts';
 import { checkConfig } from '../../config/load.ts';
 import { hashProblem, hashSecret, verifySecret } from '../../config/secret.ts';
 import { SignOn } from '../../controller/voice/signon.ts';
+import { PicklineError } from '../../kernel/errors.ts';
 
 const hashTool = (input: string, args: string[] = []) =>
   spawnSync(process.execPath, ['bin/run-ts.js', 'bin/hash-secret.ts', ...args], {

@@ -5,11 +5,11 @@
  * offers, identify with the buzzer, a controller that hangs while connected.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isPicklineError } from '../../config/errors.ts';
 import type { BusConfig } from '../../config/schema.ts';
 import { AblePickLightBus } from '../../device-drivers/ablepick/ablepick-bus.ts';
 import { createBus } from '../../device-drivers/index.ts';
 import type { KeyEvent, TechnicianBus } from '../../device-drivers/types.ts';
+import { isPicklineError } from '../../kernel/errors.ts';
 import { AblePickSimulator } from '../../simulators/ablepick/index.ts';
 import { shownBy } from './contract/ablepick-peer.ts';
 import { until } from './contract/peer.ts';

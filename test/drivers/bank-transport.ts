@@ -3,8 +3,9 @@
  * rules (silence, corrupt reply, slow module, exceptions) without any wire.
  * The fake of the contract suite (STYLE.md §8).
  */
-import { PicklineError } from '../../config/errors.ts';
+
 import type { ModbusTransport } from '../../device-drivers/modbus/master/transport.ts';
+import { PicklineError } from '../../kernel/errors.ts';
 import type { ModuleBank } from '../../simulators/modbus/index.ts';
 
 export class BankTransport implements ModbusTransport {

@@ -1,7 +1,6 @@
 /** Profile codec (device-drivers/modbus/codec.ts): pure, against the shipped profiles. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isPicklineError } from '../../config/errors.ts';
 import { loadProfiles } from '../../config/profiles.ts';
 import { COLORS } from '../../config/schema.ts';
 import {
@@ -16,6 +15,7 @@ import {
   setAddressWrite,
 } from '../../device-drivers/modbus/codec.ts';
 import type { LightState } from '../../device-drivers/types.ts';
+import { isPicklineError } from '../../kernel/errors.ts';
 
 const profiles = loadProfiles();
 const ptl = profiles.get('pickline-ptl-v1')!;

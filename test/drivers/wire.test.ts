@@ -1,7 +1,6 @@
 /** PDUs, CRC and the two framings (device-drivers/modbus/master/pdu.ts, crc.ts, framing.ts). */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isPicklineError } from '../../config/errors.ts';
 import { crc16, crcOk, rtuFrame } from '../../device-drivers/modbus/master/crc.ts';
 import { MbapFraming, RtuFraming } from '../../device-drivers/modbus/master/framing.ts';
 import {
@@ -13,6 +12,7 @@ import {
   responsePduLength,
 } from '../../device-drivers/modbus/master/pdu.ts';
 import { lineTiming } from '../../device-drivers/modbus/master/transport.ts';
+import { isPicklineError } from '../../kernel/errors.ts';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s/g, ''), 'hex');
 

@@ -6,10 +6,11 @@
  * address back disarms it. Technician writes are recorded, so a test can see
  * what reached the floor and when.
  */
-import { PicklineError } from '../../config/errors.ts';
+
 import { Technician } from '../../controller/technician.ts';
 import { FakeBus } from '../../device-drivers/testing/fake-bus.ts';
 import type { KeyEvent, LightState, ModuleIdentity } from '../../device-drivers/types.ts';
+import { PicklineError } from '../../kernel/errors.ts';
 import { type FakeFloor, fakeFloor } from '../helpers/floor.ts';
 
 export class TechBus extends FakeBus {

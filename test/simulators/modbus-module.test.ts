@@ -4,7 +4,7 @@
  * faults, broadcast, waiters.
  */
 import { describe, expect, it } from 'vitest';
-import { isPicklineError } from '../../config/errors.ts';
+import { isPicklineError } from '../../kernel/errors.ts';
 import { ModuleBank } from '../../simulators/modbus/index.ts';
 import { sleep } from './mb.ts';
 

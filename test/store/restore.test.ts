@@ -8,7 +8,6 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isPicklineError } from '../../config/errors.ts';
 import { Outbox } from '../../controller/events/outbox.ts';
 import { backupStore } from '../../controller/store/backup.ts';
 import { Store } from '../../controller/store/db.ts';
@@ -16,6 +15,7 @@ import { parseEventId } from '../../controller/store/epoch.ts';
 import { InstanceLock } from '../../controller/store/lock.ts';
 import { MIGRATIONS } from '../../controller/store/migrations.ts';
 import { restoreStore } from '../../controller/store/restore.ts';
+import { isPicklineError } from '../../kernel/errors.ts';
 import { tempDir } from '../helpers/harness.ts';
 
 function appendEvents(store: Store, n: number): string[] {

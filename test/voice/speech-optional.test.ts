@@ -9,11 +9,11 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { Controller } from '../../app/main.ts';
-import { isPicklineError } from '../../config/errors.ts';
 import { loadConfig } from '../../config/load.ts';
 import { DEFAULT_CONFIG } from '../../controller/paths.ts';
 import { RecogniserPool } from '../../controller/speech/recogniser.ts';
 import { Speech, startSpeech } from '../../controller/speech/speech.ts';
+import { isPicklineError } from '../../kernel/errors.ts';
 import { tempDir } from '../helpers/harness.ts';
 import { type LiveSite, liveSite } from '../helpers/live.ts';
 

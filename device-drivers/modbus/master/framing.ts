@@ -7,7 +7,7 @@
  * return the response PDU once complete, `null` while more bytes are needed,
  * or throw DEVICE_CRC for a frame that is corrupt.
  */
-import { PicklineError } from '../../../config/errors.ts';
+import { PicklineError } from '../../../kernel/errors.ts';
 import { crcOk, rtuFrame } from './crc.ts';
 import { responsePduLength } from './pdu.ts';
 

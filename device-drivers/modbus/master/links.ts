@@ -5,7 +5,7 @@
  */
 import { Socket } from 'node:net';
 import { SerialPort } from 'serialport';
-import { PicklineError, toError } from '../../../config/errors.ts';
+import { PicklineError, toError } from '../../../kernel/errors.ts';
 
 export interface Link {
   readonly description: string;

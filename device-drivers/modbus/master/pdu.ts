@@ -3,7 +3,7 @@
  * Source: Modbus Application Protocol Specification V1.1b3, §6 (function codes)
  * and §7 (exception responses). Addresses are 0-based protocol addresses.
  */
-import { PicklineError } from '../../../config/errors.ts';
+import { PicklineError } from '../../../kernel/errors.ts';
 
 export type ModbusRequest =
   | { fc: 1 | 2 | 3 | 4; address: number; count: number }

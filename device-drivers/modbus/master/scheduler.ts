@@ -13,7 +13,7 @@
  *   the newer request takes its place and every caller settles with it;
  * - `stop()` rejects everything queued with BUS_CLOSED.
  */
-import { isPicklineError, PicklineError, toError } from '../../../config/errors.ts';
+import { isPicklineError, PicklineError, toError } from '../../../kernel/errors.ts';
 import { decodeResponse, encodeRequest, exceptionCode, type ModbusRequest } from './pdu.ts';
 import type { ModbusTransport } from './transport.ts';
 

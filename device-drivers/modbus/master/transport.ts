@@ -10,7 +10,7 @@
  * framing is ~40 lines (framing.ts), so we frame ourselves over `serialport`/`net`.
  */
 import { setImmediate as yieldTick } from 'node:timers/promises';
-import { PicklineError } from '../../../config/errors.ts';
+import { PicklineError } from '../../../kernel/errors.ts';
 import type { Framing } from './framing.ts';
 import type { Link } from './links.ts';
 import { expectedResponsePduLength } from './pdu.ts';

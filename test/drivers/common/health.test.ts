@@ -5,10 +5,10 @@
  * before the health listeners hear of it.
  */
 import { describe, expect, it } from 'vitest';
-import { PicklineError } from '../../../config/errors.ts';
 import { HealthTracker } from '../../../device-drivers/common/health.ts';
 import type { ModuleAddress } from '../../../device-drivers/common/job-gate.ts';
 import type { HealthChange } from '../../../device-drivers/types.ts';
+import { PicklineError } from '../../../kernel/errors.ts';
 import { capture } from './capture.ts';
 
 const timeout = () => new PicklineError('DEVICE_TIMEOUT', 'no answer in 50 ms');

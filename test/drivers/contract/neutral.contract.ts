@@ -7,9 +7,9 @@
  * bus on the shared peer, so scheduling options can differ per test.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { isPicklineError } from '../../../config/errors.ts';
 import type { BusConfig, Color } from '../../../config/schema.ts';
 import type { KeyEvent, ModuleAddress, TechnicianBus } from '../../../device-drivers/types.ts';
+import { isPicklineError } from '../../../kernel/errors.ts';
 import { type LightPeer, type PeerFactory, until } from './peer.ts';
 
 /**

@@ -1,7 +1,7 @@
 /**
  * The installation root (where `config/` and `package.json` live). Code runs
- * either from source through tsx (this file is `<root>/config/root.ts`) or
- * compiled by `npm run build` (`<root>/dist/config/root.js`). Data files
+ * either from source through tsx (this file is `<root>/kernel/root.ts`) or
+ * compiled by `npm run build` (`<root>/dist/kernel/root.js`). Data files
  * (profiles, the demo site) are never copied next to compiled code, so the
  * root is the nearest directory above this file holding `config/profiles/`.
  */
