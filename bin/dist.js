@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** the directories `tsconfig.build.json` compiles */
-const SOURCES = ['app', 'api', 'controller', 'device-drivers', 'simulators', 'config'];
+const SOURCES = ['app', 'api', 'controller', 'device-drivers', 'simulators', 'config', 'kernel'];
 
 function newestSource() {
   let newest = 0;
