@@ -17,6 +17,7 @@ import {
   accessSync,
   closeSync,
   constants,
+  fdatasync,
   fsyncSync,
   linkSync,
   openSync,
@@ -152,6 +153,8 @@ function runWorker(
   return new Promise((resolvePromise, reject) => {
     if (signal?.aborted) return reject(new Error('aborted: the controller is stopping'));
     const w = new Worker(WORKER, { eval: true, workerData: data });
+    const flusher = new CopyFlusher(data.temp);
+    w.once('exit', () => flusher.stop());
     let settled = false;
     const abort = () => {
       settled = true;
@@ -174,6 +177,55 @@ function runWorker(
       if (!settled) reject(new Error(`backup worker exited with code ${code}`));
     });
   });
+}
+
+/**
+ * Keeps the copy's unwritten pages few while the worker writes it: every
+ * FLUSH_MS an fdatasync of the partial file runs on libuv's thread pool (never
+ * on the event loop). Without it the copy of a large store piles up hundreds
+ * of MB of dirty pages, and the floor's own commit (an fsync of the WAL, same
+ * file system) waited behind their write-back: 439 ms for one press commit
+ * during a 900 MB backup (bench/backup.ts) against 36 ms without a backup.
+ */
+const FLUSH_MS = 10;
+
+class CopyFlusher {
+  readonly #path: string;
+  #fd: number | null = null;
+  #busy = false;
+  #timer: NodeJS.Timeout;
+
+  constructor(path: string) {
+    this.#path = path;
+    this.#timer = setInterval(() => this.#tick(), FLUSH_MS);
+    this.#timer.unref();
+  }
+
+  #tick(): void {
+    if (this.#busy) return;
+    if (this.#fd === null) {
+      try {
+        this.#fd = openSync(this.#path, 'r');
+      } catch {
+        return; // not created yet
+      }
+    }
+    this.#busy = true;
+    const fd = this.#fd;
+    fdatasync(fd, () => {
+      this.#busy = false;
+      if (this.#stopped) closeSync(fd);
+    });
+  }
+
+  #stopped = false;
+
+  /** Ends the flushing; the file is closed once no fdatasync is under way on it. */
+  stop(): void {
+    clearInterval(this.#timer);
+    this.#stopped = true;
+    if (this.#fd !== null && !this.#busy) closeSync(this.#fd);
+  }
 }
 
 export function exists(p: string): boolean {
