@@ -59,6 +59,9 @@ const BATCH = 256;
 
 const LINE_SQL = `INSERT INTO lines (id, order_id, wave_id, idx, sku, location, quantity, description, status, updated_at) VALUES `;
 const LINE_ROW = "(?, ?, ?, ?, ?, ?, ?, ?, 'open', ?)";
+const ORDER_SQL =
+  'INSERT INTO orders (id, wave_id, idx, container, put_wall, cubby, status, updated_at) VALUES ';
+const ORDER_ROW = "(?, ?, ?, ?, ?, ?, 'open', ?)";
 const HIST_SQL = 'INSERT INTO line_history (line_id, status, at) VALUES ';
 const HIST_ROW = "(?, 'open', ?)";
 const rowsSql = (head: string, row: string, n: number) =>
@@ -69,22 +72,25 @@ export function insertWave(db: Db, w: WaveInput, hash: string, now: string): voi
     db,
     'INSERT INTO waves (id, priority, status, body_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
   ).run(w.waveId, w.priority ?? 0, 'accepted', hash, now, now);
-  const order = stmt(
-    db,
-    'INSERT INTO orders (id, wave_id, idx, container, put_wall, cubby, status, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-  );
+  // orders BATCH at a time too (the last, shorter batch one row at a time)
+  const orderArgs: unknown[] = [];
+  const orderRows = (n: number) => stmt(db, rowsSql(ORDER_SQL, ORDER_ROW, n));
   w.orders.forEach((o, i) => {
-    order.run(
+    orderArgs.push(
       o.orderId,
       w.waveId,
       i,
       o.container ?? null,
       o.putWall ?? null,
       o.cubby ?? null,
-      'open',
       now,
     );
+    if (orderArgs.length === BATCH * 7) {
+      orderRows(BATCH).run(orderArgs);
+      orderArgs.length = 0;
+    }
   });
+  for (let k = 0; k < orderArgs.length; k += 7) orderRows(1).run(orderArgs.slice(k, k + 7));
   // lines in wave order, BATCH at a time, each batch followed by its history rows
   const lineArgs: unknown[] = [];
   const histArgs: unknown[] = [];

@@ -19,7 +19,7 @@ import {
   waveStatus,
   waveSummary,
 } from './repo.ts';
-import type { OrderView, WaveSummary, WaveView } from './schema.ts';
+import { type OrderView, WaveInput, type WaveSummary, type WaveView } from './schema.ts';
 import { checkWave } from './validate.ts';
 
 export interface WaveServiceDeps {
@@ -62,85 +62,51 @@ export class WaveService {
       );
     }
     const wave = r.wave;
-    const hash = canonicalHash(wave);
+    const hash = createHash('sha256').update(canonicalWave(wave)).digest('hex');
     const { store, outbox } = this.#d;
-    const created = store.tx(() => {
-      const db = store.db;
-      const existing = waveHash(db, wave.waveId);
-      if (existing !== null) {
-        if (existing === hash) return false;
-        throw new PicklineError(
-          'WAVE_CONFLICT',
-          `wave ${wave.waveId} was accepted with a different body`,
-          [{ path: '/waveId', message: 'already accepted with a different body' }],
+    const conflict = () => orderConflict(store, wave);
+    let created: boolean;
+    try {
+      created = store.tx(() => {
+        const db = store.db;
+        const existing = waveHash(db, wave.waveId);
+        if (existing !== null) {
+          if (existing === hash) return false;
+          throw new PicklineError(
+            'WAVE_CONFLICT',
+            `wave ${wave.waveId} was accepted with a different body`,
+            [{ path: '/waveId', message: 'already accepted with a different body' }],
+          );
+        }
+        const inUse = openContainers(
+          db,
+          wave.orders.flatMap((o) => (o.container === undefined ? [] : [o.container])),
         );
-      }
-      const orderIds = wave.orders.map((o) => o.orderId);
-      const lineIds = wave.orders.flatMap((o) => o.lines.map((l) => l.lineId));
-      const takenOrders = existingIds(db, 'orders', orderIds);
-      const takenLines = existingIds(db, 'lines', lineIds);
-      if (takenOrders.size + takenLines.size > 0) {
-        const details = [
-          ...wave.orders.flatMap((o, i) =>
-            takenOrders.has(o.orderId)
-              ? [
-                  {
-                    path: `/orders/${i}/orderId`,
-                    message: `order "${o.orderId}" belongs to another wave`,
-                  },
-                ]
-              : [],
-          ),
-          ...wave.orders.flatMap((o, i) =>
-            o.lines.flatMap((l, j) =>
-              takenLines.has(l.lineId)
-                ? [
-                    {
-                      path: `/orders/${i}/lines/${j}/lineId`,
-                      message: `line "${l.lineId}" belongs to another wave`,
-                    },
-                  ]
-                : [],
-            ),
-          ),
-        ];
-        throw new PicklineError(
-          'ORDER_CONFLICT',
-          'orders or lines of this wave belong to another wave',
-          details,
-        );
-      }
-      const inUse = openContainers(
-        db,
-        wave.orders.flatMap((o) => (o.container === undefined ? [] : [o.container])),
-      );
-      if (inUse.size > 0) {
-        throw new PicklineError(
-          'CONTAINER_IN_USE',
-          'containers of this wave belong to open orders',
-          wave.orders.flatMap((o, i) =>
-            o.container !== undefined && inUse.has(o.container)
-              ? [
-                  {
-                    path: `/orders/${i}/container`,
-                    message: `container "${o.container}" belongs to open order "${inUse.get(o.container)}"`,
-                  },
-                ]
-              : [],
-          ),
-        );
-      }
-      const now = new Date().toISOString();
-      insertWave(db, wave, hash, now);
-      outbox.append('wave.accepted', {
-        waveId: wave.waveId,
-        priority: wave.priority ?? 0,
-        orders: wave.orders.length,
-        lines: lineIds.length,
-        ...messageIdOf(meta),
+        if (inUse.size > 0) {
+          // ids taken by another wave are the first thing to report
+          const taken = conflict();
+          if (taken) throw taken;
+          throw containerInUse(wave, inUse);
+        }
+        const now = new Date().toISOString();
+        // Ids taken by another wave are not looked up first: the inserts below
+        // meet them as primary-key conflicts (the common case, no conflict,
+        // costs nothing extra), and the transaction rolls back.
+        insertWave(db, wave, hash, now);
+        outbox.append('wave.accepted', {
+          waveId: wave.waveId,
+          priority: wave.priority ?? 0,
+          orders: wave.orders.length,
+          lines: wave.orders.reduce((n, o) => n + o.lines.length, 0),
+          ...messageIdOf(meta),
+        });
+        return true;
       });
-      return true;
-    });
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') throw e;
+      // rolled back: what is in the store now is other waves' only
+      throw conflict() ?? e;
+    }
     return { created, wave: this.summary(wave.waveId) };
   }
 
@@ -186,6 +152,68 @@ export class WaveService {
   }
 }
 
+/** ORDER_CONFLICT naming every order and line id of `wave` that another wave holds, or null. */
+function orderConflict(store: Store, wave: WaveInput): PicklineError | null {
+  const db = store.db;
+  const takenOrders = existingIds(
+    db,
+    'orders',
+    wave.orders.map((o) => o.orderId),
+  );
+  const takenLines = existingIds(
+    db,
+    'lines',
+    wave.orders.flatMap((o) => o.lines.map((l) => l.lineId)),
+  );
+  if (takenOrders.size + takenLines.size === 0) return null;
+  const details = [
+    ...wave.orders.flatMap((o, i) =>
+      takenOrders.has(o.orderId)
+        ? [
+            {
+              path: `/orders/${i}/orderId`,
+              message: `order "${o.orderId}" belongs to another wave`,
+            },
+          ]
+        : [],
+    ),
+    ...wave.orders.flatMap((o, i) =>
+      o.lines.flatMap((l, j) =>
+        takenLines.has(l.lineId)
+          ? [
+              {
+                path: `/orders/${i}/lines/${j}/lineId`,
+                message: `line "${l.lineId}" belongs to another wave`,
+              },
+            ]
+          : [],
+      ),
+    ),
+  ];
+  return new PicklineError(
+    'ORDER_CONFLICT',
+    'orders or lines of this wave belong to another wave',
+    details,
+  );
+}
+
+function containerInUse(wave: WaveInput, inUse: Map<string, string>): PicklineError {
+  return new PicklineError(
+    'CONTAINER_IN_USE',
+    'containers of this wave belong to open orders',
+    wave.orders.flatMap((o, i) =>
+      o.container !== undefined && inUse.has(o.container)
+        ? [
+            {
+              path: `/orders/${i}/container`,
+              message: `container "${o.container}" belongs to open order "${inUse.get(o.container)}"`,
+            },
+          ]
+        : [],
+    ),
+  );
+}
+
 /**
  * sha256 of the wave with object keys sorted, so key order does not matter.
  * The text is `JSON.stringify` of a copy with every object's keys inserted
@@ -201,6 +229,38 @@ export function canonicalHash(v: unknown): string {
 }
 
 const INDEX_KEY = /^(?:0|[1-9][0-9]*)$/;
+
+/**
+ * Every property name the wave schema allows, sorted — or null if some object
+ * of the schema admits other properties. A wave that passed validation has
+ * no other keys, so this list serves as the property list without walking
+ * the body for its keys first.
+ */
+const SCHEMA_KEYS: string[] | null = (() => {
+  const keys = new Set<string>();
+  const walk = (s: {
+    type?: string;
+    properties?: object;
+    items?: object;
+    additionalProperties?: unknown;
+  }): boolean => {
+    if (s.type === 'array' && s.items) return walk(s.items as typeof s);
+    if (s.type !== 'object') return true;
+    if (s.additionalProperties !== false) return false;
+    for (const [k, sub] of Object.entries(s.properties ?? {})) {
+      keys.add(k);
+      if (!walk(sub)) return false;
+    }
+    return true;
+  };
+  if (!walk(WaveInput)) return null;
+  return [...keys].some((k) => k === '__proto__' || INDEX_KEY.test(k)) ? null : [...keys].sort();
+})();
+
+/** The canonical text of a validated wave (see canonicalHash). */
+export function canonicalWave(wave: WaveInput): string {
+  return SCHEMA_KEYS ? JSON.stringify(wave, SCHEMA_KEYS) : canonical(wave);
+}
 
 function canonical(v: unknown): string {
   const keys = new Set<string>();

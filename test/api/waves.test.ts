@@ -80,6 +80,42 @@ describe('POST /api/v1/waves', () => {
     expect(tableCounts(h.store)).toEqual(before);
   });
 
+  it('reports ids taken by another wave before containers in use, and stores nothing of a wave whose last line conflicts', async () => {
+    expect((await post(demoWave('W-6'))).statusCode).toBe(201);
+    const both = demoWave('W-7') as { orders: { orderId: string; container?: string }[] };
+    both.orders[0].container = (demoWave('W-6') as typeof both).orders[0].container;
+    both.orders[1].orderId = 'W-6-O1';
+    const before = tableCounts(h.store);
+    const res = await post(both);
+    expect(res.statusCode).toBe(409);
+    expect(res.json().error).toMatchObject({
+      code: 'ORDER_CONFLICT',
+      details: [{ path: '/orders/1/orderId' }],
+    });
+    // 600 lines: the conflicting one comes after two full insert batches
+    const big = {
+      waveId: 'W-8',
+      orders: Array.from({ length: 60 }, (_, i) => ({
+        orderId: `W-8-O${i}`,
+        lines: Array.from({ length: 10 }, (_, j) => ({
+          lineId: i === 59 && j === 9 ? 'W-6-O1-L1' : `W-8-O${i}-L${j}`,
+          sku: 'S',
+          location: 'A-01-01',
+          quantity: 1,
+        })),
+      })),
+    };
+    const late = await post(big);
+    expect(late.statusCode).toBe(409);
+    expect(late.json().error).toMatchObject({
+      code: 'ORDER_CONFLICT',
+      details: [
+        { path: '/orders/59/lines/9/lineId', message: 'line "W-6-O1-L1" belongs to another wave' },
+      ],
+    });
+    expect(tableCounts(h.store)).toEqual(before);
+  });
+
   it('answers a wave with 20 different defects with 400 INVALID_WAVE and 20 details', async () => {
     const ok = (lineId: string, location = 'A-01-01') => ({
       lineId,
