@@ -123,11 +123,18 @@ export function commitPick(db: Db, outbox: Outbox, p: PickInput, now = new Date(
     );
   }
   let waveCompleted = false;
-  const openInWave = count(
-    db,
-    "SELECT COUNT(*) AS n FROM lines WHERE wave_id = ? AND status IN ('open','lit')",
-    l.wave_id,
-  );
+  // A wave's lines are all closed exactly when none of its orders is open or
+  // active (an order completes with its last open line; a cancel closes both),
+  // so only an order's completion can complete its wave, and the question is
+  // one lookup in the open-orders index (migration 7), not a count of the
+  // wave's lines at every pick.
+  const openInWave =
+    orderCompleted &&
+    stmt(db, "SELECT 1 FROM orders WHERE wave_id = ? AND status IN ('open','active') LIMIT 1").get(
+      l.wave_id,
+    ) === undefined
+      ? 0
+      : 1;
   const wave = stmt(db, 'SELECT status FROM waves WHERE id = ?').get(l.wave_id) as {
     status: string;
   };

@@ -80,15 +80,7 @@ export function nextTask(db: Db, zone: Zone, operator: string, now: string): Voi
     if (t) return t;
     deleteSession(db, zone.id, s.order_id, now); // nothing left for it here
   }
-  const order = stmt(
-    db,
-    `SELECT o.* FROM orders o JOIN waves w ON w.id = o.wave_id
-       WHERE o.status IN ('open','active') AND o.put_wall IS NULL
-         AND NOT EXISTS (SELECT 1 FROM zone_sessions s WHERE s.zone = ? AND s.order_id = o.id)
-         AND EXISTS (SELECT 1 FROM lines l JOIN locations loc ON loc.id = l.location
-                       WHERE l.order_id = o.id AND loc.zone = ? AND l.status = 'open')
-       ORDER BY w.priority DESC, w.created_at, w.rowid, o.idx LIMIT 1`,
-  ).get(zone.id, zone.id) as OrderRow | undefined;
+  const order = nextFreeOrder(db, zone.id);
   if (!order) return null;
   insertSession(db, {
     zone: zone.id,
@@ -207,14 +199,32 @@ export function nextLightOrder(db: Db, zone: Zone, operator: string): string | n
        ORDER BY s.started_at, s.rowid LIMIT 1`,
   ).get(zone.id, operator) as { order_id: string } | undefined;
   if (mine) return mine.order_id;
-  const next = stmt(
+  return nextFreeOrder(db, zone.id)?.id ?? null;
+}
+
+/**
+ * The first order with open lines in the zone that nobody works there: wave
+ * priority, then wave intake, then the order's place in its wave. Wave by
+ * wave, each through the open-orders index (migration 7) in intake order, so
+ * the answer is found without sorting every order of the store.
+ */
+function nextFreeOrder(db: Db, zone: string): OrderRow | undefined {
+  const waves = stmt(
     db,
-    `SELECT o.id FROM orders o JOIN waves w ON w.id = o.wave_id
-       WHERE o.status IN ('open','active') AND o.put_wall IS NULL
+    "SELECT id FROM waves WHERE status IN ('accepted','active') ORDER BY priority DESC, created_at, rowid",
+  ).all() as { id: string }[];
+  const first = stmt(
+    db,
+    `SELECT o.* FROM orders o
+       WHERE o.wave_id = ? AND o.status IN ('open','active') AND o.put_wall IS NULL
          AND NOT EXISTS (SELECT 1 FROM zone_sessions s WHERE s.zone = ? AND s.order_id = o.id)
          AND EXISTS (SELECT 1 FROM lines l JOIN locations loc ON loc.id = l.location
                        WHERE l.order_id = o.id AND loc.zone = ? AND l.status = 'open')
-       ORDER BY w.priority DESC, w.created_at, w.rowid, o.idx LIMIT 1`,
-  ).get(zone.id, zone.id) as { id: string } | undefined;
-  return next?.id ?? null;
+       ORDER BY o.idx LIMIT 1`,
+  );
+  for (const w of waves) {
+    const o = first.get(w.id, zone, zone) as OrderRow | undefined;
+    if (o) return o;
+  }
+  return undefined;
 }
