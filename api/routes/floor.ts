@@ -154,8 +154,9 @@ export async function floorRoutes(
   const { commands, waves, site } = opts;
   const locationOf = (bus: string, address: ModuleAddress) =>
     site.byModule.get(moduleKey({ bus, address }))?.id ?? null;
-  const view = (r: ScanResult) => ({
+  const view = ({ operator, ...r }: ScanResult) => ({
     ...r,
+    picker: operator,
     lit: r.lit.map((l) => ({
       lineId: l.line_id,
       location: locationOf(l.bus, l.address),

@@ -110,8 +110,8 @@ export class FloorCommands implements ModuleHolder {
           `scanner ${s.id} scans at zone ${s.zone}, not ${c.zone}`,
           [{ path: '/scanner', message: `belongs to zone ${s.zone}` }],
         );
-      operator ??= s.picker;
-      if (operator === s.picker) color = s.color;
+      operator ??= s.operator;
+      if (operator === s.operator) color = s.color;
     }
     if (operator === undefined)
       throw new PicklineError(

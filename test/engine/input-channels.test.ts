@@ -42,7 +42,7 @@ describe('scanner scans (zone + code, no picker)', () => {
   it("lights in the scanner's colour and records the scanner's picker", async () => {
     f.waves.submit(pickWave(1, 'A-01-01'));
     const r = await f.commands.scan({ zone: 'A', code: 'PT1', scanner: 'SC-A' });
-    expect(r).toMatchObject({ picker: 'op3', color: 'yellow' });
+    expect(r).toMatchObject({ operator: 'op3', color: 'yellow' });
     await f.engine.idle();
     expect(f.a.lit(1)).toMatchObject({ mode: 'on', color: 'yellow', display: 2 });
     f.a.press(1, 'confirm');
@@ -53,10 +53,10 @@ describe('scanner scans (zone + code, no picker)', () => {
   it('without a colour takes the first free one; a named picker still wins', async () => {
     f.waves.submit(pickWave(1, 'B-02-01'));
     const r = await f.commands.scan({ zone: 'B', code: 'PT1', scanner: 'SC-B' });
-    expect(r).toMatchObject({ picker: 'op5', color: 'green' });
+    expect(r).toMatchObject({ operator: 'op5', color: 'green' });
     f.waves.submit(pickWave(2, 'A-01-02'));
     const named = await f.commands.scan({ zone: 'A', code: 'PT2', operator: 'op1' });
-    expect(named).toMatchObject({ picker: 'op1', color: 'green' });
+    expect(named).toMatchObject({ operator: 'op1', color: 'green' });
   });
 
   it('refuses a scan with neither operator nor scanner, an unknown scanner, or one of another zone', async () => {
@@ -89,7 +89,7 @@ describe('scanner scans (zone + code, no picker)', () => {
     await f.engine.idle();
     expect(f.a.lit(1)).toBeUndefined();
     const r = await f.commands.scan({ zone: 'A', code: 'PT2', scanner: 'SC-A2' });
-    expect(r).toMatchObject({ picker: 'op4', color: 'yellow' });
+    expect(r).toMatchObject({ operator: 'op4', color: 'yellow' });
     expect(sessionsOf('A')).toEqual([{ order_id: 'PO2', picker: 'op4', color: 'yellow' }]);
     await expect(f.commands.release({ zone: 'A', operator: 'op3' })).rejects.toMatchObject({
       code: 'SESSION_NOT_FOUND',
