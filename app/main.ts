@@ -19,7 +19,9 @@ import { technicianRoutes } from '../api/routes/technician.ts';
 import { Sessions } from '../api/session.ts';
 import { voiceGateway } from '../api/voice/gateway.ts';
 import type { LoadedConfig } from '../config/load.ts';
+import { FloorCommands } from '../controller/engine/commands.ts';
 import { PickEngine } from '../controller/engine/engine.ts';
+import { KeyInput } from '../controller/engine/keys.ts';
 import { MqttEventFanout } from '../controller/events/mqtt-events.ts';
 import { Outbox } from '../controller/events/outbox.ts';
 import { WebhookDispatcher } from '../controller/events/webhooks.ts';
@@ -78,6 +80,8 @@ export class Controller {
   readonly mqttScanners: MqttScanners | null;
   readonly mqttEvents: MqttEventFanout | null;
   readonly engine: PickEngine;
+  /** the one way into the floor: every input channel drives these (controller/engine/commands.ts) */
+  readonly commands: FloorCommands;
   readonly waves: WaveService;
   readonly webhooks: WebhookDispatcher;
   readonly technician: Technician;
@@ -97,6 +101,8 @@ export class Controller {
   readonly #onBrokerListening: ControllerOptions['onBrokerListening'];
   readonly #simulator: ControllerOptions['simulator'];
   readonly #sessions: Sessions;
+  /** module keys → commands.press */
+  readonly #keys: KeyInput;
   /** true once buses are started and the engine restored the floor */
   #ready = false;
   #app: FastifyInstance | null = null;
@@ -162,11 +168,18 @@ export class Controller {
       buses: this.buses,
       logger: this.log.child({ component: 'engine' }),
     });
+    this.commands = new FloorCommands({
+      store: this.store,
+      site: this.site,
+      picking: this.engine.picking,
+      holds: this.engine.holds,
+    });
+    this.#keys = new KeyInput(this.buses, this.commands, this.log.child({ component: 'keys' }));
     this.technician = new Technician({
       buses: this.buses,
       site: this.site,
       store: this.store,
-      holder: this.engine,
+      holder: this.commands,
       readdressMs: this.config.technician?.readdressTimeoutMs,
       logger: this.log.child({ component: 'technician' }),
     });
@@ -186,7 +199,7 @@ export class Controller {
       version: VERSION,
       onDelivered: (url, ms) => this.metrics.webhookLatency.observe({ url }, ms / 1000),
     });
-    this.voice = new VoiceDesk(this.engine.commands, this.site);
+    this.voice = new VoiceDesk(this.commands, this.site);
     this.signOn = new SignOn(this.config.operators ?? []);
     const sp = this.config.speech;
     this.speech = sp
@@ -219,7 +232,7 @@ export class Controller {
       outbox: this.outbox,
       site: this.site,
       maxLines: this.config.api.maxWaveLines,
-      onCancelled: (w, lines) => this.engine.onCancelled(w, lines),
+      onCancelled: (w, lines) => this.commands.waveCancelled(w, lines),
     });
     this.messageBus = this.config.amqp
       ? new MessageBus({
@@ -293,7 +306,7 @@ export class Controller {
           floorViewRoutes(app, {
             floor: () =>
               floorView(
-                { db: this.store.db, site: this.site, engine: this.engine, buses: this.buses },
+                { db: this.store.db, site: this.site, buses: this.buses },
                 this.#simulator !== undefined,
               ),
             onChange: (listener) => this.outbox.onEvent(listener),
@@ -301,7 +314,7 @@ export class Controller {
               ? (location, key) => this.#simulator?.pressKey(location, key)
               : undefined,
           }),
-        (app) => floorRoutes(app, { engine: this.engine, waves: this.waves, site: this.site }),
+        (app) => floorRoutes(app, { commands: this.commands, waves: this.waves, site: this.site }),
         (app) => technicianRoutes(app, { technician: this.technician }),
         (app) => backupRoutes(app, { backups: this.backups }),
         (app) =>
@@ -329,6 +342,7 @@ export class Controller {
     this.metrics.start();
     this.webhooks.start();
     await this.#startBuses();
+    this.#keys.start(); // before the floor is restored: a press a module holds is recorded
     await this.engine.start();
     await this.#startMqttServices();
     this.backups.start();
@@ -367,13 +381,13 @@ export class Controller {
     );
   }
 
-  /** Scanners drive the engine's scan command; events fan out to events/{type}. */
+  /** Scanners drive the scan command; events fan out to events/{type}. */
   async #startMqttServices(): Promise<void> {
     const scanners = this.mqttScanners;
     if (scanners) {
       scanners.onScan((s) => {
         const zone = s.zone ?? this.site.scanners.get(s.scanner)?.zone ?? '';
-        this.engine.commands.scan({ zone, code: s.code, scanner: s.scanner }).then(
+        this.commands.scan({ zone, code: s.code, scanner: s.scanner }).then(
           () => this.log.info({ scanner: s.scanner, code: s.code, zone }, 'mqtt scan'),
           (e) =>
             this.log.warn(
@@ -411,6 +425,7 @@ export class Controller {
       this.#app = null;
       await this.messageBus?.stop();
       await this.technician.stop();
+      this.#keys.stop();
       await this.engine.stop();
       await this.webhooks.stop();
       this.metrics.stop();

@@ -127,7 +127,7 @@ async function run(kind: 'embedded' | 'mosquitto') {
       },
     ],
   });
-  const scan = await c.engine.commands.scan({ zone: 'B', code: 'BT-1', picker: 'bench' });
+  const scan = await c.commands.scan({ zone: 'B', code: 'BT-1', operator: 'bench' });
 
   const acks: number[] = [];
   let errors = 0;

@@ -108,7 +108,7 @@ const began = Date.now();
 for (let i = 0; i < N; i++) {
   const t0 = now();
   scannedAt.set(ids[i], t0);
-  const r = await c.engine.commands.scan({ zone: 'S', code: `ST-${i + 1}`, picker: 'bench' });
+  const r = await c.commands.scan({ zone: 'S', code: `ST-${i + 1}`, operator: 'bench' });
   answer.push(now() - t0);
   failed += r.failed.length;
 }

@@ -6,7 +6,7 @@
 
 import type { ModuleInfo, TechnicianBus } from '../device-drivers/types.ts';
 import { type ModuleAddress, moduleKey } from '../kernel/module-ref.ts';
-import type { PickEngine } from './engine/engine.ts';
+import { zoneStatus } from './engine/status.ts';
 import type { Site } from './site.ts';
 import { type Db, stmt } from './store/db.ts';
 
@@ -49,7 +49,7 @@ export interface FloorView {
 }
 
 export function floorView(
-  d: { db: Db; site: Site; engine: PickEngine; buses: ReadonlyMap<string, TechnicianBus> },
+  d: { db: Db; site: Site; buses: ReadonlyMap<string, TechnicianBus> },
   simulated: boolean,
 ): FloorView {
   const mods = new Map<string, ModuleInfo>();
@@ -67,7 +67,7 @@ export function floorView(
       : (mods.get(moduleKey({ bus, address }))?.online ?? null);
   const zones: FloorZone[] = [];
   for (const z of d.site.zones.values()) {
-    const st = d.engine.zoneStatus(z.id);
+    const st = zoneStatus(d.db, d.site, z.id);
     const lit = new Map(st.lit.map((l) => [l.location, l]));
     const di = z.doneIndicator;
     const diInfo = di ? mods.get(moduleKey(di)) : undefined;

@@ -31,11 +31,12 @@ export interface Zone {
   locations: Location[];
 }
 
-/** A scanner (config `scanners[]`): its scans record this picker, in this colour when free. */
+/** A scanner (config `scanners[]`): its scans record this operator, in this colour when free. */
 export interface Scanner {
   id: string;
   zone: string;
-  picker: string;
+  /** config key `picker` */
+  operator: string;
   color: Color | null;
 }
 
@@ -47,7 +48,7 @@ export class Site {
   readonly byModule = new Map<string, Location>();
   /** every wired module: locations and done indicators */
   readonly modules: WiredModule[];
-  /** configured operator ids; empty when the site configures none (any picker id is taken) */
+  /** configured operator ids; empty when the site configures none (any operator id is taken) */
   readonly operators: ReadonlySet<string>;
   /** buses whose modules are named by module id, not unit number (MQTT) */
   readonly idBuses: ReadonlySet<string>;
@@ -62,7 +63,12 @@ export class Site {
       cfg.buses.filter((b) => ADDRESSING[b.transport] === 'id').map((b) => b.id),
     );
     for (const s of cfg.scanners ?? [])
-      this.scanners.set(s.id, { id: s.id, zone: s.zone, picker: s.picker, color: s.color ?? null });
+      this.scanners.set(s.id, {
+        id: s.id,
+        zone: s.zone,
+        operator: s.picker,
+        color: s.color ?? null,
+      });
     for (const m of this.modules) this.#names.set(moduleKey(m), m.name);
     for (const z of cfg.zones) {
       const zone: Zone = {
@@ -128,7 +134,7 @@ export class Site {
 }
 
 function defaultColors(): Color[] {
-  // green first: the colour pickers expect for "pick here"; red is kept for faults
+  // green first: the colour operators expect for "pick here"; red is kept for faults
   return ['green', 'blue', 'yellow', 'magenta', 'cyan', 'white'].filter((c): c is Color =>
     (COLORS as readonly string[]).includes(c),
   ) as Color[];

@@ -3,8 +3,8 @@
  * modules with health and counters, identify (blink one module), walk test
  * (light every module in turn, report those that never answered), change a
  * module's address, read its identity. The engine stays the one writer to the
- * floor: identify, walk test and re-address hold the module (engine/holds.ts)
- * and give it back; an armed re-address is disarmed on expiry or cancel.
+ * floor: identify, walk test and re-address hold the module through the floor
+ * commands (engine/commands.ts, engine/holds.ts) and give it back; an armed re-address is disarmed on expiry or cancel.
  */
 import type { Logger } from 'pino';
 import {

@@ -1,14 +1,18 @@
 /**
  * Floor operations (CONTRACTS.md §1 "Zone scans"): scans at zones and put
  * walls, zone status, and the operator fallback to confirm or short a line
- * when its module is dead.
+ * when its module is dead. Every action is a floor command
+ * (controller/engine/commands.ts); the contract calls the operator `picker`
+ * in scan and confirm bodies and in answers, so this edge translates the name
+ * both ways (also in the `path` of an error's details).
  */
 import { Type as T } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import type { PickEngine, ScanResult } from '../../controller/engine/engine.ts';
+import type { FloorCommands, ScanResult, SessionView } from '../../controller/engine/commands.ts';
 import type { Site } from '../../controller/site.ts';
 import { ID_PATTERN, LineView } from '../../controller/waves/schema.ts';
 import type { WaveService } from '../../controller/waves/service.ts';
+import { isPicklineError, PicklineError } from '../../kernel/errors.ts';
 import { type ModuleAddress, moduleKey } from '../../kernel/module-ref.ts';
 import { ErrorBody } from '../errors.ts';
 
@@ -132,15 +136,27 @@ const TaskAnswer = T.Object({
   ]),
 });
 
+/** Runs a command for a body whose operator field is `picker`: error details name that field. */
+async function asPicker<R>(run: () => Promise<R>): Promise<R> {
+  try {
+    return await run();
+  } catch (e) {
+    if (!isPicklineError(e) || !e.details.some((d) => d.path === '/operator')) throw e;
+    const details = e.details.map((d) => (d.path === '/operator' ? { ...d, path: '/picker' } : d));
+    throw new PicklineError(e.code, e.message, details, e);
+  }
+}
+
 export async function floorRoutes(
   app: FastifyInstance,
-  opts: { engine: PickEngine; waves: WaveService; site: Site },
+  opts: { commands: FloorCommands; waves: WaveService; site: Site },
 ): Promise<void> {
-  const { engine, waves, site } = opts;
+  const { commands, waves, site } = opts;
   const locationOf = (bus: string, address: ModuleAddress) =>
     site.byModule.get(moduleKey({ bus, address }))?.id ?? null;
-  const view = (r: ScanResult) => ({
+  const view = ({ operator, ...r }: ScanResult) => ({
     ...r,
+    picker: operator,
     lit: r.lit.map((l) => ({
       lineId: l.line_id,
       location: locationOf(l.bus, l.address),
@@ -151,6 +167,7 @@ export async function floorRoutes(
     })),
     failed: r.failed.map((f) => ({ bus: f.bus, address: f.address, error: f.error ?? 'failed' })),
   });
+  const ended = ({ operator, ...v }: SessionView) => ({ ...v, picker: operator });
 
   app.post<{
     Params: { zoneId: string };
@@ -178,7 +195,12 @@ export async function floorRoutes(
         },
       },
     },
-    async (req) => view(await engine.commands.scan({ zone: req.params.zoneId, ...req.body })),
+    async (req) => {
+      const { picker, ...b } = req.body;
+      return view(
+        await asPicker(() => commands.scan({ zone: req.params.zoneId, operator: picker, ...b })),
+      );
+    },
   );
 
   app.get(
@@ -187,7 +209,7 @@ export async function floorRoutes(
       config: { roles: ['wms', 'operator', 'technician', 'viewer'] },
       schema: { tags: ['zones'], summary: 'Zones with their live state' },
     },
-    async () => ({ zones: [...site.zones.keys()].map((z) => engine.zoneStatus(z)) }),
+    async () => ({ zones: [...site.zones.keys()].map((z) => commands.zoneStatus(z)) }),
   );
 
   app.get<{ Params: { zoneId: string } }>(
@@ -201,7 +223,7 @@ export async function floorRoutes(
         response: { 404: ErrorBody },
       },
     },
-    async (req) => engine.zoneStatus(req.params.zoneId),
+    async (req) => commands.zoneStatus(req.params.zoneId),
   );
 
   app.delete<{ Params: { zoneId: string; orderId: string } }>(
@@ -220,7 +242,8 @@ export async function floorRoutes(
         response: { 200: SessionEnded, 404: ErrorBody },
       },
     },
-    async (req) => engine.endSession(req.params.zoneId, req.params.orderId),
+    async (req) =>
+      ended(await commands.endSession({ zone: req.params.zoneId, orderId: req.params.orderId })),
   );
 
   for (const action of ['confirm', 'short'] as const) {
@@ -261,9 +284,9 @@ export async function floorRoutes(
           reason: b.reason,
           via: 'api' as const,
         };
-        const r = await (action === 'short'
-          ? engine.commands.short(cmd)
-          : engine.commands.confirm(cmd));
+        const r = await asPicker(() =>
+          action === 'short' ? commands.short(cmd) : commands.confirm(cmd),
+        );
         return waves.getOrder(r.line.order_id).lines.find((l) => l.lineId === r.line.id);
       },
     );
@@ -287,7 +310,7 @@ export async function floorRoutes(
       },
     },
     async (req) => ({
-      task: engine.commands.nextTask({ zone: req.params.zoneId, operator: req.body.operator }),
+      task: commands.nextTask({ zone: req.params.zoneId, operator: req.body.operator }),
     }),
   );
 
@@ -313,7 +336,7 @@ export async function floorRoutes(
       },
     },
     async (req) => ({
-      task: engine.commands.skip({ lineId: req.params.lineId, operator: req.body.operator }),
+      task: commands.skip({ lineId: req.params.lineId, operator: req.body.operator }),
     }),
   );
 }

@@ -1,6 +1,6 @@
 /**
  * Light decisions, made inside a transaction: which line a module shows, who
- * waits for a busy module, which colour a picker gets. The `lights` table is
+ * waits for a busy module, which colour an operator gets. The `lights` table is
  * the one truth of what should be lit; `Lighting` executes it afterwards.
  */
 
@@ -42,7 +42,7 @@ export function lightOrWait(
   site: Site,
   line: LineRow,
   cubby: string | null,
-  who: { picker: string; color: Color },
+  who: { operator: string; color: Color },
   now: string,
 ): LightRow | null {
   const m = moduleOf(site, line, cubby);
@@ -66,7 +66,7 @@ export function lightOrWait(
     mode: 'on',
     color: who.color,
     display: line.quantity,
-    picker: who.picker,
+    picker: who.operator,
     lit_at: now,
   };
   insertLight(db, row);
@@ -92,28 +92,28 @@ export function nextForModule(
        ORDER BY l.updated_at, l.idx LIMIT 1`,
   ).get(loc.id, loc.id) as (LineRow & { cubby: string | null }) | undefined;
   if (!next) return null;
-  const s = stmt(db, 'SELECT picker, color FROM zone_sessions WHERE zone = ? AND order_id = ?').get(
-    loc.zone,
-    next.order_id,
-  ) as { picker: string; color: Color } | undefined;
+  const s = stmt(
+    db,
+    'SELECT picker AS operator, color FROM zone_sessions WHERE zone = ? AND order_id = ?',
+  ).get(loc.zone, next.order_id) as { operator: string; color: Color } | undefined;
   if (!s) return null;
   return lightOrWait(db, site, next, next.cubby, s, now);
 }
 
 /**
- * The picker's colour in the zone: the one they have, else `prefer` (a
+ * The operator's colour in the zone: the one they have, else `prefer` (a
  * scanner's configured colour) when free, else the first free one.
  */
-export function colorFor(db: Db, zone: Zone, picker: string, prefer: Color | null = null): Color {
+export function colorFor(db: Db, zone: Zone, operator: string, prefer: Color | null = null): Color {
   const active = sessions(db, zone.id);
-  const mine = active.find((s) => s.picker === picker);
+  const mine = active.find((s) => s.picker === operator);
   if (mine) return mine.color as Color;
   const used = new Set(active.map((s) => s.color));
   if (prefer) {
     if (!used.has(prefer)) return prefer;
     throw new PicklineError(
       'ZONE_BUSY',
-      `zone ${zone.id}: colour ${prefer} of ${picker} is in use by another picker; finish or release that order first`,
+      `zone ${zone.id}: colour ${prefer} of ${operator} is in use by another operator; finish or release that order first`,
     );
   }
   const free = zone.colors.find((c) => !used.has(c));

@@ -6,7 +6,7 @@
  * - the light decisions (decide.ts) treat it as busy: a line for it stays
  *   `waiting`, so the floor still equals the `lights` table;
  * - `Lighting` skips commands for it (recover, done flashes);
- * - no key press on it commits a pick (the engine ignores and counts them).
+ * - no key press on it commits a pick (picking.ts ignores and counts them).
  * On release the waiting line that comes first lights on it, else it is cleared.
  * Holds live in a TEMP table (read by `isHeld` in repo.ts): the SQL decisions
  * see them, a restart drops them.
@@ -28,7 +28,7 @@ export interface Hold {
   release(): Promise<void>;
 }
 
-/** What technician operations need from the engine. */
+/** What technician operations need from the floor: the floor commands offer it (commands.ts). */
 export interface ModuleHolder {
   hold(bus: string, address: ModuleAddress, purpose: string): Promise<Hold>;
   heldFor(bus: string, address: ModuleAddress): string | null;

@@ -22,7 +22,8 @@ export interface PickInput {
   lineId: string;
   /** quantity taken (the module's display after +/-; what the worker said) */
   quantity: number;
-  picker: string | null;
+  /** the operator who took it (recorded as the line's and the event's `picker`) */
+  operator: string | null;
   via: Via;
   /** the short key, "short product", or an operator's short */
   short?: boolean;
@@ -70,12 +71,12 @@ export function commitPick(db: Db, outbox: Outbox, p: PickInput, now = new Date(
   stmt(
     db,
     'UPDATE lines SET status = ?, picked = ?, picker = ?, via = ?, reason = ?, flag = NULL, updated_at = ? WHERE id = ?',
-  ).run(status, p.quantity, p.picker, p.via, reason, at, l.id);
+  ).run(status, p.quantity, p.operator, p.via, reason, at, l.id);
   stmt(db, 'INSERT INTO line_history (line_id, status, at, detail) VALUES (?, ?, ?, ?)').run(
     l.id,
     status,
     at,
-    JSON.stringify({ picked: p.quantity, picker: p.picker, via: p.via, reason }),
+    JSON.stringify({ picked: p.quantity, picker: p.operator, via: p.via, reason }),
   );
   const light = deleteLightOfLine(db, l.id);
   const o = getOrder(db, l.order_id)!;
@@ -87,7 +88,7 @@ export function commitPick(db: Db, outbox: Outbox, p: PickInput, now = new Date(
     sku: l.sku,
     requested: l.quantity,
     picked: p.quantity,
-    picker: p.picker,
+    picker: p.operator,
     via: p.via,
   };
   if (o.put_wall) data.putWall = o.put_wall;

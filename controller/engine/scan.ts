@@ -1,7 +1,7 @@
 /**
  * Zone scans (CONTRACTS.md §1 "Zone scans"). Pick zone: the scanned container
  * or orderId starts that order; all its open lines in the zone light at once
- * in the picker's colour. Put wall: the scanned SKU lights the cubbies of the
+ * in the operator's colour. Put wall: the scanned SKU lights the cubbies of the
  * orders that need it; an order without a cubby gets a free one.
  */
 
@@ -16,7 +16,8 @@ import { insertSession, type LightRow, openLinesInZone } from './repo.ts';
 export interface ScanDecision {
   zone: string;
   mode: 'pick' | 'put';
-  picker: string;
+  /** who the lines are lit for (the session's operator when the order has one) */
+  operator: string;
   color: string | null;
   orders: { orderId: string; container: string | null; cubby: string | null }[];
   lit: LightRow[];
@@ -30,7 +31,7 @@ export function decidePickScan(
   site: Site,
   zone: Zone,
   code: string,
-  picker: string,
+  operator: string,
   now: string,
   prefer: Color | null = null,
 ): ScanDecision {
@@ -45,7 +46,7 @@ export function decidePickScan(
   const base = {
     zone: zone.id,
     mode: 'pick' as const,
-    picker,
+    operator,
     orders: [{ orderId: order.id, container: order.container, cubby: null }],
   };
   const lines = openLinesInZone(db, order.id, zone.id);
@@ -55,13 +56,13 @@ export function decidePickScan(
     order.id,
   ) as { picker: string; color: string } | undefined;
   const who = session
-    ? { picker: session.picker, color: session.color as never }
-    : { picker, color: colorFor(db, zone, picker, prefer) };
+    ? { operator: session.picker, color: session.color as never }
+    : { operator, color: colorFor(db, zone, operator, prefer) };
   if (!session)
     insertSession(db, {
       zone: zone.id,
       order_id: order.id,
-      picker,
+      picker: operator,
       color: who.color,
       started_at: now,
     });
@@ -72,7 +73,7 @@ export function decidePickScan(
     if (row) lit.push(row);
     else waiting.push({ lineId: l.id, location: l.location });
   }
-  return { ...base, picker: who.picker, color: who.color, lit, waiting, done: false };
+  return { ...base, operator: who.operator, color: who.color, lit, waiting, done: false };
 }
 
 export function decidePutScan(
@@ -80,7 +81,7 @@ export function decidePutScan(
   site: Site,
   zone: Zone,
   sku: string,
-  picker: string,
+  operator: string,
   now: string,
   prefer: Color | null = null,
 ): ScanDecision {
@@ -93,12 +94,12 @@ export function decidePutScan(
   ).all(sku, zone.id) as (LineRow & { cubby: string | null })[];
   if (rows.length === 0)
     throw new PicklineError('SCAN_NOT_MATCHED', `no order at put wall ${zone.id} needs "${sku}"`);
-  const color = colorFor(db, zone, picker, prefer);
+  const color = colorFor(db, zone, operator, prefer);
   const seen = new Set<string>();
   const decision: ScanDecision = {
     zone: zone.id,
     mode: 'put',
-    picker,
+    operator,
     color,
     orders: [],
     lit: [],
@@ -119,8 +120,14 @@ export function decidePutScan(
       l.order_id,
     );
     if (!has)
-      insertSession(db, { zone: zone.id, order_id: l.order_id, picker, color, started_at: now });
-    const row = lightOrWait(db, site, l, cubby, { picker, color }, now);
+      insertSession(db, {
+        zone: zone.id,
+        order_id: l.order_id,
+        picker: operator,
+        color,
+        started_at: now,
+      });
+    const row = lightOrWait(db, site, l, cubby, { operator, color }, now);
     if (row) decision.lit.push(row);
     else decision.waiting.push({ lineId: l.id, location: cubby });
   }

@@ -1,5 +1,5 @@
 /**
- * Ending zone sessions. A session holds a picker's colour in a zone while an
+ * Ending zone sessions. A session holds an operator's colour in a zone while an
  * order is worked there; it ends when the order is done in the zone, when
  * the order closes (completed, cancelled), or when a supervisor ends a stuck
  * one. Decisions run inside the caller's `store.tx()`.

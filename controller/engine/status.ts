@@ -1,4 +1,7 @@
-/** Read models of the floor for the API: a zone's pickers, orders and lit modules. */
+/**
+ * Read models of the floor for the API: a zone's operators (`picker` in the
+ * answers, CONTRACTS.md §1), orders and lit modules.
+ */
 
 import { type ModuleAddress, moduleKey } from '../../device-drivers/types.ts';
 import { PicklineError } from '../../kernel/errors.ts';

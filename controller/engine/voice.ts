@@ -1,6 +1,6 @@
 /**
  * Task assignment in voice zones (CONTRACTS.md §3): the engine decides what a
- * voice picker does next, so the dialog only talks and listens. An operator
+ * voice operator does next, so the dialog only talks and listens. An operator
  * works one order of the zone at a time, held as a zone session (colour
  * `none`), so two operators never get the same order. Lines come in location
  * order (aisle, slot, location id); skipped lines come after the others, in

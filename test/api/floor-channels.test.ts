@@ -47,7 +47,7 @@ describe('input channels over REST', () => {
       code: 'INVALID_REQUEST',
       details: [{ path: '/picker', message: 'is required when no scanner is named' }],
     });
-    expect(f.engine.zoneStatus('A').sessions).toEqual([]);
+    expect(f.commands.zoneStatus('A').sessions).toEqual([]);
     const r = await post('/zones/A/scan', { code: 'T1', scanner: 'SC-A' });
     expect(r.statusCode).toBe(200);
     expect(r.json()).toMatchObject({ picker: 'asmith', color: 'blue', lit: [{ lineId: 'L1' }] });

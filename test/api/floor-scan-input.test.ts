@@ -59,7 +59,12 @@ describe('floor input rules', () => {
   it('refuses a confirm naming a picker who is not a configured operator', async () => {
     const res = await post('/lines/L1/confirm', { picker: 'mallory' });
     expect(res.statusCode).toBe(422);
-    expect(res.json().error.code).toBe('UNKNOWN_OPERATOR');
+    // the detail names the body's field: the contract calls the operator `picker`
+    expect(res.json().error).toMatchObject({
+      code: 'UNKNOWN_OPERATOR',
+      message: '"mallory" is not a configured operator',
+      details: [{ path: '/picker', message: 'is not one of the configured operators' }],
+    });
     expect(f.waves.getOrder('O1').lines[0].status).toBe('open');
   });
 });

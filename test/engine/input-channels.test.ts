@@ -41,8 +41,8 @@ const sessionsOf = (zone: string) =>
 describe('scanner scans (zone + code, no picker)', () => {
   it("lights in the scanner's colour and records the scanner's picker", async () => {
     f.waves.submit(pickWave(1, 'A-01-01'));
-    const r = await f.engine.commands.scan({ zone: 'A', code: 'PT1', scanner: 'SC-A' });
-    expect(r).toMatchObject({ picker: 'op3', color: 'yellow' });
+    const r = await f.commands.scan({ zone: 'A', code: 'PT1', scanner: 'SC-A' });
+    expect(r).toMatchObject({ operator: 'op3', color: 'yellow' });
     await f.engine.idle();
     expect(f.a.lit(1)).toMatchObject({ mode: 'on', color: 'yellow', display: 2 });
     f.a.press(1, 'confirm');
@@ -52,46 +52,46 @@ describe('scanner scans (zone + code, no picker)', () => {
 
   it('without a colour takes the first free one; a named picker still wins', async () => {
     f.waves.submit(pickWave(1, 'B-02-01'));
-    const r = await f.engine.commands.scan({ zone: 'B', code: 'PT1', scanner: 'SC-B' });
-    expect(r).toMatchObject({ picker: 'op5', color: 'green' });
+    const r = await f.commands.scan({ zone: 'B', code: 'PT1', scanner: 'SC-B' });
+    expect(r).toMatchObject({ operator: 'op5', color: 'green' });
     f.waves.submit(pickWave(2, 'A-01-02'));
-    const named = await f.engine.commands.scan({ zone: 'A', code: 'PT2', picker: 'op1' });
-    expect(named).toMatchObject({ picker: 'op1', color: 'green' });
+    const named = await f.commands.scan({ zone: 'A', code: 'PT2', operator: 'op1' });
+    expect(named).toMatchObject({ operator: 'op1', color: 'green' });
   });
 
-  it('refuses a scan with neither picker nor scanner, an unknown scanner, or one of another zone', async () => {
+  it('refuses a scan with neither operator nor scanner, an unknown scanner, or one of another zone', async () => {
     f.waves.submit(pickWave(1, 'A-01-01'));
     const before = tableCounts(f.store);
-    await expect(f.engine.commands.scan({ zone: 'A', code: 'PT1' })).rejects.toMatchObject({
+    await expect(f.commands.scan({ zone: 'A', code: 'PT1' })).rejects.toMatchObject({
       code: 'INVALID_REQUEST',
       status: 400,
-      details: [{ path: '/picker', message: 'is required when no scanner is named' }],
+      details: [{ path: '/operator', message: 'is required when no scanner is named' }],
     });
     await expect(
-      f.engine.commands.scan({ zone: 'A', code: 'PT1', scanner: 'NOPE' }),
+      f.commands.scan({ zone: 'A', code: 'PT1', scanner: 'NOPE' }),
     ).rejects.toMatchObject({ code: 'UNKNOWN_SCANNER' });
     await expect(
-      f.engine.commands.scan({ zone: 'A', code: 'PT1', scanner: 'SC-B' }),
+      f.commands.scan({ zone: 'A', code: 'PT1', scanner: 'SC-B' }),
     ).rejects.toMatchObject({ code: 'UNKNOWN_SCANNER', message: /scans at zone B/ });
     expect(tableCounts(f.store)).toEqual(before);
     expect(f.a.lit(1)).toBeUndefined();
   });
 
-  it("release frees the picker's colour: another scanner with that colour can then start", async () => {
+  it("release frees the operator's colour: another scanner with that colour can then start", async () => {
     f.waves.submit(pickWave(1, 'A-01-01'));
     f.waves.submit(pickWave(2, 'A-01-02'));
-    await f.engine.commands.scan({ zone: 'A', code: 'PT1', scanner: 'SC-A' });
+    await f.commands.scan({ zone: 'A', code: 'PT1', scanner: 'SC-A' });
     await expect(
-      f.engine.commands.scan({ zone: 'A', code: 'PT2', scanner: 'SC-A2' }),
+      f.commands.scan({ zone: 'A', code: 'PT2', scanner: 'SC-A2' }),
     ).rejects.toMatchObject({ code: 'ZONE_BUSY', message: /colour yellow/ });
-    const ended = await f.engine.commands.release({ zone: 'A', picker: 'op3' });
+    const ended = await f.commands.release({ zone: 'A', operator: 'op3' });
     expect(ended.map((s) => [s.orderId, s.color, s.unlit])).toEqual([['PO1', 'yellow', ['PL1']]]);
     await f.engine.idle();
     expect(f.a.lit(1)).toBeUndefined();
-    const r = await f.engine.commands.scan({ zone: 'A', code: 'PT2', scanner: 'SC-A2' });
-    expect(r).toMatchObject({ picker: 'op4', color: 'yellow' });
+    const r = await f.commands.scan({ zone: 'A', code: 'PT2', scanner: 'SC-A2' });
+    expect(r).toMatchObject({ operator: 'op4', color: 'yellow' });
     expect(sessionsOf('A')).toEqual([{ order_id: 'PO2', picker: 'op4', color: 'yellow' }]);
-    await expect(f.engine.commands.release({ zone: 'A', picker: 'op3' })).rejects.toMatchObject({
+    await expect(f.commands.release({ zone: 'A', operator: 'op3' })).rejects.toMatchObject({
       code: 'SESSION_NOT_FOUND',
     });
   });
@@ -100,7 +100,7 @@ describe('scanner scans (zone + code, no picker)', () => {
 describe('voice task assignment', () => {
   it('gives the lines of the order in location order, with check digits and what is left', () => {
     f.waves.submit(voiceWave('VW1', { VO1: ['05', '02', '04'] }));
-    const t = f.engine.commands.nextTask({ zone: 'V', operator: 'op1' });
+    const t = f.commands.nextTask({ zone: 'V', operator: 'op1' });
     expect(t).toEqual({
       zone: 'V',
       operator: 'op1',
@@ -120,17 +120,16 @@ describe('voice task assignment', () => {
     });
     expect(f.waves.get('VW1').status).toBe('active');
     // asking again gives the same task: nothing was confirmed
-    expect(f.engine.commands.nextTask({ zone: 'V', operator: 'op1' })?.lineId).toBe('VO1-02');
+    expect(f.commands.nextTask({ zone: 'V', operator: 'op1' })?.lineId).toBe('VO1-02');
   });
 
   it('puts a skipped line after the others, in the order skipped, and keeps it across a restart', async () => {
     f.waves.submit(voiceWave('VW1', { VO1: ['01', '02', '03', '04'] }));
-    const c = f.engine.commands;
+    const c = f.commands;
     expect(c.nextTask({ zone: 'V', operator: 'op1' })?.lineId).toBe('VO1-01');
     expect(c.skip({ lineId: 'VO1-01', operator: 'op1' })?.lineId).toBe('VO1-02');
     expect(c.skip({ lineId: 'VO1-02', operator: 'op1' })?.lineId).toBe('VO1-03');
-    await f.engine.stop();
-    await f.engine.start();
+    await f.restart();
     const order: string[] = [];
     for (let t = c.nextTask({ zone: 'V', operator: 'op1' }); t; ) {
       order.push(`${t.lineId}${t.skipped ? ' (skipped)' : ''}`);
@@ -145,7 +144,7 @@ describe('voice task assignment', () => {
   it('gives two operators different orders, by wave priority then intake order', () => {
     f.waves.submit(voiceWave('VW1', { VO1: ['01'], VO2: ['02'] }));
     f.waves.submit({ ...voiceWave('VW2', { VO3: ['03'] }), priority: 5 });
-    const c = f.engine.commands;
+    const c = f.commands;
     expect(c.nextTask({ zone: 'V', operator: 'op1' })?.orderId).toBe('VO3');
     expect(c.nextTask({ zone: 'V', operator: 'op2' })?.orderId).toBe('VO1');
     expect(c.nextTask({ zone: 'V', operator: 'op1' })?.orderId).toBe('VO3');
@@ -160,7 +159,7 @@ describe('voice task assignment', () => {
 
   it('records a voice confirm once, with via "voice", for the operator whose task it is', async () => {
     f.waves.submit(voiceWave('VW1', { VO1: ['03', '04'] }));
-    const c = f.engine.commands;
+    const c = f.commands;
     const t = c.nextTask({ zone: 'V', operator: 'op1' })!;
     await expect(
       c.confirm({ lineId: t.lineId, via: 'voice', operator: 'op2' }),
@@ -198,7 +197,7 @@ describe('voice task assignment', () => {
 
   it('refuses next-task outside voice zones, unknown operators, and skips of another operator', () => {
     f.waves.submit(voiceWave('VW1', { VO1: ['01'] }));
-    const c = f.engine.commands;
+    const c = f.commands;
     expect(() => c.nextTask({ zone: 'A', operator: 'op1' })).toThrow(
       expect.objectContaining({ code: 'BAD_REQUEST' }),
     );
@@ -206,7 +205,10 @@ describe('voice task assignment', () => {
       expect.objectContaining({ code: 'ZONE_NOT_FOUND' }),
     );
     expect(() => c.nextTask({ zone: 'V', operator: 'ghost' })).toThrow(
-      expect.objectContaining({ code: 'UNKNOWN_OPERATOR' }),
+      expect.objectContaining({
+        code: 'UNKNOWN_OPERATOR',
+        details: [{ path: '/operator', message: 'is not one of the configured operators' }],
+      }),
     );
     const before = tableCounts(f.store);
     expect(() => c.skip({ lineId: 'VO1-01', operator: 'op1' })).toThrow(
@@ -232,7 +234,7 @@ describe('voice task assignment', () => {
         },
       ],
     });
-    const c = f.engine.commands;
+    const c = f.commands;
     expect(c.nextTask({ zone: 'V', operator: 'op1' })?.lineId).toBe('VO1-V');
     await c.confirm({ lineId: 'VO1-V', via: 'voice', operator: 'op1' });
     expect(sessionsOf('V')).toEqual([]);
@@ -241,7 +243,7 @@ describe('voice task assignment', () => {
 
   it('hands a released voice order to the next operator who asks', async () => {
     f.waves.submit(voiceWave('VW1', { VO1: ['01'] }));
-    const c = f.engine.commands;
+    const c = f.commands;
     c.nextTask({ zone: 'V', operator: 'op1' });
     expect(c.nextTask({ zone: 'V', operator: 'op2' })).toBeNull();
     await c.release({ zone: 'V', orderId: 'VO1' });

@@ -78,7 +78,8 @@ async function play(f: FakeFloor, ops: Op[]): Promise<void> {
   }
   for (const o of ops) {
     try {
-      if (o.kind === 'scan') await f.engine.scan('A', `PT${o.order}`, PICKERS[o.picker]);
+      if (o.kind === 'scan')
+        await f.commands.scan({ zone: 'A', code: `PT${o.order}`, operator: PICKERS[o.picker] });
       else if (o.kind === 'press') {
         // press the n-th lit module (modulo), so most presses land on a job
         const lit = [...f.a.states]
@@ -96,7 +97,10 @@ async function play(f: FakeFloor, ops: Op[]): Promise<void> {
       } else if (o.kind === 'close') {
         const requested = (o.line % LINES) + 1;
         const quantity = o.delta === null ? undefined : Math.max(0, requested + o.delta);
-        await f.engine.closeLine(`PL${o.line}`, { short: o.short, quantity });
+        {
+          const cmd = { lineId: `PL${o.line}`, quantity, via: 'api' as const };
+          await (o.short ? f.commands.short(cmd) : f.commands.confirm(cmd));
+        }
       } else f.waves.cancel(`PW${o.wave}`);
     } catch (e) {
       const code = (e as { code?: string }).code;

@@ -22,7 +22,7 @@ async function floor(configure?: (c: SiteConfig) => void): Promise<void> {
       },
     ],
   });
-  await f.engine.scan('A', 'T1', 'jdoe');
+  await f.commands.scan({ zone: 'A', code: 'T1', operator: 'jdoe' });
 }
 afterEach(async () => {
   await f.stop();
@@ -35,7 +35,9 @@ const picks = () => f.outbox.read(0, 1000).filter((e) => e.type.startsWith('line
 describe('over-picks', () => {
   it('refuses an operator confirm above the request and records nothing', async () => {
     await floor();
-    await expect(f.engine.closeLine('L1', { quantity: 5 })).rejects.toMatchObject({
+    await expect(
+      f.commands.confirm({ lineId: 'L1', quantity: 5, via: 'api' }),
+    ).rejects.toMatchObject({
       code: 'OVER_PICK',
       status: 422,
     });
@@ -46,12 +48,12 @@ describe('over-picks', () => {
   it('refuses a short whose quantity is not below the request', async () => {
     await floor();
     for (const quantity of [3, 4]) {
-      await expect(f.engine.closeLine('L2', { short: true, quantity })).rejects.toMatchObject({
+      await expect(f.commands.short({ lineId: 'L2', quantity, via: 'api' })).rejects.toMatchObject({
         code: 'SHORT_NOT_BELOW_REQUEST',
       });
     }
     expect(lineOf('L2')).toMatchObject({ status: 'lit', picked: 0 });
-    await f.engine.closeLine('L2', { short: true, quantity: 2 });
+    await f.commands.short({ lineId: 'L2', quantity: 2, via: 'api' });
     expect(lineOf('L2')).toMatchObject({ status: 'short', picked: 2 });
   });
 
@@ -79,7 +81,7 @@ describe('over-picks', () => {
     f.a.press(1, 'confirm', 6);
     await until(() => lineOf('L1').status === 'picked', 'over-pick recorded');
     expect(lineOf('L1').picked).toBe(6);
-    await f.engine.closeLine('L2', { quantity: 4 });
+    await f.commands.confirm({ lineId: 'L2', quantity: 4, via: 'api' });
     expect(lineOf('L2')).toMatchObject({ status: 'picked', picked: 4 });
     expect(picks().map((e) => [e.type, e.data.requested, e.data.picked])).toEqual([
       ['line.picked', 1, 6],

@@ -34,7 +34,7 @@ describe('pick zone', () => {
         },
       ],
     });
-    const r = await f.engine.scan('A', 'T1', 'jdoe');
+    const r = await f.commands.scan({ zone: 'A', code: 'T1', operator: 'jdoe' });
     expect(r.lit.map((l) => l.line_id)).toEqual(['L1', 'L2']);
     expect(r.color).toBe('green');
     expect(f.a.lit(1)).toMatchObject({ mode: 'on', color: 'green', display: 3 });
@@ -55,7 +55,7 @@ describe('pick zone', () => {
         },
       ],
     });
-    await f.engine.scan('A', 'T2', 'jdoe');
+    await f.commands.scan({ zone: 'A', code: 'T2', operator: 'jdoe' });
     f.a.press(1, 'confirm'); // 3 of 3
     f.a.press(2, 'confirm', 3); // display corrected with '-' to 3 of 4
     f.a.press(3, 'short'); // short key with the display untouched: none taken
@@ -101,16 +101,16 @@ describe('pick zone', () => {
         },
       ],
     });
-    await f.engine.scan('A', 'T3', 'jdoe');
+    await f.commands.scan({ zone: 'A', code: 'T3', operator: 'jdoe' });
     f.a.press(1);
     await until(() => f.a.lit(100) !== undefined, 'done indicator lit');
     expect(f.a.lit(100)).toMatchObject({ mode: 'blink', color: 'green' });
     await until(() => f.a.lit(100) === undefined, 'done indicator cleared');
     expect(f.waves.getOrder('O3').status).toBe('active'); // zone B still to go (pick-and-pass)
-    const b = await f.engine.scan('B', 'T3', 'asmith');
+    const b = await f.commands.scan({ zone: 'B', code: 'T3', operator: 'asmith' });
     expect(b.lit.map((l) => l.line_id)).toEqual(['L2']);
     // scanning at a zone where the order has nothing: done at once
-    const none = await f.engine.scan('A', 'T3', 'jdoe');
+    const none = await f.commands.scan({ zone: 'A', code: 'T3', operator: 'jdoe' });
     expect(none.done).toBe(true);
   });
 
@@ -119,7 +119,7 @@ describe('pick zone', () => {
       waveId: 'W4',
       orders: [{ orderId: 'O4', container: 'T4', lines: [line('L1', 'A-01-01', 2)] }],
     });
-    await f.engine.scan('A', 'T4', 'jdoe');
+    await f.commands.scan({ zone: 'A', code: 'T4', operator: 'jdoe' });
     const seq = f.a.lit(1)!.seq;
     f.a.press(1, 'confirm', 2, seq + 1000);
     f.a.press(7, 'confirm', 1, 5);
@@ -148,8 +148,8 @@ describe('pick zone', () => {
         },
       ],
     });
-    const ra = await f.engine.scan('A', 'T5a', 'jdoe');
-    const rb = await f.engine.scan('A', 'T5b', 'asmith');
+    const ra = await f.commands.scan({ zone: 'A', code: 'T5a', operator: 'jdoe' });
+    const rb = await f.commands.scan({ zone: 'A', code: 'T5b', operator: 'asmith' });
     expect(ra.color).not.toBe(rb.color);
     expect(f.a.lit(1)!.color).toBe(ra.color);
     expect(f.a.lit(3)!.color).toBe(rb.color);
@@ -170,14 +170,20 @@ describe('pick zone', () => {
       waveId: 'W6',
       orders: [{ orderId: 'O6', container: 'T6', lines: [line('L61', 'A-01-09', 1)] }],
     });
-    expect((await f.engine.scan('A', 'T6', 'jdoe')).color).toBe(ra.color);
+    expect((await f.commands.scan({ zone: 'A', code: 'T6', operator: 'jdoe' })).color).toBe(
+      ra.color,
+    );
   });
 
   it('answers unknown codes and zones with precise errors', async () => {
-    await expect(f.engine.scan('A', 'NOPE', 'jdoe')).rejects.toMatchObject({
+    await expect(
+      f.commands.scan({ zone: 'A', code: 'NOPE', operator: 'jdoe' }),
+    ).rejects.toMatchObject({
       code: 'SCAN_NOT_MATCHED',
     });
-    await expect(f.engine.scan('Z', 'NOPE', 'jdoe')).rejects.toMatchObject({
+    await expect(
+      f.commands.scan({ zone: 'Z', code: 'NOPE', operator: 'jdoe' }),
+    ).rejects.toMatchObject({
       code: 'ZONE_NOT_FOUND',
     });
   });
@@ -187,7 +193,7 @@ describe('pick zone', () => {
       waveId: 'W7',
       orders: [{ orderId: 'O7', container: 'T7', lines: [line('L1', 'A-01-04', 2)] }],
     });
-    await f.engine.scan('A', 'T7', 'jdoe');
+    await f.commands.scan({ zone: 'A', code: 'T7', operator: 'jdoe' });
     const seq = f.a.lit(4)!.seq;
     f.waves.cancel('W7');
     await until(() => f.a.lit(4) === undefined, 'light off after cancel');
@@ -208,22 +214,25 @@ describe('pick zone', () => {
       ],
     });
     f.a.dead.add(7);
-    const r = await f.engine.scan('A', 'T8', 'jdoe');
+    const r = await f.commands.scan({ zone: 'A', code: 'T8', operator: 'jdoe' });
     expect(r.failed).toMatchObject([{ bus: 'bus-a', address: 7, ok: false }]);
-    await f.engine.closeLine('L2', {
-      short: true,
+    await f.commands.short({
+      lineId: 'L2',
       quantity: 1,
       reason: 'damaged',
-      picker: 'asmith',
+      operator: 'asmith',
+      via: 'api',
     });
-    await f.engine.closeLine('L1', {});
+    await f.commands.confirm({ lineId: 'L1', via: 'api' });
     expect(
       f.waves.getOrder('O8').lines.map((l) => [l.status, l.picked, l.via, l.reason, l.picker]),
     ).toEqual([
       ['picked', 2, 'api', null, 'jdoe'], // the picker whose light it was
       ['short', 1, 'api', 'damaged', 'asmith'],
     ]);
-    await expect(f.engine.closeLine('L1', {})).rejects.toMatchObject({ code: 'LINE_CLOSED' });
+    await expect(f.commands.confirm({ lineId: 'L1', via: 'api' })).rejects.toMatchObject({
+      code: 'LINE_CLOSED',
+    });
   });
 
   it('raises device.offline for a module that stops answering and marks its lit line', async () => {
@@ -231,7 +240,7 @@ describe('pick zone', () => {
       waveId: 'W9',
       orders: [{ orderId: 'O9', container: 'T9', lines: [line('L1', 'A-01-08', 2)] }],
     });
-    await f.engine.scan('A', 'T9', 'jdoe');
+    await f.commands.scan({ zone: 'A', code: 'T9', operator: 'jdoe' });
     f.a.setOnline(8, true); // first report at start: not news
     expect(events().map((e) => e.type)).toEqual(['wave.accepted']);
     f.a.setOnline(8, false);

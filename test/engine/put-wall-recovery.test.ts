@@ -39,7 +39,7 @@ describe('put wall', () => {
         put('P3', [['P3-1', 'PEN', 4]]),
       ],
     });
-    const r = await f.engine.scan('P', 'MUG', 'jdoe');
+    const r = await f.commands.scan({ zone: 'P', code: 'MUG', operator: 'jdoe' });
     expect(r.mode).toBe('put');
     expect(r.orders).toEqual([
       { orderId: 'P1', container: null, cubby: 'P-3' },
@@ -56,7 +56,7 @@ describe('put wall', () => {
     const done = f.outbox.read(0, 100).find((e) => e.type === 'order.completed')!;
     expect(done.data).toMatchObject({ orderId: 'P2', putWall: 'P', cubby: 'P-1' });
     // P-1 is free again: the next order without a cubby gets it
-    const pen = await f.engine.scan('P', 'PEN', 'jdoe');
+    const pen = await f.commands.scan({ zone: 'P', code: 'PEN', operator: 'jdoe' });
     expect(pen.orders.map((o) => [o.orderId, o.cubby])).toEqual([
       ['P1', 'P-3'],
       ['P3', 'P-1'],
@@ -72,7 +72,9 @@ describe('put wall', () => {
   });
 
   it('answers SCAN_NOT_MATCHED for a SKU nobody needs', async () => {
-    await expect(f.engine.scan('P', 'NOTHING', 'jdoe')).rejects.toMatchObject({
+    await expect(
+      f.commands.scan({ zone: 'P', code: 'NOTHING', operator: 'jdoe' }),
+    ).rejects.toMatchObject({
       code: 'SCAN_NOT_MATCHED',
     });
   });
@@ -95,7 +97,7 @@ describe('recovery', () => {
         },
       ],
     });
-    await f.engine.scan('A', 'RT', 'jdoe');
+    await f.commands.scan({ zone: 'A', code: 'RT', operator: 'jdoe' });
     f.a.press(1);
     await until(() => f.waves.getOrder('R1-O').lines[0].status === 'picked', 'first pick');
     await f.engine.idle();

@@ -36,7 +36,7 @@ describe('zone sessions', () => {
     // zone A has six colours: seven scan-then-cancel rounds by seven pickers
     for (let n = 1; n <= 7; n++) {
       f.waves.submit(oneLineWave(n));
-      const r = await f.engine.scan('A', `ST${n}`, `op${n}`);
+      const r = await f.commands.scan({ zone: 'A', code: `ST${n}`, operator: `op${n}` });
       expect(r.lit).toHaveLength(1);
       f.waves.cancel(`SW${n}`);
     }
@@ -46,8 +46,8 @@ describe('zone sessions', () => {
   it('ends the session of a cancelled order that had nothing lit (its line waited)', async () => {
     f.waves.submit(oneLineWave(1));
     f.waves.submit(oneLineWave(2));
-    await f.engine.scan('A', 'ST1', 'op1');
-    const r = await f.engine.scan('A', 'ST2', 'op2');
+    await f.commands.scan({ zone: 'A', code: 'ST1', operator: 'op1' });
+    const r = await f.commands.scan({ zone: 'A', code: 'ST2', operator: 'op2' });
     expect(r.waiting).toHaveLength(1);
     f.waves.cancel('SW2');
     expect(sessionsOf('A')).toEqual([{ order_id: 'SO1' }]);
@@ -55,7 +55,7 @@ describe('zone sessions', () => {
 
   it('frees sessions left behind by an older version at start', async () => {
     f.waves.submit(oneLineWave(1));
-    await f.engine.scan('A', 'ST1', 'op1');
+    await f.commands.scan({ zone: 'A', code: 'ST1', operator: 'op1' });
     f.waves.cancel('SW1');
     // what a cancel left in the database before sessions were ended with it
     f.store.db
@@ -63,8 +63,7 @@ describe('zone sessions', () => {
         "INSERT OR REPLACE INTO zone_sessions (zone, order_id, picker, color, started_at) VALUES ('A', 'SO1', 'op1', 'green', '2020-01-01T00:00:00.000Z')",
       )
       .run();
-    await f.engine.stop();
-    await f.engine.start();
+    await f.restart();
     expect(sessionsOf('A')).toEqual([]);
   });
 
@@ -83,11 +82,11 @@ describe('zone sessions', () => {
       ],
     });
     f.waves.submit(oneLineWave(10, 'A-01-02'));
-    await f.engine.scan('A', 'ST9', 'op1');
-    const waiting = await f.engine.scan('A', 'ST10', 'op2');
+    await f.commands.scan({ zone: 'A', code: 'ST9', operator: 'op1' });
+    const waiting = await f.commands.scan({ zone: 'A', code: 'ST10', operator: 'op2' });
     expect(waiting.waiting).toHaveLength(1);
-    const ended = await f.engine.endSession('A', 'SO9');
-    expect(ended).toMatchObject({ zone: 'A', orderId: 'SO9', picker: 'op1', color: 'green' });
+    const ended = await f.commands.endSession({ zone: 'A', orderId: 'SO9' });
+    expect(ended).toMatchObject({ zone: 'A', orderId: 'SO9', operator: 'op1', color: 'green' });
     await f.engine.idle();
     expect(sessionsOf('A')).toEqual([{ order_id: 'SO10' }]);
     expect(f.a.lit(1)).toBeUndefined();
@@ -97,22 +96,22 @@ describe('zone sessions', () => {
       ['open', null],
       ['open', null],
     ]);
-    const again = await f.engine.scan('A', 'ST9', 'op1');
+    const again = await f.commands.scan({ zone: 'A', code: 'ST9', operator: 'op1' });
     expect(again.lit.map((l) => l.line_id)).toEqual(['SL9a']);
     expect(again.waiting.map((l) => l.lineId)).toEqual(['SL9b']);
-    await expect(f.engine.endSession('A', 'NOPE')).rejects.toMatchObject({
+    await expect(f.commands.endSession({ zone: 'A', orderId: 'NOPE' })).rejects.toMatchObject({
       code: 'SESSION_NOT_FOUND',
     });
-    await expect(f.engine.endSession('Z', 'SO9')).rejects.toMatchObject({
+    await expect(f.commands.endSession({ zone: 'Z', orderId: 'SO9' })).rejects.toMatchObject({
       code: 'ZONE_NOT_FOUND',
     });
   });
 
   it('shows the age of each session in the zone status', async () => {
     f.waves.submit(oneLineWave(1));
-    await f.engine.scan('A', 'ST1', 'op1');
+    await f.commands.scan({ zone: 'A', code: 'ST1', operator: 'op1' });
     f.store.db.prepare("UPDATE zone_sessions SET started_at = '2020-01-01T00:00:00.000Z'").run();
-    const s = f.engine.zoneStatus('A').sessions[0];
+    const s = f.commands.zoneStatus('A').sessions[0];
     expect(s).toMatchObject({ orderId: 'SO1', startedAt: '2020-01-01T00:00:00.000Z' });
     expect(s.ageSeconds).toBeGreaterThan(60 * 60 * 24 * 365);
   });

@@ -110,7 +110,7 @@ export async function techFloor(
     ]),
     site: f.site,
     store: f.store,
-    holder: f.engine,
+    holder: f.commands,
     readdressMs: opts.readdressMs ?? 60_000,
   });
   return {

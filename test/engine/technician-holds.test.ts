@@ -33,7 +33,7 @@ describe('walk test', () => {
     oneLine(f, 3);
     const walk = f.tech.walkTest({ bus: 'bus-a' }, 30);
     await until(() => f.a.lit(3)?.color === 'white', 'walk test at A-01-03');
-    const scan = await f.engine.scan('A', 'T-L3', 'jdoe');
+    const scan = await f.commands.scan({ zone: 'A', code: 'T-L3', operator: 'jdoe' });
     expect(scan.lit).toHaveLength(0); // the module is held: the line waits
     expect(lineStatus(f, 'L3')).toEqual({ status: 'open', flag: 'waiting' });
     await walk;
@@ -56,7 +56,7 @@ describe('walk test', () => {
 describe('identify', () => {
   it('is refused on a module that shows a job, and on a flashing done indicator', async () => {
     oneLine(f, 4);
-    await f.engine.scan('A', 'T-L4', 'jdoe');
+    await f.commands.scan({ zone: 'A', code: 'T-L4', operator: 'jdoe' });
     await f.engine.idle();
     const before = f.a.writes.length;
     expect(await code(f.tech.identify('bus-a', 4, 10))).toBe('MODULE_BUSY');
@@ -86,7 +86,7 @@ describe('identify', () => {
 describe('re-address', () => {
   it('is refused on a module that shows a job; the pick is still recorded by its press', async () => {
     oneLine(f, 6);
-    await f.engine.scan('A', 'T-L6', 'jdoe');
+    await f.commands.scan({ zone: 'A', code: 'T-L6', operator: 'jdoe' });
     await f.engine.idle();
     expect(await code(f.tech.setAddress('bus-a', 6, 200))).toBe('MODULE_BUSY');
     expect(f.a.armed.size).toBe(0);
@@ -106,7 +106,7 @@ describe('re-address', () => {
     expect(r).toMatchObject({ needsKeyPress: true, expiresAt: expect.any(String) });
     expect(Date.parse((r as { expiresAt: string }).expiresAt)).toBeGreaterThan(Date.now());
     oneLine(f, 8);
-    await f.engine.scan('A', 'T-L8', 'jdoe');
+    await f.commands.scan({ zone: 'A', code: 'T-L8', operator: 'jdoe' });
     await f.engine.idle();
     expect(f.a.lit(8)).toBeUndefined();
     expect(lineStatus(f, 'L8')).toEqual({ status: 'open', flag: 'waiting' });
@@ -127,7 +127,7 @@ describe('re-address expiry', () => {
     expect(f.a.armed.get(9)).toBe(200);
     await until(() => f.a.armed.size === 0, 'expiry disarms the module');
     oneLine(f, 9);
-    const scan = await f.engine.scan('A', 'T-L9', 'jdoe');
+    const scan = await f.commands.scan({ zone: 'A', code: 'T-L9', operator: 'jdoe' });
     expect(scan.lit).toHaveLength(1); // no longer held
   });
 });

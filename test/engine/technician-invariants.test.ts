@@ -93,7 +93,8 @@ async function play(f: TechFloor, ops: Op[]): Promise<{ pressed: Set<string> }> 
   const pressed = new Set<string>();
   const db = f.store.db;
   for (const o of ops) {
-    if (o.kind === 'scan') await swallow(f.engine.scan('A', `T${o.order}`, `p${o.picker}`));
+    if (o.kind === 'scan')
+      await swallow(f.commands.scan({ zone: 'A', code: `T${o.order}`, operator: `p${o.picker}` }));
     else if (o.kind === 'press') {
       const shown = f.a.lit(o.address);
       const row = lightAt(db, 'bus-a', o.address);
@@ -106,7 +107,7 @@ async function play(f: TechFloor, ops: Op[]): Promise<{ pressed: Set<string> }> 
         shown &&
         !o.stale &&
         shown.seq === row.seq &&
-        !f.engine.heldFor('bus-a', o.address)
+        !f.commands.heldFor('bus-a', o.address)
       )
         pressed.add(row.line_id);
       f.a.press(o.address, 'confirm', undefined, o.stale ? (shown?.seq ?? 0) + 1 : undefined);
@@ -127,7 +128,7 @@ async function play(f: TechFloor, ops: Op[]): Promise<{ pressed: Set<string> }> 
 
 function check(f: TechFloor, pressed: Set<string>): void {
   const db = f.store.db;
-  for (let a = 1; a <= 6; a++) expect(f.engine.heldFor('bus-a', a)).toBeNull();
+  for (let a = 1; a <= 6; a++) expect(f.commands.heldFor('bus-a', a)).toBeNull();
   const rows = db.prepare("SELECT address, seq, display FROM lights WHERE bus = 'bus-a'").all();
   const shown = [...f.a.states]
     .filter(([a, s]) => a !== 100 && s.mode !== 'off')

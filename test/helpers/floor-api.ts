@@ -21,7 +21,7 @@ export async function floorApi(
     outbox: f.outbox,
     tokens,
     logger: false,
-    plugins: [(a) => floorRoutes(a, { engine: f.engine, waves: f.waves, site: f.site })],
+    plugins: [(a) => floorRoutes(a, { commands: f.commands, waves: f.waves, site: f.site })],
   });
   return {
     ...f,

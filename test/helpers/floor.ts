@@ -1,7 +1,9 @@
-/** A controller core (store, waves, engine) over fake buses, for engine tests. */
+/** A controller core (store, waves, engine, floor commands, key input) over fake buses, for engine tests; wired as app/main.ts wires it. */
 import pino from 'pino';
 import type { SiteConfig } from '../../config/schema.ts';
+import { FloorCommands } from '../../controller/engine/commands.ts';
 import { PickEngine } from '../../controller/engine/engine.ts';
+import { KeyInput } from '../../controller/engine/keys.ts';
 import { Outbox } from '../../controller/events/outbox.ts';
 import { Site } from '../../controller/site.ts';
 import { Store } from '../../controller/store/db.ts';
@@ -16,8 +18,12 @@ export interface FakeFloor {
   site: Site;
   waves: WaveService;
   engine: PickEngine;
+  /** the one way into the floor */
+  commands: FloorCommands;
   a: FakeBus;
   b: FakeBus;
+  /** stops and starts key input and engine over the same store (a controller restart) */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -38,23 +44,33 @@ export async function fakeFloor(
   syncLocations(store, site);
   const outbox = new Outbox(store);
   const [a, b] = opts.buses ?? [new FakeBus('bus-a'), new FakeBus('bus-b')];
+  const buses = new Map([
+    ['bus-a', a],
+    ['bus-b', b],
+  ]);
+  const logger = pino({ level: 'silent' });
   const engine = new PickEngine({
     store,
     outbox,
     site,
-    buses: new Map([
-      ['bus-a', a],
-      ['bus-b', b],
-    ]),
-    logger: pino({ level: 'silent' }),
+    buses,
+    logger,
     doneFlashMs: opts.doneFlashMs ?? 50,
   });
+  const commands = new FloorCommands({
+    store,
+    site,
+    picking: engine.picking,
+    holds: engine.holds,
+  });
+  const keys = new KeyInput(buses, commands, logger);
   const waves = new WaveService({
     store,
     outbox,
     site,
-    onCancelled: (w, l) => engine.onCancelled(w, l),
+    onCancelled: (w, l) => commands.waveCancelled(w, l),
   });
+  keys.start();
   await engine.start();
   return {
     store,
@@ -62,9 +78,17 @@ export async function fakeFloor(
     site,
     waves,
     engine,
+    commands,
     a,
     b,
+    restart: async () => {
+      keys.stop();
+      await engine.stop();
+      keys.start();
+      await engine.start();
+    },
     stop: async () => {
+      keys.stop();
       await engine.stop();
       store.stop();
     },

@@ -32,7 +32,7 @@ export async function voiceFloor(
   });
   const { configure: _, clock, ...gw } = opts;
   // the gateway attaches to the server before it listens, as in app/main.ts
-  const desk = new VoiceDesk(f.engine.commands, f.site);
+  const desk = new VoiceDesk(f.commands, f.site);
   // as app/main.ts wires it: voice + light follows the recorded lines
   f.outbox.onEvent((e) => {
     if (e.type === 'line.picked' || e.type === 'line.shorted')

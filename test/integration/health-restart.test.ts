@@ -34,7 +34,7 @@ const types = () => f.outbox.read(0, 1000).map((e) => e.type);
 describe('module health across a restart', () => {
   it('clears a device-offline flag and raises device.online when the module answers after a restart', async () => {
     f.waves.submit(wave('1', 'A-01-05'));
-    await f.engine.scan('A', 'T1', 'jdoe');
+    await f.commands.scan({ zone: 'A', code: 'T1', operator: 'jdoe' });
     f.a.setOnline(5, false);
     expect(f.waves.getOrder('O1').lines[0].flag).toBe('device-offline');
 
@@ -51,7 +51,7 @@ describe('module health across a restart', () => {
 
   it('does not repeat device.offline after a restart for a module still offline', async () => {
     f.waves.submit(wave('2', 'A-01-06'));
-    await f.engine.scan('A', 'T2', 'jdoe');
+    await f.commands.scan({ zone: 'A', code: 'T2', operator: 'jdoe' });
     f.a.setOnline(6, false);
     await f.stop();
     f = await fakeFloor(`${tmp.dir}/pl.db`);
@@ -63,7 +63,7 @@ describe('module health across a restart', () => {
   it('flags a line scanned onto a module that is offline (e.g. its bus is down)', async () => {
     f.a.setOnline(7, false);
     f.waves.submit(wave('3', 'A-01-07'));
-    const r = await f.engine.scan('A', 'T3', 'jdoe');
+    const r = await f.commands.scan({ zone: 'A', code: 'T3', operator: 'jdoe' });
     expect(r.failed.map((o) => o.address)).toEqual([7]);
     expect(f.waves.getOrder('O3').lines[0].flag).toBe('device-offline');
   });

@@ -57,7 +57,7 @@ describe('a scan after commands the modules ignored', () => {
     for (const m of fleet.modules()) m.fault = null;
     c.waves.submit(wave('W-S', 'O-S', 'TOTE-S', ['Q-01', 'Q-02']));
     const t0 = performance.now();
-    const scan = await c.engine.commands.scan({ zone: 'Q', code: 'TOTE-S', picker: 'jdoe' });
+    const scan = await c.commands.scan({ zone: 'Q', code: 'TOTE-S', operator: 'jdoe' });
     const ms = performance.now() - t0;
     expect(scan.lit).toHaveLength(2);
     expect([0, 1].map((i) => fleet.module(MODULES[i]).shown.mode)).toEqual(['on', 'on']);

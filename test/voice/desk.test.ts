@@ -22,7 +22,7 @@ afterEach(async () => {
 });
 
 it('a dropped terminal signing on again gets the open prompt, same id, and nothing is recorded', async () => {
-  const desk = new VoiceDesk(f.engine.commands, f.site);
+  const desk = new VoiceDesk(f.commands, f.site);
   await desk.open('op1');
   await desk.say('op1', 'ready');
   const pick = await desk.say('op1', 'one seven');
@@ -35,14 +35,14 @@ it('a dropped terminal signing on again gets the open prompt, same id, and nothi
 });
 
 it('after a restart (a new desk over the same store) the operator is back at the held line', async () => {
-  const desk = new VoiceDesk(f.engine.commands, f.site);
+  const desk = new VoiceDesk(f.commands, f.site);
   await desk.open('op1');
   await desk.say('op1', 'ready');
   await desk.say('op1', '17');
   await desk.say('op1', '2');
   await f.stop();
   f = await fakeFloor(`${tmp.dir}/pl.db`, { configure });
-  const again = new VoiceDesk(f.engine.commands, f.site);
+  const again = new VoiceDesk(f.commands, f.site);
   expect(await again.open('op1')).toMatchObject({
     prompt: { text: 'Welcome back. Aisle 03, slot 04.', expect: 'check-digits' },
   });
@@ -50,7 +50,7 @@ it('after a restart (a new desk over the same store) the operator is back at the
   await again.say('op1', '4');
   expect(f.waves.getOrder('VO1').status).toBe('completed');
   // a sign-on with nothing held starts at "Say ready."
-  expect(await new VoiceDesk(f.engine.commands, f.site).open('op1')).toMatchObject({
+  expect(await new VoiceDesk(f.commands, f.site).open('op1')).toMatchObject({
     prompt: { text: 'Say ready.' },
   });
 });
