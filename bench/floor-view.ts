@@ -57,7 +57,8 @@ const reading = (async () => {
 })();
 const lit = (f: Floor, id: string) =>
   f.zones.flatMap((z) => z.bins).find((b) => b.id === id)?.lit != null;
-const until = (pred: (f: Floor) => boolean) =>
+/** The arrival time of the first floor event satisfying `pred` (5 s at most). */
+const nextFloor = (pred: (f: Floor) => boolean) =>
   new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('no floor event within 5 s')), 5000);
     const w = (f: Floor, at: number) => {
@@ -84,11 +85,11 @@ try {
         },
       ],
     });
-    const seen = until((f) => lit(f, loc));
+    const seen = nextFloor((f) => lit(f, loc));
     await post('/zones/A/scan', 'operator', { code: `FV-T-${i}`, picker: 'jdoe' });
     const t0 = performance.now();
     scanToEvent.push((await seen) - t0);
-    const dark = until((f) => !lit(f, loc));
+    const dark = nextFloor((f) => !lit(f, loc));
     const t1 = performance.now();
     site.floor.module(loc).press('confirm');
     pressToEvent.push((await dark) - t1);

@@ -156,6 +156,15 @@ describe('architecture', () => {
     expect(importersOf('device-drivers/testing/')).toEqual([]);
   });
 
+  it('tests and benches that wait share one `until` (test/kit/until.ts)', () => {
+    const others = [...files('test'), ...files('bench')].filter(
+      (f) =>
+        f !== join('test', 'kit', 'until.ts') &&
+        /\b(?:function|const|let)\s+until\b/.test(readFileSync(f, 'utf8')),
+    );
+    expect(others).toEqual([]);
+  });
+
   it('has no import cycle (type-only imports included)', () => {
     const graph = new Map<string, string[]>();
     for (const f of layerFiles())
