@@ -21,8 +21,8 @@ import { Site } from '../controller/site.ts';
 import { Store } from '../controller/store/db.ts';
 import { syncLocations } from '../controller/store/locations.ts';
 import { WaveService } from '../controller/waves/service.ts';
-import { tempDir } from '../test/helpers/harness.ts';
-import { startRabbit } from '../test/helpers/rabbitmq.ts';
+import { tempDir } from '../test/kit/harness.ts';
+import { startRabbit } from '../test/kit/peers.ts';
 import { until } from '../test/kit/until.ts';
 
 const opt = (name: string, dflt: number) => {

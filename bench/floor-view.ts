@@ -9,8 +9,9 @@
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { Controller } from '../app/main.ts';
-import { auth, tempDir } from '../test/helpers/harness.ts';
-import { liveSite } from '../test/helpers/live.ts';
+import { auth, tempDir } from '../test/kit/harness.ts';
+import { liveSite } from '../test/kit/live.ts';
+import { percentile, round } from '../test/kit/stats.ts';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '20' } } });
 const ROUNDS = Number(values.rounds);
@@ -101,18 +102,15 @@ try {
   await site.stop();
   tmp.remove();
 }
-const q = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return Math.round(s[Math.min(s.length - 1, Math.floor(p * s.length))] * 10) / 10;
-};
+const q = (xs: number[], p: number) => round(percentile(xs, p), 1);
 const out = {
   bench: 'floor-view.sse',
   rounds: ROUNDS,
-  scanToEventMs: { median: q(scanToEvent, 0.5), p95: q(scanToEvent, 0.95), max: q(scanToEvent, 1) },
+  scanToEventMs: { median: q(scanToEvent, 50), p95: q(scanToEvent, 95), max: q(scanToEvent, 100) },
   pressToEventMs: {
-    median: q(pressToEvent, 0.5),
-    p95: q(pressToEvent, 0.95),
-    max: q(pressToEvent, 1),
+    median: q(pressToEvent, 50),
+    p95: q(pressToEvent, 95),
+    max: q(pressToEvent, 100),
   },
   targetMs: TARGET_MS,
 };

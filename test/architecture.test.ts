@@ -156,6 +156,15 @@ describe('architecture', () => {
     expect(importersOf('device-drivers/testing/')).toEqual([]);
   });
 
+  it('bench/ reaches into test/ only through the shared kit (test/kit/)', () => {
+    const reaching = files('bench').flatMap((f) =>
+      importsOf(f)
+        .filter((i) => i.target.startsWith('test/') && !i.target.startsWith('test/kit/'))
+        .map((i) => `${f} imports ${i.spec}`),
+    );
+    expect(reaching).toEqual([]);
+  });
+
   it('tests and benches that wait share one `until` (test/kit/until.ts)', () => {
     const others = [...files('test'), ...files('bench')].filter(
       (f) =>
