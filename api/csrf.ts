@@ -1,5 +1,5 @@
 /**
- * Cross-origin writes (issue 16, item 4). SameSite=Strict does not stop a page
+ * Cross-origin writes (contract-extensions.md §1 "cross-origin writes"). SameSite=Strict does not stop a page
  * on another port of the same host: the browser sends the session cookie with
  * its `fetch(…, {mode: 'no-cors', credentials: 'include'})`. So a browser
  * request that may change something (POST, PUT, PATCH, DELETE, with or

@@ -1,5 +1,5 @@
 /**
- * The pages people look at (issue 11): sign-in, floor view, technician
+ * The pages people look at (README "Pages, KPIs, metrics and the technician CLI"): sign-in, floor view, technician
  * console, KPI dashboard. Static files from `web/` (@fastify/static) and
  * Chart.js from its package; a page is served only to a signed-in browser
  * whose role may use it (else to /sign-in, or 403), with the API's roles.

@@ -1,5 +1,5 @@
 /**
- * Browser sign-in (issue 11): a role token, or an operator's id and PIN,
+ * Browser sign-in (contract-extensions.md §1 "browser sessions"): a role token, or an operator's id and PIN,
  * exchanged once for a session kept in an HttpOnly, SameSite=Strict cookie that expires.
  * The pages then call the same API with the cookie instead of a bearer token,
  * under the same roles; a token never appears in a URL.
@@ -82,7 +82,10 @@ function setCookie(req: FastifyRequest, reply: FastifyReply, id: string, maxAgeS
   });
 }
 
-/** A refusal sent, not thrown: the error handler would log a WARN per try (issue 16, item 3). */
+/**
+ * A refusal sent, not thrown: the error handler would log a WARN per try
+ * (contract-extensions.md §1 "sign-in throttle": one log line per burst).
+ */
 function refuse(reply: FastifyReply, e: PicklineError, waitMs = 0): FastifyReply {
   if (waitMs > 0) reply.header('retry-after', String(Math.ceil(waitMs / 1000)));
   return reply.code(e.status).send(e.toJSON());

@@ -1,6 +1,6 @@
 /**
  * Technician commands of the CLI, talking to a running controller's API
- * (issue 11): `pickline devices list|identify|walk-test|readdress`,
+ * (docs/kpis.md "Technician CLI"): `pickline devices list|identify|walk-test|readdress`,
  * `pickline locations import|export`, `pickline events tail`. The controller is $PICKLINE_URL (default
  * http://127.0.0.1:8080); the token is $PICKLINE_TOKEN or the first line of
  * --token-file (never an argument: the process list would show it).

@@ -11,6 +11,7 @@ import type { BusConfig } from '../config/schema.ts';
 import { createBus } from '../device-drivers/index.ts';
 import type { KeyEvent } from '../device-drivers/types.ts';
 import { AblePickSimulator } from '../simulators/ablepick/index.ts';
+import { percentile, round } from '../test/kit/stats.ts';
 
 const { values } = parseArgs({
   options: {
@@ -20,9 +21,7 @@ const { values } = parseArgs({
   },
 });
 const TAGS = Array.from({ length: Number(values.tags) }, (_, i) => i + 1);
-const round = (n: number) => Math.round(n * 100) / 100;
-const pct = (xs: number[], p: number) =>
-  round([...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]);
+const pct = (xs: number[], p: number) => round(percentile(xs, p), 2);
 
 const sim = new AblePickSimulator({ tags: { 1: TAGS } });
 const { host, port } = await sim.start();
@@ -60,7 +59,7 @@ const result = {
   bench: 'ablepick-bus',
   tags: TAGS.length,
   lightsPerSecond,
-  keyLatencyMs: { median: pct(latencies, 0.5), p95: pct(latencies, 0.95), max: pct(latencies, 1) },
+  keyLatencyMs: { median: pct(latencies, 50), p95: pct(latencies, 95), max: pct(latencies, 100) },
 };
 console.log(JSON.stringify(result));
 console.log(

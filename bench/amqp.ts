@@ -21,8 +21,9 @@ import { Site } from '../controller/site.ts';
 import { Store } from '../controller/store/db.ts';
 import { syncLocations } from '../controller/store/locations.ts';
 import { WaveService } from '../controller/waves/service.ts';
-import { tempDir } from '../test/helpers/harness.ts';
-import { startRabbit } from '../test/helpers/rabbitmq.ts';
+import { tempDir } from '../test/kit/harness.ts';
+import { startRabbit } from '../test/kit/peers.ts';
+import { until } from '../test/kit/until.ts';
 
 const opt = (name: string, dflt: number) => {
   const i = process.argv.indexOf(name);
@@ -30,14 +31,6 @@ const opt = (name: string, dflt: number) => {
 };
 const EVENTS = opt('--events', 50_000);
 const LINES = opt('--lines', 10_000);
-
-const until = async (pred: () => boolean, ms: number, what: string) => {
-  const deadline = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
-};
 
 const tmp = tempDir('pickline-bench-amqp-');
 const rabbit = await startRabbit('bench');
@@ -75,7 +68,7 @@ try {
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   bus.start();
-  await until(() => bus?.relay.delivered === EVENTS, 600_000, 'relay confirmed the backlog');
+  await until(() => bus?.relay.delivered === EVENTS, 'relay confirmed the backlog', 600_000, 2);
   const relayMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   const queued = (await ch.checkQueue('wms.events')).messageCount;
@@ -92,7 +85,7 @@ try {
     lines: lines.slice(i * 10, i * 10 + 10),
   }));
   const body = Buffer.from(JSON.stringify({ waveId: 'BW', orders }));
-  await until(() => bus?.status().consuming === true, 60_000, 'consuming');
+  await until(() => bus?.status().consuming === true, 'consuming', 60_000, 2);
   let acceptedAt = 0;
   const off = outbox.onEvent((e) => {
     if (e.type === 'wave.accepted' && e.data.waveId === 'BW') acceptedAt = performance.now();
@@ -105,7 +98,7 @@ try {
     contentType: 'application/json',
     persistent: true,
   });
-  await until(() => acceptedAt > 0, 60_000, 'wave accepted');
+  await until(() => acceptedAt > 0, 'wave accepted', 60_000, 2);
   off();
   const waveMs = acceptedAt - t1;
   await wms.close();

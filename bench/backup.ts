@@ -19,7 +19,8 @@ import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { backupStore } from '../controller/store/backup.ts';
 import { Store } from '../controller/store/db.ts';
-import { tempDir } from '../test/helpers/harness.ts';
+import { tempDir } from '../test/kit/harness.ts';
+import { percentile, round } from '../test/kit/stats.ts';
 
 const { values } = parseArgs({
   options: {
@@ -126,13 +127,12 @@ async function floorWhile(work: () => Promise<unknown>) {
     clearInterval(probe);
     clearInterval(presses);
   }
-  pauses.sort((a, b) => a - b);
   return {
     ms: Math.round(performance.now() - s),
     presses: next - before,
     maxPauseMs: Math.round(maxPause * 10) / 10,
     maxPauseBesidesCommitsMs: Math.round(maxOther * 10) / 10,
-    p99PauseMs: Math.round((pauses[Math.floor(pauses.length * 0.99)] ?? 0) * 10) / 10,
+    p99PauseMs: pauses.length === 0 ? 0 : round(percentile(pauses, 99), 1),
   };
 }
 

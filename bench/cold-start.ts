@@ -12,6 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { percentile, round } from '../test/kit/stats.ts';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '10' } } });
 const RUNS = Number(values.runs);
@@ -49,11 +50,7 @@ for (const args of Object.values(CASES)) spawnMs(args);
 for (let i = 0; i < RUNS; i++)
   for (const [k, args] of Object.entries(CASES)) times[k].push(spawnMs(args));
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return Number((s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2).toFixed(1));
-};
+const median = (xs: number[]) => round(percentile(xs, 50), 1);
 const ms = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
 const ratio = (k: string) => Number((ms[k] / ms.node).toFixed(2));
 const result = {

@@ -11,8 +11,9 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { Controller } from '../app/main.ts';
 import { MODBUS_DEFAULTS } from '../device-drivers/index.ts';
-import { auth, tempDir } from '../test/helpers/harness.ts';
-import { liveSite } from '../test/helpers/live.ts';
+import { auth, tempDir } from '../test/kit/harness.ts';
+import { liveSite } from '../test/kit/live.ts';
+import { percentile, round } from '../test/kit/stats.ts';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '50' } } });
 const ROUNDS = Number(values.rounds);
@@ -109,9 +110,8 @@ try {
 }
 
 const stats = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const q = (p: number) => Number(s[Math.min(s.length - 1, Math.floor(p * s.length))].toFixed(2));
-  return { median: q(0.5), p95: q(0.95), max: q(1) };
+  const q = (p: number) => round(percentile(xs, p), 2);
+  return { median: q(50), p95: q(95), max: q(100) };
 };
 const result = {
   bench: 'floor-loop',

@@ -12,7 +12,8 @@ import type { BusConfig } from '../config/schema.ts';
 import { createBus } from '../device-drivers/index.ts';
 import type { KeyEvent, TechnicianBus } from '../device-drivers/types.ts';
 import { ModbusRtuSimulator, ModuleBank, transactionMs } from '../simulators/modbus/index.ts';
-import { openPtyPair } from '../test/helpers/socat.ts';
+import { openPtyPair } from '../test/kit/peers.ts';
+import { percentile, round as roundTo } from '../test/kit/stats.ts';
 
 const { values } = parseArgs({
   options: {
@@ -28,11 +29,7 @@ const LIT = [5, 15, 25, 35, 45, 55];
 const profiles = loadProfiles();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-};
-const round = (x: number) => Math.round(x * 10) / 10;
+const round = (x: number) => roundTo(x, 1);
 
 async function scenario(pollAll: boolean, presses: number, lights: number) {
   const pty = await openPtyPair();
@@ -92,8 +89,8 @@ async function scenario(pollAll: boolean, presses: number, lights: number) {
     return {
       presses: latencies.length,
       keyLatencyMs: {
-        median: round(pct(latencies, 50)),
-        p95: round(pct(latencies, 95)),
+        median: round(percentile(latencies, 50)),
+        p95: round(percentile(latencies, 95)),
         max: round(Math.max(...latencies)),
       },
       lightsPerSecond: round(sent / lightSeconds),

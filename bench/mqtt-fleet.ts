@@ -16,7 +16,8 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { Controller } from '../app/main.ts';
 import { checkConfig } from '../config/load.ts';
-import { startMosquitto } from '../test/helpers/mosquitto.ts';
+import { startMosquitto } from '../test/kit/peers.ts';
+import { percentile, round } from '../test/kit/stats.ts';
 
 const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -32,11 +33,7 @@ const loc = (i: number) => `B-${String(i + 1).padStart(5, '0')}`;
 const PW = 'bench-controller-password';
 const now = () => performance.timeOrigin + performance.now();
 
-const pct = (xs: number[], p: number) => {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  return Math.round(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] * 100) / 100;
-};
+const pct = (xs: number[], p: number) => round(percentile(xs, p), 2);
 
 function site(dir: string, broker: Record<string, unknown>, embedded: boolean) {
   return checkConfig({

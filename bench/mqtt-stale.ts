@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { Controller } from '../app/main.ts';
 import { checkConfig } from '../config/load.ts';
+import { percentile, round } from '../test/kit/stats.ts';
 
 const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -28,11 +29,7 @@ const ids = Array.from({ length: N }, (_, i) => `ptl-${String(i + 1).padStart(5,
 const loc = (i: number) => `S-${String(i + 1).padStart(5, '0')}`;
 const now = () => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const pct = (xs: number[], p: number) => {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  return Math.round(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] * 100) / 100;
-};
+const pct = (xs: number[], p: number) => round(percentile(xs, p), 2);
 
 const dir = mkdtempSync(join(tmpdir(), 'pickline-mqtt-stale-'));
 const config = checkConfig({

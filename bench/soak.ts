@@ -32,6 +32,7 @@ import { loadConfig } from '../config/load.ts';
 import { DEFAULT_CONFIG } from '../controller/paths.ts';
 import { runWorker } from '../simulators/voice/worker.ts';
 import { WmsSimulator } from '../simulators/wms/index.ts';
+import { percentile, round } from '../test/kit/stats.ts';
 
 const { values } = parseArgs({
   options: {
@@ -49,11 +50,7 @@ const CLOSE_TIMEOUT_MS = 30_000;
 const REPRESS_MS = 3_000;
 const now = () => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const pct = (xs: number[], p: number) => {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  return Math.round(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] * 100) / 100;
-};
+const pct = (xs: number[], p: number) => round(percentile(xs, p), 2);
 /** Least-squares slope of y over x. */
 const slope = (pts: { x: number; y: number }[]) => {
   if (pts.length < 2) return null;

@@ -5,7 +5,7 @@
  *   node bin/run-ts.js bench/speech-corpus.ts check-digits [--reverse]
  */
 import { type GrammarContext, grammarFor } from '../controller/speech/grammar.ts';
-import { corpusSpeech, VOICES } from '../test/helpers/speech.ts';
+import { corpusSpeech, VOICES } from '../test/kit/speech.ts';
 
 const CONTEXTS: Record<string, GrammarContext> = {
   'check-digits': { expect: 'check-digits', checkDigits: '17' },

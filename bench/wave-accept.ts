@@ -20,7 +20,8 @@ import { Site } from '../controller/site.ts';
 import { Store } from '../controller/store/db.ts';
 import { syncLocations } from '../controller/store/locations.ts';
 import { WaveService } from '../controller/waves/service.ts';
-import { auth, demoConfig, tempDir } from '../test/helpers/harness.ts';
+import { auth, demoConfig, tempDir } from '../test/kit/harness.ts';
+import { percentile, round as roundTo } from '../test/kit/stats.ts';
 
 const { values } = parseArgs({
   options: { lines: { type: 'string', default: '10000' }, runs: { type: 'string', default: '5' } },
@@ -102,8 +103,8 @@ try {
   store.stop();
   tmp.remove();
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const round = (x: number) => Number(x.toFixed(1));
+const median = (xs: number[]) => percentile(xs, 50);
+const round = (x: number) => roundTo(x, 1);
 const targetMs = Math.max(150, LINES * MS_PER_LINE);
 const result = {
   bench: 'wave-accept',

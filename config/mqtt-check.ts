@@ -5,7 +5,7 @@
  * embedded broker, credentials for every module an MQTT bus uses (the broker
  * refuses a device it cannot authenticate). A scanner without credentials is
  * fine: it scans over REST. Client ids starting `pickline-` are the
- * controller's (issue 16): no module, scanner or consumer id may start so,
+ * controller's (contract-extensions.md "MQTT (§2)"): no module, scanner or consumer id may start so,
  * and on the embedded broker the controller's own `clientId` must.
  * `consumers` are logins of the embedded broker only.
  */

@@ -69,7 +69,7 @@ export const MqttConfig = T.Object(
     ),
     modules: T.Optional(T.Array(Device('Module'), { description: 'Module credentials' })),
     scanners: T.Optional(T.Array(Device('Scanner'), { description: 'Scanner credentials' })),
-    // issue 16: broker limits and event consumers (docs/contract-extensions.md "MQTT")
+    // broker limits and event consumers (docs/contract-extensions.md "MQTT (§2)")
     consumers: T.Optional(
       T.Array(Device('Event consumer'), {
         description:

@@ -1,5 +1,5 @@
 /**
- * What the floor view page draws (issue 11): every zone with its locations
+ * What the floor view page draws (contract-extensions.md §1 "floor view"): every zone with its locations
  * as racks, lit bins with colour, quantity and picker, lines waiting for a
  * busy module, the done indicator, and modules that do not answer.
  */

@@ -1,5 +1,5 @@
 /**
- * Locations import and export for technicians (issue 11), CSV as in the site
+ * Locations import and export for technicians (contract-extensions.md §1 "locations"), CSV as in the site
  * file (`location,bus,address,checkDigits,zone`, extra `aisle`,`slot`;
  * CONTRACTS.md §5). An import re-slots the running floor: each row replaces
  * the location of that id or adds one, on modules the site file already

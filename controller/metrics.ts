@@ -1,5 +1,5 @@
 /**
- * Prometheus metrics of one controller (issue 11, `GET /metrics`), in their
+ * Prometheus metrics of one controller (docs/kpis.md "Prometheus metrics", `GET /metrics`), in their
  * own prom-client registry. Counters count since the process started.
  *
  * Bus latency: the drivers count answers in the fixed buckets of

@@ -180,6 +180,24 @@ describe('architecture', () => {
     expect(importersOf('device-drivers/testing/')).toEqual([]);
   });
 
+  it('bench/ reaches into test/ only through the shared kit (test/kit/)', () => {
+    const reaching = files('bench').flatMap((f) =>
+      importsOf(f)
+        .filter((i) => i.target.startsWith('test/') && !i.target.startsWith('test/kit/'))
+        .map((i) => `${f} imports ${i.spec}`),
+    );
+    expect(reaching).toEqual([]);
+  });
+
+  it('tests and benches that wait share one `until` (test/kit/until.ts)', () => {
+    const others = [...files('test'), ...files('bench')].filter(
+      (f) =>
+        f !== join('test', 'kit', 'until.ts') &&
+        /\b(?:function|const|let)\s+until\b/.test(readFileSync(f, 'utf8')),
+    );
+    expect(others).toEqual([]);
+  });
+
   it('has no import cycle (type-only imports included)', () => {
     const graph = new Map<string, string[]>();
     for (const f of layerFiles())

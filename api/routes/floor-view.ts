@@ -1,5 +1,5 @@
 /**
- * The floor view's data (issue 11): `GET /floor` (snapshot), `GET
+ * The floor view's data (contract-extensions.md §1 "floor view"): `GET /floor` (snapshot), `GET
  * /floor/stream` (Server-Sent Events: the snapshot on connect and on every
  * change; nothing but a keepalive comment while the floor stays the same, as
  * the view carries session start times, not ages) and, with a simulated floor attached, `POST

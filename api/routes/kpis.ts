@@ -1,5 +1,5 @@
 /**
- * KPIs for the WMS/BI side and the dashboard (issue 11):
+ * KPIs for the WMS/BI side and the dashboard (docs/kpis.md "KPIs"):
  * `GET /kpis?from&to` as JSON, `&format=csv` for a spreadsheet. The window is
  * [from, to), ISO-8601; default the last 24 hours.
  */

@@ -1,5 +1,5 @@
 /**
- * Locations for technicians (issue 11): `GET /technician/locations`
+ * Locations for technicians (contract-extensions.md §1 "locations"): `GET /technician/locations`
  * (`format=csv` for a spreadsheet) and `POST /technician/locations` with a
  * CSV body (text/csv): every bad row is reported with its line, nothing is
  * applied unless all rows are good (controller/locations-import.ts).

@@ -1,6 +1,6 @@
 /**
  * Distribution KPIs over a time window [from, to), computed in SQL over the
- * stored history (issue 11; indexes: store migration 5).
+ * stored history (docs/kpis.md "KPIs"; indexes: store migration 5).
  *
  * Definitions (docs/kpis.md):
  * - a pick is a closed line (status picked or short), timed by its closing time;

@@ -51,7 +51,8 @@ interface WaveRow {
  * statement on `lines` runs with a statement journal (the table has triggers,
  * migration 5's KPI rollups), which copies each page the statement first
  * touches: one statement per line copied the same index pages ten thousand
- * times and made intake of 10,000 lines 2–3 times slower (issue 16 item 14).
+ * times and made intake of 10,000 lines 2–3 times slower (bench/wave-accept.ts;
+ * README "Benchmarks").
  * A batch copies them once. 9 parameters a line × 256 stays far below
  * SQLite's 32,766 parameters per statement.
  */

@@ -220,8 +220,8 @@ function containerInUse(wave: WaveInput, inUse: Map<string, string>): PicklineEr
  * in sorted order (stored hashes of earlier releases must stay valid). Fast
  * path: `JSON.stringify` with the sorted list of every key in the body as
  * its property list writes each object's keys in that order natively; a
- * replacer copying every object cost a third of a 10,000-line intake (issue
- * 16 item 14). Keys for which the two differ (array-index keys, which JS
+ * replacer copying every object cost a third of a 10,000-line intake
+ * (bench/wave-accept.ts; README "Benchmarks"). Keys for which the two differ (array-index keys, which JS
  * objects order numerically, and `__proto__`) take the copying path.
  */
 export function canonicalHash(v: unknown): string {

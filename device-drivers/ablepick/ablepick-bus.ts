@@ -23,7 +23,8 @@
  * the tags swept and every lit tag re-lit. A tag that returns, or reports a
  * reset, is re-lit too.
  *
- * A hung controller (connection up, nothing answered; issue 16 item 8): an
+ * A hung controller (connection up, nothing answered;
+ * HARDWARE.md "How the ABLEPick driver uses it"): an
  * unanswered sweep counts a failure of every tag, like an unreachable one,
  * and the next sweep follows after `timeoutMs` instead of `healthIntervalMs`,
  * so the tags go offline within about healthIntervalMs + offlineAfter × 2 ×

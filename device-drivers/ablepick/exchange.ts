@@ -10,7 +10,8 @@
  * DEVICE_TIMEOUT at once, but the next exchange is written only when that
  * bitmap has come late (and is discarded) or another `timeoutMs` has passed:
  * a late reply is never taken for the next exchange's, and a controller that
- * dropped the request (hung, issue 16 item 8) owes nothing after that grace.
+ * dropped the request (hung: HARDWARE.md "How the ABLEPick driver uses it") owes
+ * nothing after that grace.
  * `unanswered` counts the exchanges in a row the controller did not answer
  * at all; any frame from it resets the count.
  */

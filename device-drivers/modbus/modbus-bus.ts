@@ -14,8 +14,10 @@
  * remembered and re-sent when the module answers again (it may have lost
  * power).
  *
- * Presses made while nobody polled (issue 7): the baseline is kept while a
- * module is offline, so a press made meanwhile is news when it returns. After
+ * Presses made while nobody polled (README "Light modules and buses",
+ * presses while the controller is away; CONTRACTS.md §4): the baseline is
+ * kept while a module is offline, so a press made meanwhile is news when it
+ * returns. After
  * a start the first read finds the last event the module holds; with a job
  * token equal to the module's current lit job it is delivered once, else it
  * is counted stale. Profiles without a job token cannot prove a held press

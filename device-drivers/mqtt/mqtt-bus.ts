@@ -3,8 +3,8 @@
  * module id. `light()` publishes `set` (QoS 1) carrying the job token and
  * resolves on the module's `ack` with that `seq`; an unacked `set` is sent
  * again (`retries`), then counted as a failure, and `offlineAfter` failures
- * mark the module offline. Last writer wins (issue 16 item 7;
- * docs/contract-extensions.md "MQTT"): a newer state for a module replaces a
+ * mark the module offline. Last writer wins (docs/contract-extensions.md
+ * "MQTT (§2)"): a newer state for a module replaces a
  * pending or retrying one at once and is published at once; re-sends carry
  * only the current state; a replaced command neither fails nor counts, and
  * its caller's promise resolves (there is nothing left for it to do).

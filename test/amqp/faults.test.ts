@@ -10,10 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { Controller } from '../../app/main.ts';
 import { loadConfig } from '../../config/load.ts';
-import { until } from '../helpers/floor.ts';
 import { auth, tempDir } from '../helpers/harness.ts';
 import { type LiveSite, liveSite } from '../helpers/live.ts';
 import { type RabbitNode, rabbitAvailable, startRabbit } from '../helpers/rabbitmq.ts';
+import { until } from '../kit/until.ts';
 import { pika, pikaAvailable } from '../peers/pika.ts';
 
 const available = rabbitAvailable() && pikaAvailable();

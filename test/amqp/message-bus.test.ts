@@ -10,10 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { Controller } from '../../app/main.ts';
 import { loadConfig } from '../../config/load.ts';
-import { until } from '../helpers/floor.ts';
 import { auth, TOKENS, tempDir } from '../helpers/harness.ts';
 import { type LiveSite, liveSite } from '../helpers/live.ts';
 import { type RabbitNode, rabbitAvailable, startRabbit } from '../helpers/rabbitmq.ts';
+import { until } from '../kit/until.ts';
 import { type PeerMessage, pika, pikaAvailable } from '../peers/pika.ts';
 
 const available = rabbitAvailable() && pikaAvailable();
@@ -67,14 +67,6 @@ async function receive(enough: (ms: PeerMessage[]) => boolean, what: string, ms 
 }
 
 const ofType = (type: string) => received.filter((m) => m.routingKey === `SITEA.${type}`);
-
-async function untilAsync(pred: () => Promise<boolean>, what: string, ms: number) {
-  const deadline = Date.now() + ms;
-  while (!(await pred())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe.skipIf(!available)('message bus on a real RabbitMQ node', { timeout: 120_000 }, () => {
   let a: Controller;
@@ -222,10 +214,11 @@ describe.skipIf(!available)('message bus on a real RabbitMQ node', { timeout: 12
       'dead-lettered',
       15_000,
     );
-    await untilAsync(
+    await until(
       async () => (await pika.count(rabbit.url, 'pickline.SITEA.commands.dead')) === 2,
       'in the dead-letter queue',
       15_000,
+      100,
     );
     const dead = await pika.drain(rabbit.url, 'pickline.SITEA.commands.dead', 2);
     expect(dead.map((m) => m.messageId).sort()).toEqual(['junk-1', 'junk-2']);

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { floorViewRoutes, MAX_STREAM_BACKLOG } from '../../api/routes/floor-view.ts';
 import type { FloorView } from '../../controller/floor-view.ts';
 import { rawRequest, reset, sleep } from '../helpers/child.ts';
-import { until } from '../helpers/floor.ts';
+import { until } from '../kit/until.ts';
 
 let app: FastifyInstance | null = null;
 afterEach(async () => {

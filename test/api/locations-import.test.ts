@@ -148,7 +148,7 @@ describe('POST /api/v1/technician/locations', () => {
   });
 });
 
-describe('the CSV import under hostile files (issue 16 item 9)', () => {
+describe('the CSV import under hostile files: refused whole, nothing applied', () => {
   const HEAD = 'location,bus,address,checkDigits,zone,aisle,slot';
   const rejected = async (csv: string | Buffer) => {
     const before = locationsCsv(f.site);

@@ -1,9 +1,9 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Controller } from '../../app/main.ts';
 import { type Browser, chromiumAvailable, openBrowser, signIn } from '../helpers/browser.ts';
-import { until } from '../helpers/floor.ts';
 import { auth, TOKENS } from '../helpers/harness.ts';
 import { type LiveController, type LiveSite, liveController } from '../helpers/live.ts';
+import { until } from '../kit/until.ts';
 
 let live: LiveController;
 let site: LiveSite;

@@ -89,7 +89,7 @@ describe('mqtt configuration', () => {
     ]);
   });
 
-  it("refuses device ids of the controller's client-id form, and consumers off the embedded broker (issue 16)", () => {
+  it("refuses device ids of the controller's client-id form, and consumers off the embedded broker", () => {
     const reserved = site({
       mqtt: {
         embedded: { port: 0 },

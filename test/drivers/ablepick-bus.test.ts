@@ -11,8 +11,8 @@ import { createBus } from '../../device-drivers/index.ts';
 import type { KeyEvent, TechnicianBus } from '../../device-drivers/types.ts';
 import { isPicklineError } from '../../kernel/errors.ts';
 import { AblePickSimulator } from '../../simulators/ablepick/index.ts';
+import { until } from '../kit/until.ts';
 import { shownBy } from './contract/ablepick-peer.ts';
-import { until } from './contract/peer.ts';
 
 let sim: AblePickSimulator;
 let bus: TechnicianBus;
@@ -47,8 +47,8 @@ describe('ABLEPick bus', () => {
     await open([1, 2, 40, 41]);
     expect(sim.range[1]).toBe(41);
     await until(
-      'swept',
       () => mod(1).online && mod(41).online === false && bus.info().online === 3,
+      'swept',
       3000,
     );
     expect(bus.info()).toMatchObject({ transport: 'ablepick', open: true, modules: 4 });
@@ -59,7 +59,7 @@ describe('ABLEPick bus', () => {
     expect(sim.press(7, 'short')).toBe(false); // beyond the polling range: never reported
     sim.press(1, 'confirm');
     sim.press(2, 'short'); // polled by the controller, not configured on this bus
-    await until('stale', () => bus.info().counters.staleEvents === 2);
+    await until(() => bus.info().counters.staleEvents === 2, 'stale');
     expect(mod(1).counters.staleEvents).toBe(1);
     expect(keys).toEqual([]);
   });
@@ -70,16 +70,16 @@ describe('ABLEPick bus', () => {
     const next = bus.light(1, { mode: 'on', color: 'green', display: 9, seq: 6 });
     sim.press(1, 'confirm'); // on the wire before the new state reaches the controller
     await next;
-    await until('key', () => keys.length === 1);
+    await until(() => keys.length === 1, 'key');
     expect(keys[0]).toMatchObject({ seq: 5, display: 4 });
     sim.press(1, 'confirm');
-    await until('second key', () => keys.length === 2);
+    await until(() => keys.length === 2, 'second key');
     expect(keys[1]).toMatchObject({ seq: 6, display: 9 });
   });
 
   it('maps malfunction to DEVICE_EXCEPTION (still online) and an unasked 0x0A/0x0C to counters and health', async () => {
     await open([2, 3], { offlineAfter: 2, retries: 0 });
-    await until('online', () => mod(2).online && mod(3).online);
+    await until(() => mod(2).online && mod(3).online, 'online');
     sim.tag(2).fault = 'malfunction';
     const err = await bus.light(2, { mode: 'on', seq: 1 }).catch((e) => e);
     expect(isPicklineError(err, 'DEVICE_EXCEPTION')).toBe(true);
@@ -88,11 +88,11 @@ describe('ABLEPick bus', () => {
     sim.garble(frame(0x0c, 3)); // illegal command, unasked
     sim.garble(frame(0x0a, 3)); // tag timed out, unasked
     await until(
-      'counted',
       () => mod(3).counters.exceptions === 1 && mod(3).counters.timeouts === 1,
+      'counted',
     );
     sim.garble(frame(0x0a, 3));
-    await until('offline after two timeouts', () => mod(3).online === false);
+    await until(() => mod(3).online === false, 'offline after two timeouts');
   });
 
   it('skips malformed bytes (counted) and still takes the frames after them', async () => {
@@ -101,7 +101,7 @@ describe('ABLEPick bus', () => {
     sim.garble(Buffer.from([0x0f, 0x00, 0x60, 0x00, 0x13, 0x37, 0xff]));
     sim.garble(frame(0x06, 1, [0, 0, 0, 0, 0x31, 0x0f, 0])); // display not ASCII: malformed
     sim.press(1, 'confirm');
-    await until('key', () => keys.length === 1);
+    await until(() => keys.length === 1, 'key');
     expect(keys[0]).toMatchObject({ address: 1, display: 2, seq: 8 });
     expect(bus.info().counters.crcErrors).toBeGreaterThan(0);
   });
@@ -115,24 +115,24 @@ describe('ABLEPick bus', () => {
     sim.range[1] = 200;
     sim.tag(1).clear(); // the controller restarted: its tags are dark
     sim.dropConnections();
-    await until('down', () => !bus.info().open, 2000);
+    await until(() => !bus.info().open, 'down', 2000);
     const err = await bus.light(3, { mode: 'on', seq: 13 }).catch((e) => e);
     expect(isPicklineError(err, 'BUS_IO')).toBe(true);
     await until(
-      'reconnected',
       () => sim.counters.connections > connections && bus.info().open,
+      'reconnected',
       3000,
     );
     // one exchange per tag: tag 3's frames follow tag 1's bitmap
     await until(
-      're-lit',
-      () => shownBy(sim, 1).mode === 'blink' && shownBy(sim, 3).mode === 'on', // 3: asked for while down
+      () => shownBy(sim, 1).mode === 'blink' && shownBy(sim, 3).mode === 'on',
+      're-lit', // 3: asked for while down
       3000,
     );
     expect(shownBy(sim, 1)).toEqual({ mode: 'blink', color: 'blue', display: 6 });
     expect(sim.range[1]).toBe(3);
     sim.press(1, 'confirm');
-    await until('key after reconnect', () => keys.length === 1);
+    await until(() => keys.length === 1, 'key after reconnect');
     expect(keys[0]).toMatchObject({ address: 1, seq: 11 });
   });
 
@@ -141,7 +141,7 @@ describe('ABLEPick bus', () => {
     await bus.light(2, { mode: 'on', color: 'cyan', display: 3, seq: 4 });
     sim.tag(2).clear();
     sim.garble(frame(0x0e, 2));
-    await until('re-lit', () => shownBy(sim, 2).display === 3);
+    await until(() => shownBy(sim, 2).display === 3, 're-lit');
     expect(shownBy(sim, 2)).toEqual({ mode: 'on', color: 'cyan', display: 3 });
   });
 
@@ -169,7 +169,7 @@ describe('ABLEPick bus', () => {
   it('sounds the buzzer while identifying and silences it after', async () => {
     await open([1]);
     const done = bus.identify!(1, 100);
-    await until('buzzing', () => sim.tag(1).look.buzzer);
+    await until(() => sim.tag(1).look.buzzer, 'buzzing');
     expect(shownBy(sim, 1)).toMatchObject({ mode: 'fast', display: 1 }); // dark: shows its address
     await done;
     expect(sim.tag(1).look).toMatchObject({ buzzer: false, led: false });
@@ -200,13 +200,13 @@ describe('ABLEPick bus', () => {
     bus.onHealth((e) => health.push([e.address as number, e.online]));
     await bus.start();
     expect(bus.info().open).toBe(false);
-    await until('offline', () => health.filter(([, on]) => !on).length === 2, 3000);
+    await until(() => health.filter(([, on]) => !on).length === 2, 'offline', 3000);
     const err = await bus.light(1, { mode: 'on', display: 5, seq: 3 }).catch((e) => e);
     expect(isPicklineError(err, 'DEVICE_OFFLINE')).toBe(true);
     sim = new AblePickSimulator({ port: endpoint.port, tags: { 1: [1, 2] } });
     await sim.start();
-    await until('online', () => bus.info().online === 2, 8000);
-    await until('lit on return', () => shownBy(sim, 1).display === 5, 2000);
+    await until(() => bus.info().online === 2, 'online', 8000);
+    await until(() => shownBy(sim, 1).display === 5, 'lit on return', 2000);
   });
 
   it('drives the tags of field port 2 (MSG_TYPE 0x61) and ignores port 1 events', async () => {
@@ -220,7 +220,7 @@ describe('ABLEPick bus', () => {
     expect(sim.range[2]).toBe(1);
     sim.press(1, 'confirm', 1); // port 1: another bus's tag
     sim.press(1, 'confirm', 2);
-    await until('key', () => keys.length === 1);
+    await until(() => keys.length === 1, 'key');
     await new Promise((r) => setTimeout(r, 30));
     expect(keys).toHaveLength(1);
     expect(keys[0]).toMatchObject({ address: 1, display: 8, seq: 2 });
@@ -231,10 +231,10 @@ describe('ABLEPick bus', () => {
     await open([1, 2, 3]);
     const health: [number, boolean, string?][] = [];
     bus.onHealth((e) => health.push([e.address as number, e.online, e.reason]));
-    await until('online', () => bus.info().online === 3, 3000);
+    await until(() => bus.info().online === 3, 'online', 3000);
     await bus.light(1, { mode: 'on', color: 'green', display: 4, seq: 7 });
     sim.hang(true);
-    await until('offline', () => bus.info().online === 0, 6000);
+    await until(() => bus.info().online === 0, 'offline', 6000);
     expect(health.map(([a, on]) => [a, on]).sort()).toEqual([
       [1, false],
       [2, false],
@@ -250,12 +250,12 @@ describe('ABLEPick bus', () => {
     const unanswered = sim.counters.ignored;
     expect(unanswered).toBeGreaterThanOrEqual(3);
     sim.hang(false);
-    await until('online again', () => bus.info().online === 3 && bus.info().open, 6000);
+    await until(() => bus.info().online === 3 && bus.info().open, 'online again', 6000);
     expect(health.filter(([, on]) => on).length).toBe(3);
-    await until('re-lit', () => shownBy(sim, 1).display === 4 && shownBy(sim, 2).display === 5);
+    await until(() => shownBy(sim, 1).display === 4 && shownBy(sim, 2).display === 5, 're-lit');
     await bus.light(3, { mode: 'on', display: 1, seq: 9 }); // replies are its own again
     sim.press(1, 'confirm');
-    await until('key after the hang', () => keys.length === 1);
+    await until(() => keys.length === 1, 'key after the hang');
     expect(keys[0]).toMatchObject({ address: 1, seq: 7, display: 4 });
   });
 });

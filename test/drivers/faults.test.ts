@@ -11,7 +11,7 @@ import type { HealthChange, TechnicianBus } from '../../device-drivers/types.ts'
 import { isPicklineError } from '../../kernel/errors.ts';
 import { ModbusTcpSimulator } from '../../simulators/modbus/index.ts';
 import { socatAvailable } from '../helpers/socat.ts';
-import { until } from './contract/peer.ts';
+import { until } from '../kit/until.ts';
 import { type SimPeer, simRtuPeer, simTcpPeer } from './contract/sim-peers.ts';
 
 const PROFILES = loadProfiles();
@@ -33,7 +33,7 @@ async function setup(factory: (a: number[]) => Promise<SimPeer>, over: Partial<B
   const health: HealthChange[] = [];
   bus.onHealth((e) => health.push(e));
   await bus.start();
-  await until('all online', () => bus.info().online === ADDRESSES.length);
+  await until(() => bus.info().online === ADDRESSES.length, 'all online');
   return { peer, bus, health };
 }
 
@@ -51,12 +51,12 @@ describe.each(transports)('faults over %s', (_name, factory, skip) => {
       const { peer, bus, health } = await setup(factory);
       peer.bank.module(2).setFault({ kind: 'silence' });
       const t0 = Date.now();
-      await until('offline', () => health.some((h) => h.address === 2 && !h.online), 8000);
+      await until(() => health.some((h) => h.address === 2 && !h.online), 'offline', 8000);
       const tookMs = Date.now() - t0;
       expect(mod(bus, 2).online).toBe(false);
       expect(mod(bus, 2).counters.timeouts).toBeGreaterThanOrEqual(3);
       peer.bank.module(2).setFault(null);
-      await until('online again', () => mod(bus, 2).online, 8000);
+      await until(() => mod(bus, 2).online, 'online again', 8000);
       expect(health.filter((h) => h.address === 2).map((h) => h.online)).toEqual([
         true,
         false,
@@ -70,13 +70,13 @@ describe.each(transports)('faults over %s', (_name, factory, skip) => {
     const { peer, bus } = await setup(factory, { healthIntervalMs: 300 });
     await bus.light(3, { mode: 'on', color: 'red', display: 4, seq: 21 });
     peer.bank.module(3).setFault({ kind: 'silence' });
-    await until('offline', () => !mod(bus, 3).online, 8000);
+    await until(() => !mod(bus, 3).online, 'offline', 8000);
     const err = await bus
       .light(3, { mode: 'blink', color: 'blue', display: 5, seq: 22 })
       .catch((e) => e);
     expect(isPicklineError(err, 'DEVICE_OFFLINE')).toBe(true);
     peer.bank.module(3).setFault(null);
-    await until('re-lit with the wanted state', () => peer.bank.module(3).state().seq === 22, 8000);
+    await until(() => peer.bank.module(3).state().seq === 22, 're-lit with the wanted state', 8000);
     expect(peer.bank.module(3).state()).toMatchObject({ mode: 'blink', color: 'blue', display: 5 });
   });
 
@@ -135,8 +135,8 @@ describe.each(transports)('faults over %s', (_name, factory, skip) => {
       const healed = Date.now();
       // the wanted state stays lit, so polls go on; late replies are counted, never taken for answers
       await until(
-        'answering again',
         () => mod(bus, 2).online && mod(bus, 2).lastSeenAt! > healed,
+        'answering again',
         8000,
       );
       await bus.light(2, { mode: 'on', color: 'green', seq: 2 });
@@ -150,11 +150,11 @@ describe('Modbus TCP connection loss', () => {
     const { peer, bus, health } = await setup(simTcpPeer, { healthIntervalMs: 200 });
     const port = peer.bus.port!;
     await peer.close();
-    await until('all offline', () => bus.info().online === 0, 8000);
+    await until(() => bus.info().online === 0, 'all offline', 8000);
     const again = new ModbusTcpSimulator(peer.bank, { host: '127.0.0.1', port });
     await again.start();
     cleanup.push(() => again.stop());
-    await until('all online', () => bus.info().online === ADDRESSES.length, 10_000);
+    await until(() => bus.info().online === ADDRESSES.length, 'all online', 10_000);
     await bus.light(1, { mode: 'on', seq: 77 });
     expect(peer.bank.module(1).state().seq).toBe(77);
     expect(health.filter((h) => h.address === 1).map((h) => h.online)).toEqual([true, false, true]);

@@ -9,8 +9,8 @@ import type { BusConfig } from '../../config/schema.ts';
 import { createBus } from '../../device-drivers/index.ts';
 import type { KeyEvent } from '../../device-drivers/types.ts';
 import { ModuleBank } from '../../simulators/modbus/index.ts';
+import { until } from '../kit/until.ts';
 import { BankTransport } from './bank-transport.ts';
-import { until } from './contract/peer.ts';
 
 const stops: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -49,7 +49,7 @@ describe('presses held by the module while the controller was away', () => {
     bank.module(1).press('confirm'); // while the controller is down
     const { bus, keys } = await restart(bank);
     await bus.light(1, { mode: 'on', color: 'green', display: 3, seq: 7 }); // recovery re-lights
-    await until('held press delivered', () => keys.length > 0);
+    await until(() => keys.length > 0, 'held press delivered');
     await new Promise((r) => setTimeout(r, 300)); // more polls and sweeps
     expect(keys.map((k) => [k.address, k.key, k.seq, k.display])).toEqual([[1, 'confirm', 7, 2]]);
   });
@@ -60,20 +60,20 @@ describe('presses held by the module while the controller was away', () => {
     bank.module(2).press('confirm');
     const { bus, keys } = await restart(bank);
     await bus.light(2, { mode: 'on', color: 'green', display: 3, seq: 8 });
-    await until('stale counted', () => bus.modules()[1].counters.staleEvents === 1);
+    await until(() => bus.modules()[1].counters.staleEvents === 1, 'stale counted');
     expect(keys).toEqual([]);
   });
 
   it('delivers a press made while the module was offline within one run', async () => {
     const bank = new ModuleBank({ profile: 'pickline-ptl-v1', addresses: [1, 2] });
     const { bus, keys } = await restart(bank);
-    await until('online', () => bus.info().online === 2);
+    await until(() => bus.info().online === 2, 'online');
     await bus.light(1, { mode: 'on', color: 'green', display: 3, seq: 9 });
     bank.module(1).setFault({ kind: 'silence' });
-    await until('offline', () => !bus.modules()[0].online, 5000);
+    await until(() => !bus.modules()[0].online, 'offline', 5000);
     bank.module(1).press('confirm');
     bank.module(1).setFault(null);
-    await until('press delivered after the return', () => keys.length > 0, 5000);
+    await until(() => keys.length > 0, 'press delivered after the return', 5000);
     expect(keys.map((k) => [k.key, k.seq])).toEqual([['confirm', 9]]);
   });
 });

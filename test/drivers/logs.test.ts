@@ -9,9 +9,9 @@ import { loadProfiles } from '../../config/profiles.ts';
 import type { BusConfig } from '../../config/schema.ts';
 import { createBus } from '../../device-drivers/index.ts';
 import { ModuleBank } from '../../simulators/modbus/index.ts';
+import { until } from '../kit/until.ts';
 import { BankTransport } from './bank-transport.ts';
 import { capture } from './common/capture.ts';
-import { until } from './contract/peer.ts';
 
 const stops: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -39,8 +39,8 @@ describe('driver logs', () => {
     });
     stops.push(() => bus.stop());
     await bus.start();
-    await until('module 5 offline', () => lines.some((l) => l.msg === 'module offline'), 5000);
-    await until('summary', () => lines.some((l) => /modules answer/.test(l.msg ?? '')), 5000);
+    await until(() => lines.some((l) => l.msg === 'module offline'), 'module 5 offline', 5000);
+    await until(() => lines.some((l) => /modules answer/.test(l.msg ?? '')), 'summary', 5000);
 
     // the controller logs the per-bus start-up line (app/main.ts); the driver stays at debug
     expect(lines.filter((l) => l.level === 'info' || l.level === 'error')).toEqual([]);

@@ -15,7 +15,7 @@ import { createBus } from '../../device-drivers/index.ts';
 import type { HealthChange } from '../../device-drivers/types.ts';
 import { ModbusRtuSimulator, ModuleBank } from '../../simulators/modbus/index.ts';
 import { socatAvailable } from '../helpers/socat.ts';
-import { until } from './contract/peer.ts';
+import { until } from '../kit/until.ts';
 
 const ADDRESSES = [1, 2];
 const cleanup: Array<() => Promise<void>> = [];
@@ -31,7 +31,7 @@ async function plugIn(dir: string, bank: ModuleBank): Promise<() => Promise<void
     { stdio: 'ignore' },
   );
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  await until('pty links', () => existsSync(`${dir}/bus`) && existsSync(`${dir}/sim`), 5000);
+  await until(() => existsSync(`${dir}/bus`) && existsSync(`${dir}/sim`), 'pty links', 5000);
   const sim = new ModbusRtuSimulator(bank, {
     path: `${dir}/sim`,
     baudRate: 115200,
@@ -71,21 +71,22 @@ describe.skipIf(!socatAvailable())('a serial port that comes and goes', () => {
     bus.onHealth((h) => health.push(h));
 
     await bus.start(); // the port is missing: start still succeeds
-    await until('offline while the port is missing', () =>
-      ADDRESSES.every((a) => health.some((h) => h.address === a && !h.online)),
+    await until(
+      () => ADDRESSES.every((a) => health.some((h) => h.address === a && !h.online)),
+      'offline while the port is missing',
     );
     expect(bus.info().online).toBe(0);
 
     let unplug = await plugIn(dir, bank);
     cleanup.push(() => unplug());
-    await until('online once the port exists', () => bus.info().online === 2, 10_000);
+    await until(() => bus.info().online === 2, 'online once the port exists', 10_000);
     await bus.light(1, { mode: 'on', color: 'green', display: 3, seq: 11 });
     expect(bank.module(1).state().seq).toBe(11);
 
     await unplug();
-    await until('offline after the unplug', () => bus.info().online === 0, 10_000);
+    await until(() => bus.info().online === 0, 'offline after the unplug', 10_000);
     unplug = await plugIn(dir, bank);
-    await until('online after plugging back', () => bus.info().online === 2, 15_000);
+    await until(() => bus.info().online === 2, 'online after plugging back', 15_000);
     await bus.light(2, { mode: 'on', color: 'red', display: 1, seq: 12 });
     expect(bank.module(2).state().seq).toBe(12);
     expect(health.filter((h) => h.address === 1).map((h) => h.online)).toEqual([

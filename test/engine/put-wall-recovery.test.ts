@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeBus } from '../../device-drivers/testing/fake-bus.ts';
-import { type FakeFloor, fakeFloor, until } from '../helpers/floor.ts';
+import { type FakeFloor, fakeFloor } from '../helpers/floor.ts';
 import { tempDir } from '../helpers/harness.ts';
+import { until } from '../kit/until.ts';
 
 let tmp: ReturnType<typeof tempDir>;
 let f: FakeFloor;

@@ -6,8 +6,8 @@
  * waiting until the hold ends; an armed re-address expires or is cancelled.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { until } from '../helpers/floor.ts';
 import { tempDir } from '../helpers/harness.ts';
+import { until } from '../kit/until.ts';
 import { lineStatus, oneLine, type TechFloor, techFloor } from './technician-fixture.ts';
 
 let tmp: ReturnType<typeof tempDir>;

@@ -83,19 +83,6 @@ export async function fixture(): Promise<Fixture> {
   return f;
 }
 
-/** Polls `pred` every 10 ms (real timers) until true; throws after `timeoutMs`. */
-export async function until(
-  pred: () => boolean,
-  timeoutMs = 10_000,
-  what = 'condition',
-): Promise<void> {
-  const start = Date.now();
-  while (!pred()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 export const seqs = (events: { seq: number }[]): number[] => events.map((e) => e.seq);
 export const range = (from: number, to: number): number[] =>
   Array.from({ length: to - from + 1 }, (_, i) => from + i);

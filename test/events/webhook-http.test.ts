@@ -37,7 +37,7 @@ describe('backoffDelay', () => {
   });
 });
 
-describe('postEvent against a hostile receiver (issue 16 socket audit)', () => {
+describe('postEvent against a hostile receiver', () => {
   it('a 2xx with an endless body is an acknowledgement, read no further than ANSWER_MAX', async () => {
     let sent = 0;
     const server = createServer((req, res) => {

@@ -6,7 +6,8 @@
 import { createHmac } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { WmsSimulator } from '../../simulators/wms/index.ts';
-import { type Fixture, fixture, range, SECRET, seqs, until } from './fixture.ts';
+import { until } from '../kit/until.ts';
+import { type Fixture, fixture, range, SECRET, seqs } from './fixture.ts';
 
 let f: Fixture;
 beforeEach(async () => {
@@ -109,7 +110,7 @@ describe('a WMS that is down', () => {
       f.append(10);
       await new Promise((r) => setTimeout(r, 20));
     }
-    await until(() => d.status()[0].attempts >= 5, 10_000, 'five failed attempts');
+    await until(() => d.status()[0].attempts >= 5, 'five failed attempts', 10_000);
     const s = d.status()[0];
     expect(s).toMatchObject({ deliveredSeq: 0, pending: 200 });
     // the retry already scheduled comes at most maxBackoffMs after now

@@ -7,7 +7,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WebhookDispatcher } from '../../controller/events/webhooks.ts';
 import { postWave } from '../../simulators/wms/index.ts';
 import { demoWave, harness, TOKENS, tempDir } from '../helpers/harness.ts';
-import { type Fixture, fixture, range, SECRET, seqs, until } from './fixture.ts';
+import { until } from '../kit/until.ts';
+import { type Fixture, fixture, range, SECRET, seqs } from './fixture.ts';
 
 let f: Fixture;
 beforeEach(async () => {
@@ -39,7 +40,7 @@ describe('webhook requests', () => {
   it('answers 401 to a wrong secret, keeps retrying and delivers nothing', async () => {
     f.append(2);
     const d = f.dispatcher({ secret: 'not-the-wms-secret' });
-    await until(() => d.status()[0].attempts >= 3, 10_000, 'three rejected attempts');
+    await until(() => d.status()[0].attempts >= 3, 'three rejected attempts', 10_000);
     expect(f.wms.counters.badSignatures).toBeGreaterThanOrEqual(3);
     expect(f.wms.counters.accepted).toBe(0);
     const [s] = d.status();
@@ -107,7 +108,7 @@ describe('ordering and retries', () => {
 
   it('wakes at once for an event appended while idle', async () => {
     const d = f.dispatcher({}, { idlePollMs: 60_000 });
-    await until(() => d.status()[0].pending === 0);
+    await until(() => d.status()[0].pending === 0, 'nothing pending', 10_000);
     f.append(1);
     // with a 60 s poll only the outbox's onEvent can deliver it within the test timeout
     await f.wms.waitForEvents(1, 10_000);
@@ -127,7 +128,7 @@ describe('ordering and retries', () => {
     await f.wms.setMode('down-refuse');
     f.append(20);
     const d = f.dispatcher();
-    await until(() => d.status()[0].attempts >= 3, 10_000, 'three refused attempts');
+    await until(() => d.status()[0].attempts >= 3, 'three refused attempts', 10_000);
     expect(d.status()[0].lastError).toMatch(/ECONNREFUSED/);
     expect(f.wms.counters.requests).toBe(0);
     f.append(5);
@@ -141,7 +142,7 @@ describe('ordering and retries', () => {
     await f.wms.setMode('down-503');
     f.append(5);
     const d = f.dispatcher();
-    await until(() => f.wms.counters.faulted >= 3, 10_000, 'three 503s');
+    await until(() => f.wms.counters.faulted >= 3, 'three 503s', 10_000);
     expect(d.status()[0].lastError).toMatch(/^HTTP 503/);
     await f.wms.setMode('up');
     await d.drained(10_000);
@@ -152,7 +153,7 @@ describe('ordering and retries', () => {
     await f.wms.setMode('slow', 1500);
     f.append(6);
     const d = f.dispatcher({ timeoutMs: 150 });
-    await until(() => (d.status()[0].lastError ?? '').startsWith('timeout'), 10_000, 'a timeout');
+    await until(() => (d.status()[0].lastError ?? '').startsWith('timeout'), 'a timeout', 10_000);
     await f.wms.setMode('up');
     await d.drained(10_000);
     // the first event was recorded on every timed-out attempt: duplicates of the same id only
@@ -199,7 +200,7 @@ describe('lifecycle', () => {
     await f.wms.setMode('slow', 60_000);
     f.append(2);
     const d = f.dispatcher({ timeoutMs: 30_000 });
-    await until(() => f.wms.counters.requests === 1, 10_000, 'a request in flight');
+    await until(() => f.wms.counters.requests === 1, 'a request in flight', 10_000);
     await Promise.all([d.stop(), d.stop()]);
     await d.stop();
     expect(d.running).toBe(false);

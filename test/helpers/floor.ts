@@ -95,15 +95,6 @@ export async function fakeFloor(
   };
 }
 
-/** Waits until `pred` holds (polling), failing with `what` after `ms`. */
-export async function until(pred: () => boolean, what: string, ms = 3000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 /** One voice order per entry; its lines at the given V-03 slots (quantity = slot number). */
 export const voiceWave = (waveId: string, orders: Record<string, string[]>) => ({
   waveId,

@@ -12,7 +12,7 @@ import { Controller } from '../../app/main.ts';
 import { type LoadedConfig, loadConfig } from '../../config/load.ts';
 import { DEFAULT_CONFIG } from '../../controller/paths.ts';
 import { WmsSimulator } from '../../simulators/wms/index.ts';
-import { until } from './floor.ts';
+import { until } from '../kit/until.ts';
 import { TOKENS, tempDir } from './harness.ts';
 
 export const WEBHOOK_SECRET = 'integration-hmac-secret';

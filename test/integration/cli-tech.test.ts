@@ -8,9 +8,9 @@ import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../app/cli-tech.ts';
 import type { Controller } from '../../app/main.ts';
-import { until } from '../helpers/floor.ts';
 import { auth, TOKENS, tempDir } from '../helpers/harness.ts';
 import { type LiveController, type LiveSite, liveController } from '../helpers/live.ts';
+import { until } from '../kit/until.ts';
 
 let live: LiveController;
 /** files the CLI reads and writes */

@@ -26,9 +26,9 @@ import {
   upgradeRequest,
 } from '../helpers/child.ts';
 import { FaultyProxy } from '../helpers/faulty-proxy.ts';
-import { until } from '../helpers/floor.ts';
 import { auth, tempDir } from '../helpers/harness.ts';
 import { type LiveSite, liveSite, registers } from '../helpers/live.ts';
+import { until } from '../kit/until.ts';
 
 const MQTT_SECRET = 'crash-hunt-module-secret';
 let tmp: ReturnType<typeof tempDir>;

@@ -10,9 +10,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { until } from '../helpers/floor.ts';
 import { auth, tempDir } from '../helpers/harness.ts';
 import { type LiveSite, liveSite, registers } from '../helpers/live.ts';
+import { until } from '../kit/until.ts';
 
 let tmp: ReturnType<typeof tempDir>;
 let site: LiveSite;

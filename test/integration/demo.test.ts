@@ -54,7 +54,7 @@ describe('npm run demo', () => {
     expect(seen.filter((s) => !s.startsWith('GET '))).toEqual([]);
   }, 180_000);
 
-  it('runs beside `npm start`: every port it opens is a free one, and only its own modules report (issue 16 item 11)', async () => {
+  it('runs beside `npm start`: every port it opens is a free one, and only its own modules report', async () => {
     // hold the default site's fixed ports (as `npm start` does); one already held elsewhere is fine too
     const held: Server[] = [];
     for (const port of [18830, 15020, 15021, 8080]) {

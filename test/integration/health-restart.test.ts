@@ -5,8 +5,9 @@
  * flags its line instead of reporting it simply lit.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type FakeFloor, fakeFloor, until } from '../helpers/floor.ts';
+import { type FakeFloor, fakeFloor } from '../helpers/floor.ts';
 import { tempDir } from '../helpers/harness.ts';
+import { until } from '../kit/until.ts';
 
 let tmp: ReturnType<typeof tempDir>;
 let f: FakeFloor;

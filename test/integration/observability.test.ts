@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Controller } from '../../app/main.ts';
-import { until } from '../helpers/floor.ts';
 import { auth } from '../helpers/harness.ts';
 import { type LiveController, type LiveSite, liveController, registers } from '../helpers/live.ts';
 import { type PromFamily, parseProm, promParserAvailable } from '../helpers/prom-parse.ts';
+import { until } from '../kit/until.ts';
 
 let live: LiveController;
 let site: LiveSite;

@@ -7,9 +7,9 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Controller } from '../../app/main.ts';
-import { until } from '../helpers/floor.ts';
 import { tempDir } from '../helpers/harness.ts';
 import { type LiveSite, liveSite } from '../helpers/live.ts';
+import { until } from '../kit/until.ts';
 
 let tmp: ReturnType<typeof tempDir>;
 let site: LiveSite;

@@ -9,9 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Controller } from '../../app/main.ts';
 import { checkConfig } from '../../config/load.ts';
 import { ModbusRtuSimulator, ModuleBank } from '../../simulators/modbus/index.ts';
-import { until } from '../helpers/floor.ts';
 import { auth, TOKENS, tempDir } from '../helpers/harness.ts';
 import { openPtyPair, type PtyPair, socatAvailable } from '../helpers/socat.ts';
+import { until } from '../kit/until.ts';
 
 const ok = socatAvailable();
 let tmp: ReturnType<typeof tempDir>;

@@ -14,9 +14,8 @@ import { Controller } from '../../app/main.ts';
 import { checkConfig } from '../../config/load.ts';
 import { AblePickSimulator } from '../../simulators/ablepick/index.ts';
 import { shownBy } from '../drivers/contract/ablepick-peer.ts';
-import { until as waitFor } from '../drivers/contract/peer.ts';
-import { until } from '../helpers/floor.ts';
 import { auth, TOKENS, tempDir } from '../helpers/harness.ts';
+import { until } from '../kit/until.ts';
 
 const TAGS = [1, 2, 3, 4, 5, 6];
 let tmp: ReturnType<typeof tempDir>;
@@ -214,18 +213,14 @@ describe('a zone on an ABLEPick bus', () => {
 
     sim.hang(true);
     const online = ['P-1', 'P-2', 'P-3', 'P-4', 'P-5'];
-    await waitFor(
-      'offline events',
-      async () => (await feed('device.offline')).length === 5,
-      10_000,
-    );
+    await until(async () => (await feed('device.offline')).length === 5, 'offline events', 10_000);
     expect(await feed('device.offline')).toEqual(online);
     expect(await ready()).toEqual([503, false]);
     expect(sim.connections).toBe(1);
 
     sim.hang(false);
-    await waitFor('online events', async () => (await feed('device.online')).length === 5, 10_000);
+    await until(async () => (await feed('device.online')).length === 5, 'online events', 10_000);
     expect(await feed('device.online')).toEqual(online);
-    await waitFor('ready again', async () => (await ready())[0] === 200, 5000);
+    await until(async () => (await ready())[0] === 200, 'ready again', 5000);
   });
 });

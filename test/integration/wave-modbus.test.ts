@@ -7,7 +7,6 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Controller } from '../../app/main.ts';
-import { until } from '../helpers/floor.ts';
 import { auth } from '../helpers/harness.ts';
 import {
   type LiveController,
@@ -16,6 +15,7 @@ import {
   registers,
   WEBHOOK_SECRET,
 } from '../helpers/live.ts';
+import { until } from '../kit/until.ts';
 
 let live: LiveController;
 let site: LiveSite;

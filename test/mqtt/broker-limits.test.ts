@@ -14,7 +14,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../device-drivers/common/logger.ts';
 import { CONTROLLER_USER, EmbeddedBroker } from '../../device-drivers/mqtt/broker.ts';
 import { PacketGuard } from '../../device-drivers/mqtt/packet-guard.ts';
-import { until } from '../helpers/floor.ts';
+import { until } from '../kit/until.ts';
 
 const MAX = 8192;
 let broker: EmbeddedBroker;

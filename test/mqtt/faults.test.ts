@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { HealthChange, TechnicianBus } from '../../device-drivers/types.ts';
 import { type MqttFleet, MqttSimModule } from '../../simulators/mqtt/index.ts';
 import { embeddedPeer, type MqttPeer, moduleId } from '../drivers/contract/mqtt-peers.ts';
-import { until } from '../helpers/floor.ts';
+import { until } from '../kit/until.ts';
 
 let peer: MqttPeer;
 let fleet: MqttFleet;

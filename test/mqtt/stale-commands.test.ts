@@ -16,7 +16,7 @@ import { createMqttBus } from '../../device-drivers/mqtt/factory.ts';
 import type { HealthChange, TechnicianBus } from '../../device-drivers/types.ts';
 import { MqttFleet } from '../../simulators/mqtt/index.ts';
 import { embeddedBroker, moduleId, secretOf } from '../drivers/contract/mqtt-peers.ts';
-import { until } from '../helpers/floor.ts';
+import { until } from '../kit/until.ts';
 
 let env: Awaited<ReturnType<typeof embeddedBroker>>;
 let fleet: MqttFleet;

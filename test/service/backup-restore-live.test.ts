@@ -15,9 +15,9 @@ import Database from 'better-sqlite3';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Controller } from '../../app/main.ts';
-import { until } from '../helpers/floor.ts';
 import { auth, tempDir } from '../helpers/harness.ts';
 import { type LiveSite, liveSite, registers } from '../helpers/live.ts';
+import { until } from '../kit/until.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const LOCS = Array.from({ length: 14 }, (_, i) => `A-01-${String(i + 1).padStart(2, '0')}`);

@@ -14,9 +14,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isScheduledName } from '../../controller/store/backup.ts';
 import { Backups } from '../../controller/store/backup-schedule.ts';
 import { MIGRATIONS } from '../../controller/store/migrations.ts';
-import { until } from '../helpers/floor.ts';
 import { auth } from '../helpers/harness.ts';
 import { type LiveController, liveController } from '../helpers/live.ts';
+import { until } from '../kit/until.ts';
 
 let live: LiveController;
 let dir: string;

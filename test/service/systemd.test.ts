@@ -13,9 +13,9 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import pkg from '../../package.json' with { type: 'json' };
-import { until } from '../helpers/floor.ts';
 import { tempDir } from '../helpers/harness.ts';
 import { type LiveSite, liveSite } from '../helpers/live.ts';
+import { until } from '../kit/until.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const UNIT = join(ROOT, 'deploy/pickline.service');

@@ -6,7 +6,7 @@
 import { connect, type Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AblePickSimulator } from '../../simulators/ablepick/index.ts';
-import { until } from '../drivers/contract/peer.ts';
+import { until } from '../kit/until.ts';
 
 let sim: AblePickSimulator;
 let sock: Socket;
@@ -16,7 +16,7 @@ const f = (type: number, sub: number, node: number, data: number[] = []) =>
   Buffer.from([8 + data.length, 0, type, 0, 0, 0, sub, node, ...data]);
 const hex = (b: Buffer) => b.toString('hex').match(/../g)?.join(' ') ?? '';
 const reply = async (n: number) => {
-  await until(`${n} bytes`, () => got.length >= n);
+  await until(() => got.length >= n, `${n} bytes`);
   const out = got.subarray(0, n);
   got = got.subarray(n);
   return hex(out);
@@ -31,7 +31,7 @@ beforeEach(async () => {
     got = Buffer.concat([got, c]);
   });
   await new Promise((r) => sock.once('connect', r));
-  await until('accepted', () => sim.connections === 1);
+  await until(() => sim.connections === 1, 'accepted');
 });
 afterEach(async () => {
   sock.destroy();
@@ -62,7 +62,7 @@ describe('ABLEPick controller simulator', () => {
   it('skips garbage and shows the quantity of the next whole frame; a press reports it after +/-', async () => {
     sock.write(Buffer.from([0xff, 0x60, 0x00, 0x13]));
     sock.write(f(0x60, 0x00, 2, [0, 0, 0, 0, 0x31, 0x32, 0]));
-    await until('shown', () => sim.tag(2).display === 12);
+    await until(() => sim.tag(2).display === 12, 'shown');
     expect(sim.counters.skipped).toBe(4);
     sim.tag(2).adjust(-2);
     sim.press(2, 'confirm');
@@ -71,20 +71,20 @@ describe('ABLEPick controller simulator', () => {
 
   it('offers a broadcast address to every tag; the one whose key is pressed takes it', async () => {
     sock.write(f(0x60, 0x3a, 0xfc, [0x40, 0x1b, 0x1b, 0x10, 20]));
-    await until('offered', () => sim.tag(1).offered === 20 && sim.tag(10).offered === 20);
+    await until(() => sim.tag(1).offered === 20 && sim.tag(10).offered === 20, 'offered');
     expect(sim.tag(10).look.text).toBe('10-20');
     sim.press(10, 'short');
     expect(await reply(9)).toBe('09 00 60 00 00 00 64 14 0a'); // 0x64: new address 20, old 10
     expect(sim.has(20)).toBe(true);
     sock.write(f(0x60, 0x01, 0xfc)); // clear withdraws the other offers
-    await until('withdrawn', () => sim.tag(1).offered === null);
+    await until(() => sim.tag(1).offered === null, 'withdrawn');
   });
 
   it('hangs on request: stays connected, answers nothing and reports no press, then answers again', async () => {
     sim.hang(true);
     sock.write(f(0x60, 0x09, 0xfc));
     sock.write(f(0x60, 0x02, 7)); // absent tag: would get 0x0A
-    await until('ignored', () => sim.counters.ignored === 2);
+    await until(() => sim.counters.ignored === 2, 'ignored');
     expect(sim.press(1, 'confirm')).toBe(false);
     await new Promise((r) => setTimeout(r, 50));
     expect(got.length).toBe(0);

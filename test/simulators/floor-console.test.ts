@@ -14,6 +14,7 @@ import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { TOKENS, tempDir } from '../helpers/harness.ts';
+import { until } from '../kit/until.ts';
 
 const secret = (id: string) => `console-test-secret-${id}`;
 const MODULES = ['ptl-0001', 'ptl-0002', 'ptl-0003'];
@@ -167,16 +168,6 @@ const lineState = async (id: string) => {
   return w.orders.flatMap((o) => o.lines).find((l) => l.lineId === id);
 };
 
-async function until<T>(f: () => Promise<T | undefined | false>, what: string): Promise<T> {
-  const end = Date.now() + 15_000;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describe('the simulator console on MQTT bins', () => {
   it('scans with an MQTT scanner, shows, adjusts, presses and shorts MQTT modules', async () => {
     await type('scan scan-m1 TOTE-1', /scan-m1 scanned TOTE-1/);
@@ -188,15 +179,25 @@ describe('the simulator console on MQTT bins', () => {
     expect(await type('minus M-01-01 2', /\[floor\] minus 2 on/)).toMatch(/M-01-01 .* 2 seq/);
     await type('press M-01-01', /pressed confirm on mq M-01-01/);
     expect(
-      await until(async () => {
-        const l = await lineState('O-1-1');
-        return l?.status !== 'lit' && l?.status !== 'open' && l;
-      }, 'O-1-1 closed'),
+      await until(
+        async () => {
+          const l = await lineState('O-1-1');
+          return l?.status !== 'lit' && l?.status !== 'open' && l;
+        },
+        'O-1-1 closed',
+        15_000,
+        50,
+      ),
     ).toMatchObject({ status: 'short', picked: 2 });
     const from = out.length;
     await type('short M-01-02', /pressed short on mq M-01-02/);
     await line(/\[floor\] mq M-01-02 \[ptl-0002\] off/, from);
-    await until(async () => (await lineState('O-1-2'))?.status === 'short', 'O-1-2 shorted');
+    await until(
+      async () => (await lineState('O-1-2'))?.status === 'short',
+      'O-1-2 shorted',
+      15_000,
+      50,
+    );
     expect(await type('show M-01-02', /\[floor\] mq M-01-02/)).toMatch(/\[ptl-0002\] off/);
   });
 
@@ -208,7 +209,12 @@ describe('the simulator console on MQTT bins', () => {
     expect(await type('show', /\[floor\] mq M-01-03/)).toMatch(/fault=silent/);
     await type('fault M-01-03 none', /fault on mq M-01-03 .*: none/);
     await type('press M-01-03 confirm', /pressed confirm on mq M-01-03/);
-    await until(async () => (await lineState('O-1-3'))?.status === 'picked', 'O-1-3 picked');
+    await until(
+      async () => (await lineState('O-1-3'))?.status === 'picked',
+      'O-1-3 picked',
+      15_000,
+      50,
+    );
   });
 
   it('refuses plainly what a family cannot do, and names unknown modules', async () => {
@@ -236,17 +242,27 @@ describe('POST /simulator/locations/{location}/press on every family', () => {
     expect((await api('/simulator/locations/M-01-02/press', { key: 'minus' })).status).toBe(200);
     expect((await api('/simulator/locations/M-01-02/press', { key: 'confirm' })).status).toBe(200);
     expect(
-      await until(async () => {
-        const l = await lineState('O-3-1');
-        return l?.status !== 'lit' && l?.status !== 'open' && l;
-      }, 'O-3-1 closed'),
+      await until(
+        async () => {
+          const l = await lineState('O-3-1');
+          return l?.status !== 'lit' && l?.status !== 'open' && l;
+        },
+        'O-3-1 closed',
+        15_000,
+        50,
+      ),
     ).toMatchObject({ status: 'short', picked: 4 });
   });
 
   it('presses a Modbus bin', async () => {
     expect((await api('/zones/G/scan', { code: 'TOTE-2', picker: 'jdoe' })).status).toBe(200);
     expect((await api('/simulator/locations/G-1/press', { key: 'confirm' })).status).toBe(200);
-    await until(async () => (await lineState('O-2-1'))?.status === 'picked', 'O-2-1 picked');
+    await until(
+      async () => (await lineState('O-2-1'))?.status === 'picked',
+      'O-2-1 picked',
+      15_000,
+      50,
+    );
   });
 
   it('answers 404 LOCATION_NOT_FOUND for an unknown location and one without a module', async () => {

@@ -9,8 +9,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Store } from '../../controller/store/db.ts';
-import { type FakeFloor, fakeFloor, until } from '../helpers/floor.ts';
+import { type FakeFloor, fakeFloor } from '../helpers/floor.ts';
 import { tempDir } from '../helpers/harness.ts';
+import { until } from '../kit/until.ts';
 
 const FIXTURE = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/store-v2.db');
 

@@ -1,5 +1,5 @@
 /**
- * Issue 16 item 1: WebSocket upgrades to /api/v1/voice that the client resets
+ * WebSocket upgrades to /api/v1/voice that the client resets
  * (SO_LINGER 0) must never end the controller, whatever the gateway answered
  * (101, 503, 404). The controller runs as a child process: an uncaught
  * 'error' event ends it, and the test sees that.
@@ -39,10 +39,12 @@ async function upgradeAndReset(path: string, n: number): Promise<string[]> {
   return opened.map((o) => o.head.split('\r\n')[0]);
 }
 
-describe('hostile WebSocket upgrades (issue 16 item 1)', { timeout: 90_000 }, () => {
+describe('hostile WebSocket upgrades: a client reset never ends the controller', {
+  timeout: 90_000,
+}, () => {
   it('258 upgrades reset with SO_LINGER 0 leave the controller serving', async () => {
     const statuses = await upgradeAndReset('/api/v1/voice', 258);
-    // before issue 16 the 257th got 503 without an 'error' listener and the reset ended the process
+    // once the 257th got 503 without an 'error' listener and the reset ended the process
     expect(statuses.every((s) => s.startsWith('HTTP/1.1 101'))).toBe(true);
     await sleep(500);
     expect(ctl.alive(), ctl.stderr()).toBe(true);

@@ -1,16 +1,19 @@
 /**
- * Issue 16 item 2: idle sockets must not lock real terminals out. The limit
+ * Idle sockets must not lock real terminals out. The limit
  * counts signed-on terminals (`voice.maxTerminals`); when the room for
  * connections not yet signed on is full, the oldest of them is closed.
  */
+import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { VoiceTerminal } from '../../simulators/voice/terminal.ts';
+import { rawRequest, upgradeRequest } from '../helpers/child.ts';
 import { tempDir } from '../helpers/harness.ts';
 import { type VoiceFloor, voiceFloor } from '../helpers/voice.ts';
 
 let tmp: ReturnType<typeof tempDir> | null = null;
 let f: VoiceFloor | null = null;
 const terms: VoiceTerminal[] = [];
+const sockets: Socket[] = [];
 
 async function floor(opts: Parameters<typeof voiceFloor>[1]): Promise<VoiceFloor> {
   tmp = tempDir();
@@ -27,13 +30,16 @@ async function term(): Promise<VoiceTerminal> {
 
 afterEach(async () => {
   await Promise.all(terms.splice(0).map((t) => t.drop()));
+  for (const s of sockets.splice(0)) s.destroy();
   await f?.stop();
   tmp?.remove();
   f = null;
   tmp = null;
 });
 
-describe('voice terminal limit (issue 16 item 2)', { timeout: 90_000 }, () => {
+describe('voice terminal limit: idle sockets never keep a signed-on terminal out', {
+  timeout: 90_000,
+}, () => {
   it('a real terminal signs on with 500 idle sockets open from its own address', async () => {
     await floor({ helloTimeoutMs: 60_000 });
     const idle = await Promise.all(Array.from({ length: 500 }, () => term()));
@@ -57,6 +63,21 @@ describe('voice terminal limit (issue 16 item 2)', { timeout: 90_000 }, () => {
     for (let i = 0; i < 16; i++) await term();
     expect(t.open).toBe(true);
     expect(await t.say('ready')).toMatchObject({ type: 'prompt' });
+  });
+
+  it('a connection closed to make room that never answers the close is cut off, not held for 30 s', async () => {
+    await floor({ helloTimeoutMs: 60_000, maxPending: 1 });
+    const port = Number(new URL(f!.baseUrl).port);
+    // a raw client: takes the upgrade, then never reads frames nor answers a close
+    const { socket, head } = await rawRequest(port, upgradeRequest('/api/v1/voice', port));
+    sockets.push(socket);
+    expect(head).toMatch(/^HTTP\/1.1 101/);
+    const ended = new Promise<number>((resolve) => socket.once('close', () => resolve(Date.now())));
+    const t = await term(); // the room holds one: the raw client is closed to make room
+    const from = Date.now();
+    // ws waits 30 s for the close handshake; the gateway terminates the socket after 1 s
+    expect((await ended) - from).toBeLessThan(15_000);
+    expect(await t.hello('op1', '1234')).toMatchObject({ type: 'prompt' });
   });
 
   it('maxTerminals counts signed-on terminals; past it a hello gets VOICE_TERMINALS_FULL', async () => {

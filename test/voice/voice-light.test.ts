@@ -1,9 +1,9 @@
 /** Voice + light (issue 10): "go to zone A" lights the operator's order; the dialog follows the key presses. */
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { VoiceTerminal } from '../../simulators/voice/terminal.ts';
-import { until } from '../helpers/floor.ts';
 import { tempDir } from '../helpers/harness.ts';
 import { type VoiceFloor, voiceFloor } from '../helpers/voice.ts';
+import { until } from '../kit/until.ts';
 
 let tmp: ReturnType<typeof tempDir>;
 let f: VoiceFloor;

@@ -163,7 +163,7 @@ export class StreamTransport implements ModbusTransport {
     }
   }
 
-  /** Waits until the line has been quiet for t3.5 (HARDWARE.md; issue 455). */
+  /** Waits until the line has been quiet for t3.5 (HARDWARE.md; node-modbus-serial issue 455). */
   private async silence(): Promise<void> {
     const t = this.opts.timing;
     if (!t) return;

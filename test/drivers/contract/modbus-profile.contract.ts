@@ -5,8 +5,9 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { TechnicianBus } from '../../../device-drivers/types.ts';
+import { until } from '../../kit/until.ts';
 import type { ModbusPeer } from './modbus-peer.ts';
-import { type PeerFactory, until } from './peer.ts';
+import type { PeerFactory } from './peer.ts';
 
 const ADDRESSES = [1, 2, 3, 4, 5, 6, 7];
 
@@ -58,7 +59,7 @@ export function modbusProfileContract(
       const b = await bus();
       await b.light(2, { mode: 'on', color: 'cyan', display: 8, seq: 60 });
       const done = b.identify!(2, 150);
-      await until('fast blink', async () => (await peer.holding(2, 0, 1))[0] === 3);
+      await until(async () => (await peer.holding(2, 0, 1))[0] === 3, 'fast blink');
       await done;
       expect(await peer.holding(2, 0, 4)).toEqual([1, 5, 8, 60]);
     });

@@ -10,7 +10,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BusConfig, Color } from '../../../config/schema.ts';
 import type { KeyEvent, ModuleAddress, TechnicianBus } from '../../../device-drivers/types.ts';
 import { isPicklineError } from '../../../kernel/errors.ts';
-import { type LightPeer, type PeerFactory, until } from './peer.ts';
+import { until } from '../../kit/until.ts';
+import type { LightPeer, PeerFactory } from './peer.ts';
 
 /**
  * modules the peer holds, by number; 200 is configured on the bus but absent
@@ -42,7 +43,7 @@ export function neutralContract(
     const paint = (c: Color): Color =>
       !peer.colors || peer.colors.includes(c) ? c : peer.colors[peer.colors.length - 1];
     const online = (b: TechnicianBus, a: number) =>
-      until(`module ${a} online`, () => mod(b, a)?.online === true);
+      until(() => mod(b, a)?.online === true, `module ${a} online`);
 
     beforeAll(async () => {
       peer = await factory(ADDRESSES);
@@ -71,7 +72,7 @@ export function neutralContract(
       b.onKey((e) => keys.push(e));
       await b.light(A(2), { mode: 'on', color: 'red', display: 3, seq: 7 });
       await peer.press(2, 'confirm');
-      await until('key event', () => keys.length > 0);
+      await until(() => keys.length > 0, 'key event');
       expect(keys[0]).toMatchObject({
         bus: 'bus-t',
         address: A(2),
@@ -80,7 +81,7 @@ export function neutralContract(
         seq: 7,
       });
       await peer.press(2, 'short');
-      await until('short key', () => keys.length > 1);
+      await until(() => keys.length > 1, 'short key');
       expect(keys[1]).toMatchObject({ address: A(2), key: 'short', seq: 7 });
       expect(mod(b, 2).counters.keyEvents).toBe(2);
     });
@@ -91,11 +92,11 @@ export function neutralContract(
       b.onKey((e) => keys.push(e));
       await b.light(A(3), { mode: 'on', color: 'blue', display: 5, seq: 9 });
       await peer.press(3, 'confirm', 3);
-      await until('key event', () => keys.length > 0);
+      await until(() => keys.length > 0, 'key event');
       expect(keys[0]).toMatchObject({ address: A(3), key: 'confirm', display: 3, seq: 9 });
       await b.light(A(3), { mode: 'on', color: 'blue', display: 5, seq: 10 });
       await peer.press(3, 'short', 6);
-      await until('second key event', () => keys.length > 1);
+      await until(() => keys.length > 1, 'second key event');
       expect(keys[1]).toMatchObject({ address: A(3), key: 'short', display: 6, seq: 10 });
     });
 
@@ -107,9 +108,9 @@ export function neutralContract(
       await online(b, 4);
       await peer.press(4, 'confirm'); // module dark: the press belongs to no job
       await b.light(A(4), { mode: 'on', color: 'green', display: 1, seq: 50 });
-      await until('stale count', () => mod(b, 4).counters.staleEvents === 1);
+      await until(() => mod(b, 4).counters.staleEvents === 1, 'stale count');
       await peer.press(4, 'confirm');
-      await until('key event', () => keys.length > 0);
+      await until(() => keys.length > 0, 'key event');
       expect(keys).toHaveLength(1);
       expect(keys[0]).toMatchObject({ address: A(4), seq: 50 });
       expect(b.info().counters.staleEvents).toBe(1);
@@ -121,7 +122,7 @@ export function neutralContract(
       b.onKey((e) => keys.push(e));
       await online(b, 5);
       await peer.press(5, 'confirm');
-      await until('stale count', () => mod(b, 5).counters.staleEvents === 1);
+      await until(() => mod(b, 5).counters.staleEvents === 1, 'stale count');
       expect(keys).toEqual([]);
     });
 
@@ -129,7 +130,7 @@ export function neutralContract(
       const b = await bus();
       await b.light(A(1), { mode: 'on', color: 'cyan', display: 8, seq: 60 });
       const done = b.identify!(A(1), 150);
-      await until('fast blink', async () => (await peer.shows(1)).mode === 'fast');
+      await until(async () => (await peer.shows(1)).mode === 'fast', 'fast blink');
       await done;
       expect(await peer.shows(1)).toEqual({ mode: 'on', color: 'cyan', display: 8 });
     });
@@ -142,7 +143,7 @@ export function neutralContract(
       });
       const err = await b.light(A(ABSENT), { mode: 'on', seq: 1 }).catch((e) => e);
       expect(isPicklineError(err, 'DEVICE_TIMEOUT')).toBe(true);
-      await until('offline', () => health.includes(false));
+      await until(() => health.includes(false), 'offline');
       const off = await b.light(A(ABSENT), { mode: 'on', seq: 2 }).catch((e) => e);
       expect(isPicklineError(off, 'DEVICE_OFFLINE')).toBe(true);
       const m = mod(b, ABSENT);
@@ -160,13 +161,13 @@ export function neutralContract(
       await online(b, 6);
       await peer.silence(6, true);
       try {
-        await until('offline', () => health.includes(false));
+        await until(() => health.includes(false), 'offline');
         const err = await b.light(A(6), { mode: 'on', seq: 70 }).catch((e) => e);
         expect(isPicklineError(err, 'DEVICE_OFFLINE')).toBe(true);
       } finally {
         await peer.silence(6, false);
       }
-      await until('online again', () => mod(b, 6).online);
+      await until(() => mod(b, 6).online, 'online again');
       expect(health.slice(-2)).toEqual([false, true]);
       await b.light(A(6), { mode: 'on', color: 'yellow', display: 2, seq: 71 });
       expect(await peer.shows(6)).toEqual({ mode: 'on', color: 'yellow', display: 2 });

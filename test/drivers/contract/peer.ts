@@ -1,9 +1,10 @@
 /**
  * A peer of the driver contract suites: the far side of a bus holding light
  * modules, as a picker and a technician see it. The protocol-neutral suite
- * (neutral.contract.ts) needs only `LightPeer`, so every transport (Modbus
- * now; MQTT, ABLEPick later) runs it; a protocol adds its own suite for wire
- * details (modbus-profile.contract.ts).
+ * (neutral.contract.ts) needs only `LightPeer`, so every transport runs it
+ * (Modbus: the simulator and pymodbus; ABLEPick: the simulator; MQTT: the
+ * module fleet on the embedded broker and on mosquitto); a protocol adds its
+ * own suite for wire details (modbus-profile.contract.ts).
  */
 import type { BusConfig, Color } from '../../../config/schema.ts';
 import type { LightMode, ModuleAddress, TechnicianBus } from '../../../device-drivers/types.ts';
@@ -37,15 +38,3 @@ export interface LightPeer {
 
 /** Starts a peer holding exactly `addresses`. */
 export type PeerFactory<P extends LightPeer = LightPeer> = (addresses: number[]) => Promise<P>;
-
-export async function until(
-  what: string,
-  ok: () => boolean | Promise<boolean>,
-  ms = 5000,
-): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await ok())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
