@@ -50,6 +50,8 @@ import type {
   HealthChange,
   KeyEvent,
   LightState,
+  ModuleAddress,
+  ModuleCapabilities,
   ModuleCounters,
   ModuleIdentity,
   ModuleInfo,
@@ -58,7 +60,7 @@ import type {
 } from '../types.ts';
 import { cmd, type FieldPort, type Frame, SUB, type TagEvent } from './codec.ts';
 import { TagExchange } from './exchange.ts';
-import { lampFrames } from './lamp.ts';
+import { lampFrames, TAG_CAPABILITIES } from './lamp.ts';
 import { AblePickLink } from './link.ts';
 
 export interface AblePickBusOptions {
@@ -240,6 +242,10 @@ export class AblePickLightBus implements TechnicianBus {
 
   onHealth(listener: (e: HealthChange) => void): Unsubscribe {
     return this.health.onHealth(listener);
+  }
+
+  capabilities(address: ModuleAddress): ModuleCapabilities | null {
+    return typeof address === 'number' && this.mods.has(address) ? TAG_CAPABILITIES : null;
   }
 
   modules(): ModuleInfo[] {

@@ -1,9 +1,9 @@
 /** BusConfig (`transport: ablepick`) → a ready-to-start ABLEPick bus. */
 
-import type { AblePickBusConfig } from '../../config/schema.ts';
-import { ablePickTagProblem } from '../../config/transports/ablepick.ts';
+import type { Static } from '@sinclair/typebox';
+import { type AblePickBus, ablePickTagProblem } from '../../config/transports/ablepick.ts';
 import { PicklineError } from '../../kernel/errors.ts';
-import type { CreateBusOptions } from '../registry.ts';
+import type { DriverContext } from '../driver.ts';
 import { AblePickLightBus } from './ablepick-bus.ts';
 
 /** Defaults when BusConfig leaves a field out. */
@@ -18,11 +18,11 @@ export const ABLEPICK_DEFAULTS = {
 };
 
 export function createAblePickBus(
-  cfg: AblePickBusConfig,
-  opts: CreateBusOptions,
+  cfg: Static<typeof AblePickBus>,
+  ctx: DriverContext,
 ): AblePickLightBus {
   const tags: number[] = [];
-  for (const a of opts.addresses) {
+  for (const a of ctx.addresses) {
     const wrong = ablePickTagProblem(cfg.id, a);
     if (wrong)
       throw new PicklineError('CONFIG_INVALID', `bus ${cfg.id}: ${wrong}`, [
@@ -40,7 +40,7 @@ export function createAblePickBus(
     retries: cfg.retries ?? ABLEPICK_DEFAULTS.retries,
     healthIntervalMs: cfg.healthIntervalMs ?? ABLEPICK_DEFAULTS.healthIntervalMs,
     offlineAfter: cfg.offlineAfter ?? ABLEPICK_DEFAULTS.offlineAfter,
-    identifyMs: opts.identifyMs,
-    logger: opts.logger,
+    identifyMs: ctx.identifyMs,
+    logger: ctx.logger,
   });
 }

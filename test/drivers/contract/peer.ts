@@ -1,8 +1,8 @@
 /**
  * A peer of the driver contract suites: the far side of a bus holding light
  * modules, as a picker and a technician see it. The protocol-neutral suite
- * (neutral.contract.ts) needs only `LightPeer`, so every transport (Modbus
- * now; MQTT, ABLEPick later) runs it; a protocol adds its own suite for wire
+ * (neutral.contract.ts) needs only `LightPeer`, so every transport (Modbus,
+ * MQTT, ABLEPick) runs it; a protocol adds its own suite for wire
  * details (modbus-profile.contract.ts).
  */
 import type { BusConfig, Color } from '../../../config/schema.ts';
@@ -33,6 +33,8 @@ export interface LightPeer {
   close(): Promise<void>;
   /** the colours the modules can show, when not every one (ABLEPick tags have no white) */
   colors?: readonly Color[];
+  /** true when the modules say what they can show only at run time (MQTT status) */
+  announcesCapabilities?: boolean;
 }
 
 /** Starts a peer holding exactly `addresses`. */
