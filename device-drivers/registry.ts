@@ -6,14 +6,11 @@
  * config/transports/index.ts without a driver, or a driver of a transport
  * that list lacks, a compile error.
  */
-import { TRANSPORTS, type Transport } from '../config/transports/index.ts';
-import { createAblePickBus } from './ablepick/factory.ts';
-import { type BusDriver, defineDriver } from './driver.ts';
+import type { Transport } from '../config/transports/index.ts';
+import { ablepickDriver } from './ablepick/driver.ts';
+import type { BusDriver } from './driver.ts';
 import { modbusDriver } from './modbus/driver.ts';
 import { mqttDriver } from './mqtt/driver.ts';
-
-// ABLEPick until it takes the driver shape of its own (next commit)
-const ablepickDriver = defineDriver('ablepick', [TRANSPORTS[2]], createAblePickBus);
 
 export const DRIVERS = [modbusDriver, ablepickDriver, mqttDriver] as const;
 

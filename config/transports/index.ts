@@ -9,21 +9,11 @@
  */
 import type { Static } from '@sinclair/typebox';
 import type { ModuleAddress } from '../../kernel/module-ref.ts';
-import { AblePickBus, ablePickTagProblem } from './ablepick.ts';
+import { ablepick } from './ablepick.ts';
 import { busUnion } from './bus.ts';
 import { modbusRtu, modbusTcp } from './modbus.ts';
 import { mqtt } from './mqtt.ts';
 import type { TransportSpec } from './spec.ts';
-
-// ABLEPick until it takes the spec shape of its own (next commit)
-const ablepick: TransportSpec<'ablepick', typeof AblePickBus> = {
-  name: 'ablepick',
-  schema: AblePickBus,
-  addressing: 'unit',
-  addressProblem: ablePickTagProblem,
-  capabilities: () => null,
-  endpoint: (b) => ({ host: b.host, port: b.port ?? 4660 }),
-};
 
 export const TRANSPORTS = [modbusRtu, modbusTcp, ablepick, mqtt] as const;
 

@@ -39,6 +39,7 @@
  * new state for that tag is on its way (sent, bitmap not yet back) was made
  * on what the tag showed before, so it is judged against that state.
  */
+import { ABLEPICK_TAG } from '../../config/transports/ablepick.ts';
 import { PicklineError } from '../../kernel/errors.ts';
 import { copyCounters, countAttempt, emptyCounters } from '../common/counters.ts';
 import { Emitter } from '../common/emitter.ts';
@@ -60,7 +61,7 @@ import type {
 } from '../types.ts';
 import { cmd, type FieldPort, type Frame, SUB, type TagEvent } from './codec.ts';
 import { TagExchange } from './exchange.ts';
-import { lampFrames, TAG_CAPABILITIES } from './lamp.ts';
+import { lampFrames } from './lamp.ts';
 import { AblePickLink } from './link.ts';
 
 export interface AblePickBusOptions {
@@ -245,7 +246,7 @@ export class AblePickLightBus implements TechnicianBus {
   }
 
   capabilities(address: ModuleAddress): ModuleCapabilities | null {
-    return typeof address === 'number' && this.mods.has(address) ? TAG_CAPABILITIES : null;
+    return typeof address === 'number' && this.mods.has(address) ? ABLEPICK_TAG : null;
   }
 
   modules(): ModuleInfo[] {

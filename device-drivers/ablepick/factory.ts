@@ -1,14 +1,17 @@
 /** BusConfig (`transport: ablepick`) → a ready-to-start ABLEPick bus. */
 
-import type { Static } from '@sinclair/typebox';
-import { type AblePickBus, ablePickTagProblem } from '../../config/transports/ablepick.ts';
+import {
+  ABLEPICK_PORT,
+  type AblePickBusConfig,
+  ablePickTagProblem,
+} from '../../config/transports/ablepick.ts';
 import { PicklineError } from '../../kernel/errors.ts';
 import type { DriverContext } from '../driver.ts';
 import { AblePickLightBus } from './ablepick-bus.ts';
 
 /** Defaults when BusConfig leaves a field out. */
 export const ABLEPICK_DEFAULTS = {
-  port: 4660,
+  port: ABLEPICK_PORT,
   fieldPort: 1 as const,
   /** a whole exchange: the frames, the controller's field-bus round, the bitmap back */
   timeoutMs: 500,
@@ -17,10 +20,7 @@ export const ABLEPICK_DEFAULTS = {
   offlineAfter: 3,
 };
 
-export function createAblePickBus(
-  cfg: Static<typeof AblePickBus>,
-  ctx: DriverContext,
-): AblePickLightBus {
+export function createAblePickBus(cfg: AblePickBusConfig, ctx: DriverContext): AblePickLightBus {
   const tags: number[] = [];
   for (const a of ctx.addresses) {
     const wrong = ablePickTagProblem(cfg.id, a);

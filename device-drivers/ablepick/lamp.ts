@@ -11,7 +11,7 @@
  * refuses a colour it lacks.
  */
 import { PicklineError } from '../../kernel/errors.ts';
-import type { LightState, ModuleCapabilities } from '../types.ts';
+import type { LightState } from '../types.ts';
 import {
   COLOR_CODE,
   cmd,
@@ -24,15 +24,6 @@ import {
 } from './codec.ts';
 
 export const TAG_COLORS = Object.keys(COLOR_CODE) as TagColor[];
-
-/** Every tag: six colours, a six-digit display, confirm and short keys. */
-export const TAG_CAPABILITIES: ModuleCapabilities = {
-  colors: TAG_COLORS,
-  display: true,
-  displayDigits: 6,
-  keys: ['confirm', 'short'],
-  source: 'ABLEPick tags',
-};
 
 export function lampFrames(port: FieldPort, tag: number, s: LightState): Frame[] {
   if (s.mode === 'off') return [cmd.simple(port, tag, SUB.clear)];
