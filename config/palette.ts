@@ -87,7 +87,7 @@ export function paletteProblems(c: SiteConfig, caps: Caps): ErrorDetail[] {
           if (!k.colors.includes(color))
             out.push({
               path: `/zones/${i}/colors/${j}`,
-              message: `zone ${z.id}: ${m.name} (bus ${m.bus}, address ${m.address}) cannot show ${color}: ${k.source} shows ${k.colors.join(', ')}`,
+              message: `zone ${z.id}: ${m.name} (bus ${m.bus}, address ${m.address}) cannot show ${color} (${k.source}: ${k.colors.join(', ')})`,
             });
       });
     } else if (limits.length > 0 && zonePalette(z, caps).length === 0) {

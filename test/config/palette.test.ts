@@ -51,8 +51,8 @@ describe('zone colours and the modules that show them', () => {
     expect(
       problems(site({ colors: ['green', 'white', 'yellow'], locations: on('few', 1, 2) })),
     ).toEqual([
-      'zones[0].colors[1]: zone A: location few-1 (bus few, address 1) cannot show white: profile three-colour-ptl shows red, green, blue',
-      'zones[0].colors[2]: zone A: location few-1 (bus few, address 1) cannot show yellow: profile three-colour-ptl shows red, green, blue',
+      'zones[0].colors[1]: zone A: location few-1 (bus few, address 1) cannot show white (profile three-colour-ptl: red, green, blue)',
+      'zones[0].colors[2]: zone A: location few-1 (bus few, address 1) cannot show yellow (profile three-colour-ptl: red, green, blue)',
     ]);
   });
 
@@ -66,7 +66,7 @@ describe('zone colours and the modules that show them', () => {
         }),
       ),
     ).toEqual([
-      'zones[0].colors[1]: zone A: A-DONE (bus few, address 9) cannot show cyan: profile three-colour-ptl shows red, green, blue',
+      'zones[0].colors[1]: zone A: A-DONE (bus few, address 9) cannot show cyan (profile three-colour-ptl: red, green, blue)',
     ]);
   });
 
@@ -102,6 +102,25 @@ describe('zone colours and the modules that show them', () => {
     expect(problems(site({ locations: on('few', 1) }, scanner('blue')))).toEqual([]);
     expect(problems(site({ locations: on('few', 1) }, scanner('white')))).toEqual([
       "scanners[0].color: is not one of zone A's colours (green, blue)",
+    ]);
+  });
+
+  it('knows ABLEPick tags from their transport: white is refused and left out of the default', () => {
+    const tags = (zone: object) => {
+      const raw = site(zone);
+      raw.buses.push({ id: 'ap', transport: 'ablepick', host: 'h' } as never);
+      return raw;
+    };
+    expect(problems(tags({ colors: ['green', 'white'], locations: on('ap', 1, 2) }))).toEqual([
+      'zones[0].colors[1]: zone A: location ap-1 (bus ap, address 1) cannot show white (ABLEPick tags: red, green, yellow, blue, magenta, cyan)',
+    ]);
+    const c = checkConfig(tags({ locations: on('ap', 1, 2) }), { profiles });
+    expect(new Site(c.config).zones.get('A')!.colors).toEqual([
+      'green',
+      'blue',
+      'yellow',
+      'magenta',
+      'cyan',
     ]);
   });
 
