@@ -39,6 +39,8 @@ interface Module {
   online: boolean;
   lastSeenAt: string | null;
   counters: { transactions: number; timeouts: number };
+  /** an announced shortfall against the zone's colours (MQTT modules) */
+  capabilityProblem?: string;
 }
 interface WalkStep {
   done: number;
@@ -105,6 +107,9 @@ export function registerTechnicianCommands(program: Command): void {
             ]),
           ),
         );
+        for (const m of b.moduleList)
+          if (m.capabilityProblem)
+            console.log(`  ${m.address} (${m.location ?? 'no location'}): ${m.capabilityProblem}`);
       }
     }),
   );

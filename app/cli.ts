@@ -88,8 +88,8 @@ program
     // floor is restored, as modules already on the network would (no offline burst at start)
     const attach = async (url: string | null) => {
       await floor?.attach(url);
-      const n = floor?.mqtt.size ?? 0;
-      if (n > 0) controller.log.info({ modules: n, url }, 'simulated MQTT modules connected');
+      const n = floor?.attached ?? 0;
+      if (n > 0) controller.log.info({ modules: n, url }, 'simulated modules connected');
     };
     const controller = new Controller(loaded, {
       simulator: floor ?? undefined,
@@ -104,7 +104,7 @@ program
         controller.log.error(`stop took over ${STOP_BOUND_MS} ms: exiting anyway`);
         process.exit(1);
       }, STOP_BOUND_MS).unref();
-      await floor?.mqtt.stop(); // modules leave before the broker does
+      await floor?.detach(); // modules leave before the broker does
       await controller.stop();
       await floor?.stop();
       process.exit(0);

@@ -12,6 +12,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { type LoadedConfig, loadConfig } from '../config/load.ts';
 import type { SiteConfig } from '../config/schema.ts';
+import { transportSpec } from '../config/transports/index.ts';
 import { BATCH_PROGRAM, MODEL_DIR } from '../controller/speech/recogniser.ts';
 import { CODE_SCHEMA_VERSION } from '../controller/store/restore.ts';
 import { isPicklineError } from '../kernel/errors.ts';
@@ -233,13 +234,14 @@ function connect(host: string, port: number): Promise<string | null> {
 async function endpointChecks(c: SiteConfig): Promise<Check[]> {
   const targets: { name: string; host: string; port: number; fix: string }[] = [];
   for (const b of c.buses) {
-    const t = b as { transport: string; host?: string; port?: number; simulate?: boolean };
-    if ((t.transport === 'modbus-tcp' || t.transport === 'ablepick') && t.host && !t.simulate)
+    // the TCP endpoint the transport dials (its spec, config/transports/); none for serial, brokers, simulated buses
+    const at = transportSpec(b.transport)?.endpoint?.(b);
+    if (at)
       targets.push({
-        name: `${t.transport} ${b.id}`,
-        host: t.host,
-        port: t.port ?? 4660,
-        fix: `check the controller/gateway at ${t.host}:${t.port ?? 4660} is powered, cabled and on that address`,
+        name: `${b.transport} ${b.id}`,
+        host: at.host,
+        port: at.port,
+        fix: `check the controller/gateway at ${at.host}:${at.port} is powered, cabled and on that address`,
       });
   }
   const url = c.mqtt?.url;

@@ -6,7 +6,8 @@
  */
 
 import type { Profile } from '../config/profile-schema.ts';
-import type { ModbusTcpBusConfig, SiteConfig } from '../config/schema.ts';
+import type { SiteConfig } from '../config/schema.ts';
+import type { ModbusTcpBusConfig } from '../config/transports/modbus.ts';
 import { PicklineError } from '../kernel/errors.ts';
 import {
   describe,
@@ -72,6 +73,12 @@ export class ModbusFamily implements SimFamily {
   }
 
   async attach(): Promise<void> {}
+
+  attached(): number {
+    return 0;
+  }
+
+  async detach(): Promise<void> {}
 
   has(bus: string, address: number | string): boolean {
     const bank = this.banks.get(bus);

@@ -19,7 +19,8 @@ import { moduleKey } from '../kernel/module-ref.ts';
 import type { SimModule } from '../simulators/modbus/index.ts';
 import { ModbusFamily } from './floor-modbus.ts';
 import { MqttFamily } from './mqtt-floor.ts';
-import { count, type SimFamily, type SimTarget, type SimulatedTransport } from './sim-family.ts';
+import { SIM_FAMILIES } from './sim-families.ts';
+import { count, type FamilyContext, type SimFamily, type SimTarget } from './sim-family.ts';
 
 export type { SimFamily } from './sim-family.ts';
 
@@ -40,22 +41,6 @@ export const FLOOR_HELP = [
 
 /** The keys the floor view may press (POST /simulator/locations/{location}/press). */
 export type FloorKey = 'confirm' | 'short' | 'plus' | 'minus';
-
-interface FamilyContext {
-  config: SiteConfig;
-  profiles: Map<string, Profile>;
-  addresses: Map<string, (number | string)[]>;
-  name: (bus: string, address: number | string) => string | null;
-}
-
-/**
- * One family per transport that can be simulated: typed over every transport
- * whose bus schema has `simulate`, so a new one cannot be forgotten.
- */
-const SIM_FAMILIES: { [K in SimulatedTransport]: (c: FamilyContext) => SimFamily } = {
-  'modbus-tcp': (c) => new ModbusFamily(c.config, c.profiles, c.addresses, c.name),
-  mqtt: (c) => new MqttFamily(c.config, c.addresses, c.name),
-};
 
 /** True when the site has a bus marked `simulate: true`. */
 export function hasSimulatedBus(config: SiteConfig): boolean {
@@ -117,6 +102,16 @@ export class SimulatedFloor {
   /** Phase 2: connects the dialling families (MQTT) to the controller's broker. */
   async attach(brokerUrl: string | null = this.#config.mqtt?.url ?? null): Promise<void> {
     for (const f of this.families) await f.attach(brokerUrl);
+  }
+
+  /** Modules the dialling families connected (0 before attach). */
+  get attached(): number {
+    return this.families.reduce((n, f) => n + f.attached(), 0);
+  }
+
+  /** What dialled in leaves, before the controller's broker stops. */
+  async detach(): Promise<void> {
+    for (const f of this.families) await f.detach();
   }
 
   async stop(): Promise<void> {

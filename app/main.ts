@@ -22,7 +22,7 @@ import type { LoadedConfig } from '../config/load.ts';
 import { FloorCommands } from '../controller/engine/commands.ts';
 import { PickEngine } from '../controller/engine/engine.ts';
 import { KeyInput } from '../controller/engine/keys.ts';
-import { MqttEventFanout } from '../controller/events/mqtt-events.ts';
+import type { MqttEventFanout } from '../controller/events/mqtt-events.ts';
 import { Outbox } from '../controller/events/outbox.ts';
 import { WebhookDispatcher } from '../controller/events/webhooks.ts';
 import { floorView } from '../controller/floor-view.ts';
@@ -32,6 +32,7 @@ import { createLogger } from '../controller/log.ts';
 import { MessageBus } from '../controller/message-bus/message-bus.ts';
 import { amqpMetrics } from '../controller/message-bus/metrics.ts';
 import { ControllerMetrics } from '../controller/metrics.ts';
+import { MqttService } from '../controller/mqtt-service.ts';
 import { Site } from '../controller/site.ts';
 import { RecogniserPool } from '../controller/speech/recogniser.ts';
 import { Speech, startSpeech } from '../controller/speech/speech.ts';
@@ -44,10 +45,9 @@ import { VoiceDesk } from '../controller/voice/desk.ts';
 import { SignOn } from '../controller/voice/signon.ts';
 import { WaveService } from '../controller/waves/service.ts';
 import { createBus } from '../device-drivers/index.ts';
-import { EmbeddedBroker } from '../device-drivers/mqtt/broker.ts';
-import { mqttLinkSource } from '../device-drivers/mqtt/connect.ts';
-import { MqttEventPublisher, MqttScanners } from '../device-drivers/mqtt/services.ts';
-import type { TechnicianBus } from '../device-drivers/types.ts';
+import type { EmbeddedBroker } from '../device-drivers/mqtt/broker.ts';
+import type { MqttScanners } from '../device-drivers/mqtt/services.ts';
+import type { ModuleAddress, TechnicianBus } from '../device-drivers/types.ts';
 import pkg from '../package.json' with { type: 'json' };
 
 export const VERSION: string = pkg.version;
@@ -74,11 +74,8 @@ export class Controller {
   readonly store: Store;
   readonly outbox: Outbox;
   readonly buses = new Map<string, TechnicianBus>();
-  /** the embedded MQTT broker, when the site runs one (`mqtt.embedded`) */
-  readonly broker: EmbeddedBroker | null;
-  /** scans of `scanners[]` over MQTT, and events/{type} fan-out (CONTRACTS.md §2) */
-  readonly mqttScanners: MqttScanners | null;
-  readonly mqttEvents: MqttEventFanout | null;
+  /** the site's MQTT: broker, scanners, event fan-out (CONTRACTS.md §2), when it has an `mqtt` key */
+  readonly mqtt: MqttService | null;
   readonly engine: PickEngine;
   /** the one way into the floor: every input channel drives these (controller/engine/commands.ts) */
   readonly commands: FloorCommands;
@@ -129,38 +126,25 @@ export class Controller {
       logger: this.log.child({ component: 'backups' }),
     });
     const addresses = this.site.addressesByBus();
-    const mqtt = this.config.mqtt;
-    this.broker = mqtt?.embedded
-      ? new EmbeddedBroker({
-          ...mqtt.embedded,
-          modules: mqtt.modules ?? [],
-          scanners: mqtt.scanners ?? [],
-          consumers: mqtt.consumers ?? [],
-          maxPacketBytes: mqtt.maxPacketBytes,
-          log: this.log.child({ component: 'mqtt-broker' }),
+    this.mqtt = this.config.mqtt
+      ? new MqttService({
+          config: this.config,
+          site: this.site,
+          store: this.store,
+          outbox: this.outbox,
+          logger: this.log,
+          scan: (s) => this.commands.scan(s),
         })
       : null;
     for (const b of this.config.buses) {
-      this.buses.set(
-        b.id,
-        createBus(b, {
-          profiles: loaded.profiles,
-          addresses: addresses.get(b.id) ?? [],
-          logger: this.log.child({ bus: b.id }),
-          mqttLink: mqtt ? mqttLinkSource(mqtt, this.broker, this.#clientId(b.id)) : undefined,
-        }),
-      );
+      const ctx = {
+        profiles: loaded.profiles,
+        addresses: addresses.get(b.id) ?? [],
+        logger: this.log.child({ bus: b.id }),
+        colorsFor: (a: ModuleAddress) => this.site.colorsFor(b.id, a),
+      };
+      this.buses.set(b.id, createBus(b, ctx, { mqtt: this.mqtt?.busOptions(b.id) }));
     }
-    const link = (part: string) => mqttLinkSource(mqtt ?? {}, this.broker, this.#clientId(part));
-    const scanners = this.config.scanners ?? [];
-    this.mqttScanners =
-      mqtt && scanners.length > 0
-        ? new MqttScanners(
-            scanners.map((s) => s.id),
-            link('scanners'),
-            this.log.child({ component: 'mqtt-scanners' }),
-          )
-        : null;
     this.engine = new PickEngine({
       store: this.store,
       outbox: this.outbox,
@@ -219,14 +203,6 @@ export class Controller {
           location: (e.data.location as string | null) ?? null,
         });
     });
-    this.mqttEvents = mqtt
-      ? new MqttEventFanout({
-          store: this.store,
-          outbox: this.outbox,
-          publisher: new MqttEventPublisher(link('events'), this.log.child({ component: 'mqtt' })),
-          logger: this.log,
-        })
-      : null;
     this.waves = new WaveService({
       store: this.store,
       outbox: this.outbox,
@@ -250,6 +226,21 @@ export class Controller {
       const m = amqpMetrics(this.metrics.registry, () => bus.status());
       bus.onOutcome = (outcome, kind) => m.command(outcome, kind);
     }
+  }
+
+  /** the embedded MQTT broker, when the site runs one (`mqtt.embedded`) */
+  get broker(): EmbeddedBroker | null {
+    return this.mqtt?.broker ?? null;
+  }
+
+  /** scans of `scanners[]` over MQTT (CONTRACTS.md §2) */
+  get mqttScanners(): MqttScanners | null {
+    return this.mqtt?.scanners ?? null;
+  }
+
+  /** events/{type} fan-out (CONTRACTS.md §2) */
+  get mqttEvents(): MqttEventFanout | null {
+    return this.mqtt?.events ?? null;
   }
 
   /** The API address once started (port resolved when configured as 0). */
@@ -344,7 +335,7 @@ export class Controller {
     await this.#startBuses();
     this.#keys.start(); // before the floor is restored: a press a module holds is recorded
     await this.engine.start();
-    await this.#startMqttServices();
+    await this.mqtt?.start();
     this.backups.start();
     this.#ready = true;
     this.messageBus?.start(); // commands are consumed only once the floor is restored
@@ -358,16 +349,9 @@ export class Controller {
     for (const line of this.busSummary()) this.log.info(line);
   }
 
-  /** The MQTT client id of one of this controller's connections: unique per controller on a shared broker. */
-  #clientId(part: string): string {
-    return `${this.config.mqtt?.clientId ?? `pickline-${this.config.site}`}-${part}`;
-  }
-
   async #startBuses(): Promise<void> {
-    if (this.broker) {
-      await this.broker.start();
-      await this.#onBrokerListening?.(this.broker.url);
-    }
+    const brokerUrl = await this.mqtt?.listen();
+    if (brokerUrl) await this.#onBrokerListening?.(brokerUrl);
     await Promise.all(
       [...this.buses].map(async ([id, bus]) => {
         try {
@@ -379,26 +363,6 @@ export class Controller {
         }
       }),
     );
-  }
-
-  /** Scanners drive the scan command; events fan out to events/{type}. */
-  async #startMqttServices(): Promise<void> {
-    const scanners = this.mqttScanners;
-    if (scanners) {
-      scanners.onScan((s) => {
-        const zone = s.zone ?? this.site.scanners.get(s.scanner)?.zone ?? '';
-        this.commands.scan({ zone, code: s.code, scanner: s.scanner }).then(
-          () => this.log.info({ scanner: s.scanner, code: s.code, zone }, 'mqtt scan'),
-          (e) =>
-            this.log.warn(
-              { scanner: s.scanner, code: s.code, err: (e as Error).message },
-              'mqtt scan refused',
-            ),
-        );
-      });
-      await scanners.start();
-    }
-    await this.mqttEvents?.start();
   }
 
   /** One line per bus for the start-up log: transport, where, modules online/configured. */
@@ -429,10 +393,9 @@ export class Controller {
       await this.engine.stop();
       await this.webhooks.stop();
       this.metrics.stop();
-      await this.mqttEvents?.stop();
-      await this.mqttScanners?.stop();
+      await this.mqtt?.stopClients();
       await Promise.all([...this.buses.values()].map((b) => b.stop().catch(() => {})));
-      await this.broker?.stop();
+      await this.mqtt?.stopBroker();
       this.speech?.stop();
       this.store.stop();
       this.#lock.release();

@@ -93,6 +93,15 @@ export class MqttFamily implements SimFamily {
     return this.#modules.size;
   }
 
+  attached(): number {
+    return this.#modules.size;
+  }
+
+  /** The fleet leaves the broker (stop). */
+  detach(): Promise<void> {
+    return this.stop();
+  }
+
   has(bus: string, address: number | string): boolean {
     return this.#modules.has(`${bus}|${address}`);
   }

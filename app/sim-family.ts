@@ -4,12 +4,13 @@
  * view's clicks reach a module through it, whatever its transport. Each
  * family implements every word; a word it cannot do throws UNSUPPORTED naming
  * the family and what it does support, so nothing fails as "no module". The
- * record `SIM_FAMILIES` (app/floor.ts) is typed over every transport whose bus
- * schema has `simulate`: a transport that gains `simulate` without a family
- * is a compile error.
+ * list `SIM_FAMILIES` (app/sim-families.ts) is typed over every transport whose
+ * bus schema has `simulate`: a transport that gains `simulate` without a
+ * family is a compile error.
  */
 
-import type { BusConfig } from '../config/schema.ts';
+import type { Profile } from '../config/profile-schema.ts';
+import type { BusConfig, SiteConfig } from '../config/schema.ts';
 import { PicklineError } from '../kernel/errors.ts';
 
 /** Every word of the simulator console (and of the press route: press, short, plus, minus). */
@@ -32,6 +33,16 @@ export interface SimTarget {
   name: string | null;
 }
 
+/** What a family is built from (app/sim-families.ts). */
+export interface FamilyContext {
+  config: SiteConfig;
+  profiles: Map<string, Profile>;
+  /** the module addresses of each bus */
+  addresses: Map<string, (number | string)[]>;
+  /** a module's location id or `<zone>-DONE` */
+  name: (bus: string, address: number | string) => string | null;
+}
+
 export interface SimFamily {
   /** the family's name in messages: `Modbus TCP`, `MQTT` */
   readonly label: string;
@@ -46,6 +57,10 @@ export interface SimFamily {
   listen(ephemeral: boolean): Promise<Map<string, { host: string; port: number }>>;
   /** Phase 2, once the controller's broker listens: connect what dials in (MQTT fleets). */
   attach(brokerUrl: string | null): Promise<void>;
+  /** Modules connected by `attach` (0 for families that listen). */
+  attached(): number;
+  /** Phase 2 undone, before the controller stops its broker: what dialled in leaves. */
+  detach(): Promise<void>;
   /** True when this family simulates a module at (bus, address). */
   has(bus: string, address: number | string): boolean;
   press(t: SimTarget, key: 'confirm' | 'short'): Promise<string>;

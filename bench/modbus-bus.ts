@@ -49,7 +49,11 @@ async function scenario(pollAll: boolean, presses: number, lights: number) {
     baudRate: BAUD,
     parity: 'even',
   };
-  const bus: TechnicianBus = createBus(cfg, { profiles, addresses: MODULES, pollAll });
+  const bus: TechnicianBus = createBus(
+    cfg,
+    { profiles, addresses: MODULES },
+    { modbus: { pollAll } },
+  );
   try {
     await bus.start();
     while (bus.info().online < MODULES.length) await sleep(20);

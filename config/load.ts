@@ -12,11 +12,12 @@ import { type ModuleAddress, moduleKey, parseAddress } from '../kernel/module-re
 import { amqpProblems } from './amqp.ts';
 import { parseLocationsCsv } from './csv.ts';
 import { mqttProblems } from './mqtt-check.ts';
+import { busCapabilities, DEFAULT_PALETTE, paletteProblems, zonePalette } from './palette.ts';
 import type { Profile } from './profile-schema.ts';
 import { loadProfiles } from './profiles.ts';
 import { COLORS, SiteConfig, type Transport } from './schema.ts';
 import { hashProblem, SECRET_HASH_PATTERN } from './secret.ts';
-import { ADDRESSING, addressProblem } from './transports/index.ts';
+import { addressProblem, transportSpec } from './transports/index.ts';
 import { makeAjv, pointerToDotted, validateAll } from './validate.ts';
 
 const checkSchema = makeAjv({ useDefaults: true }).compile(SiteConfig);
@@ -62,9 +63,11 @@ export function checkConfig(
   // technician sees every problem in one run; malformed parts are skipped.
   try {
     if (doc && typeof doc === 'object') {
-      problems.push(...referenceProblems(doc as unknown as SiteConfig, profiles));
-      problems.push(...hashProblems(doc as unknown as SiteConfig));
-      problems.push(...tlsFiles(doc as unknown as SiteConfig, dirname(resolve(file))));
+      const site = doc as unknown as SiteConfig;
+      problems.push(...referenceProblems(site, profiles));
+      problems.push(...paletteProblems(site, busCapabilities(site, profiles)));
+      problems.push(...hashProblems(site));
+      problems.push(...tlsFiles(site, dirname(resolve(file))));
     }
   } catch {
     // a shape the schema already reported
@@ -76,12 +79,19 @@ export function checkConfig(
       problems.map((p) => ({ path: pointerToDotted(p.path), message: p.message })),
     );
   }
+  const config = (r as { value: SiteConfig }).value;
+  // a zone without `colors` lights in the default colours its modules can show (config/palette.ts)
+  const caps = busCapabilities(config, profiles);
+  for (const z of config.zones) {
+    const palette = zonePalette(z, caps);
+    if (!z.colors && palette.length !== DEFAULT_PALETTE.length) z.colors = palette;
+  }
   if (file !== '(inline)') {
-    const storage = (r as { value: SiteConfig }).value.storage;
+    const storage = config.storage;
     if (storage.path !== ':memory:') storage.path = resolve(dirname(resolve(file)), storage.path);
     if (storage.backups) storage.backups.dir = resolve(dirname(resolve(file)), storage.backups.dir);
   }
-  return { config: (r as { value: SiteConfig }).value, file, profiles };
+  return { config, file, profiles };
 }
 
 /** `pinHash` and `secretHash` in the one accepted format (config/secret.ts). */
@@ -134,13 +144,12 @@ function applyEnv(doc: Record<string, unknown>, env: Env, problems: ErrorDetail[
   if (env.PICKLINE_DB) doc.storage = { ...((doc.storage as object) ?? {}), path: env.PICKLINE_DB };
 }
 
-/** Buses whose transport addresses modules by id (config/transports ADDRESSING). */
+/** Buses whose transport addresses modules by id (its spec's `addressing`). */
 function idBuses(buses: unknown): Set<string> {
   const out = new Set<string>();
   for (const b of Array.isArray(buses) ? buses : []) {
     const { id, transport } = (b ?? {}) as { id?: unknown; transport?: unknown };
-    if (typeof id === 'string' && Object.hasOwn(ADDRESSING, String(transport)))
-      if (ADDRESSING[transport as Transport] === 'id') out.add(id);
+    if (typeof id === 'string' && transportSpec(transport)?.addressing === 'id') out.add(id);
   }
   return out;
 }
@@ -177,7 +186,7 @@ function referenceProblems(c: SiteConfig, profiles: Map<string, Profile>): Error
     const at = `/buses/${i}`;
     if (buses.has(b.id)) out.push({ path: `${at}/id`, message: `duplicate bus id "${b.id}"` });
     buses.set(b.id, i);
-    if (Object.hasOwn(ADDRESSING, b.transport)) transports.set(b.id, b.transport);
+    if (transportSpec(b.transport)) transports.set(b.id, b.transport);
     // the schema checks each transport's own fields; profiles are data loaded beside it
     if ('profile' in b && typeof b.profile === 'string' && !profiles.has(b.profile)) {
       out.push({
@@ -260,7 +269,7 @@ function referenceProblems(c: SiteConfig, profiles: Map<string, Profile>): Error
     if (!o.pin && !o.pinHash)
       out.push({ path: `/operators/${i}`, message: 'needs pin or pinHash' });
   });
-  checkScanners(c, opIds, out);
+  checkScanners(c, opIds, busCapabilities(c, profiles), out);
   out.push(...mqttProblems(c));
   out.push(...amqpProblems(c.site, c.amqp));
   const hooks = new Set<string>();
@@ -289,7 +298,12 @@ function referenceProblems(c: SiteConfig, profiles: Map<string, Profile>): Error
  * Scanners: unique ids, a pick zone or put wall of the site, a configured
  * operator as picker (when operators are configured), a colour of the zone.
  */
-function checkScanners(c: SiteConfig, operators: Set<string>, out: ErrorDetail[]): void {
+function checkScanners(
+  c: SiteConfig,
+  operators: Set<string>,
+  caps: ReturnType<typeof busCapabilities>,
+  out: ErrorDetail[],
+): void {
   const zones = new Map((Array.isArray(c.zones) ? c.zones : []).map((z) => [z?.id, z]));
   const ids = new Set<string>();
   (Array.isArray(c.scanners) ? c.scanners : []).forEach((s, i) => {
@@ -305,8 +319,9 @@ function checkScanners(c: SiteConfig, operators: Set<string>, out: ErrorDetail[]
         message: `zone "${s.zone}" is a voice zone: it has no lights`,
       });
     else if (s.color) {
-      // without `colors` a zone uses every colour but red (kept for faults)
-      const colors = zone.colors ?? COLORS.filter((k) => k !== 'red');
+      // without `colors`: the default palette its modules can show (config/palette.ts)
+      const palette = zonePalette(zone, caps);
+      const colors = zone.colors ?? COLORS.filter((k) => palette.includes(k));
       if (!colors.includes(s.color))
         out.push({
           path: `${at}/color`,

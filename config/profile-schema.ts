@@ -9,6 +9,7 @@
  * addresses are 0-based protocol addresses and values 16-bit unsigned.
  */
 import { type Static, Type as T } from '@sinclair/typebox';
+import { isColor, isKey, type ModuleCapabilities } from './colors.ts';
 
 const Reg = T.Integer({ minimum: 0, maximum: 65535 });
 const Word = T.Integer({ minimum: 0, maximum: 65535 });
@@ -184,4 +185,16 @@ export type EventRead = Static<typeof EventRead>;
 /** Largest quantity the display shows, or undefined when the profile gives no digit count. */
 export function displayMax(c: Capabilities): number | undefined {
   return c.displayDigits === undefined ? undefined : Math.min(10 ** c.displayDigits - 1, 0xffff);
+}
+
+/** A profile's capabilities in the words of the bus capability query (colours and keys it names that Pickline has no word for are left out). */
+export function profileCapabilities(p: Profile): ModuleCapabilities {
+  const c = p.capabilities;
+  return {
+    colors: c.colors.filter(isColor),
+    display: c.display,
+    ...(c.displayDigits !== undefined ? { displayDigits: c.displayDigits } : {}),
+    keys: c.keys.filter(isKey),
+    source: `profile ${p.name}`,
+  };
 }

@@ -10,30 +10,24 @@ import { type Static, Type as T } from '@sinclair/typebox';
 import { EVENT_TYPES } from '../kernel/events.ts';
 import { MODULE_ID_PATTERN, type ModuleAddress } from '../kernel/module-ref.ts';
 import { AmqpConfig } from './amqp.ts';
+import { COLORS, Color } from './colors.ts';
 import { Id } from './id.ts';
 import { MqttConfig } from './mqtt.ts';
 import { BusConfig } from './transports/index.ts';
 
 export type {
-  AblePickBusConfig,
   ModbusRtuBusConfig,
   ModbusTcpBusConfig,
   MqttBusConfig,
   Transport,
 } from './transports/index.ts';
-export { BusConfig, MqttConfig };
-
-export const COLORS = ['red', 'green', 'blue', 'yellow', 'cyan', 'magenta', 'white'] as const;
-export const Color = T.Union(
-  COLORS.map((c) => T.Literal(c)),
-  { description: 'Lamp colour' },
-);
+export { BusConfig, COLORS, Color, MqttConfig };
 
 /**
  * A module's address on its bus (kernel/module-ref.ts): a unit / tag number
  * 1..247, or a module id on MQTT buses. One schema, not a union, so a wrong
  * number gets one precise message; which kind a bus takes is its transport's
- * rule (config/transports/index.ts `addressProblem`).
+ * rule (its spec's `addressProblem`, config/transports/).
  */
 export const Address = T.Unsafe<ModuleAddress>({
   type: ['integer', 'string'],
@@ -339,5 +333,4 @@ export type LocationConfig = Static<typeof LocationConfig>;
 export type OperatorConfig = Static<typeof OperatorConfig>;
 export type ScannerConfig = Static<typeof ScannerConfig>;
 export type WebhookConfig = Static<typeof WebhookConfig>;
-export type Color = Static<typeof Color>;
 export type Role = 'wms' | 'operator' | 'technician' | 'viewer';

@@ -107,6 +107,23 @@ export class ControllerMetrics {
     busGauge('pickline_bus_queue_depth', 'Commands waiting for the bus', (b) => b.queueDepth);
     busGauge('pickline_bus_modules_online', 'Modules answering on the bus', (b) => b.online);
     busGauge('pickline_bus_modules', 'Modules configured on the bus', (b) => b.modules);
+    const mismatches = new Map<string, number>();
+    new Counter({
+      name: 'pickline_bus_capability_mismatches_total',
+      help: "Modules that announced capabilities short of their zone's colours (buses whose modules announce them: MQTT)",
+      labelNames: ['bus'],
+      registers,
+      collect() {
+        for (const b of src.buses()) {
+          if (b.capabilityMismatches === undefined) continue;
+          const before = mismatches.get(b.id) ?? 0;
+          // a bus counts from its start: a smaller figure is a new start
+          const n = b.capabilityMismatches;
+          this.inc({ bus: b.id }, n >= before ? n - before : n);
+          mismatches.set(b.id, n);
+        }
+      },
+    });
     this.#busLatency = new Histogram({
       name: 'pickline_bus_latency_seconds',
       help: 'Answer time of bus transactions (sum is an upper bound: each answer counts at its bucket bound)',

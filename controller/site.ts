@@ -4,9 +4,9 @@
  */
 
 import { addressesByBus, type WiredModule, wiredModules } from '../config/modules.ts';
+import { DEFAULT_PALETTE } from '../config/palette.ts';
 import type { Color, SiteConfig, ZoneConfig } from '../config/schema.ts';
-import { COLORS } from '../config/schema.ts';
-import { ADDRESSING } from '../config/transports/index.ts';
+import { transportSpec } from '../config/transports/index.ts';
 import { type ModuleAddress, moduleKey } from '../device-drivers/types.ts';
 
 export interface Location {
@@ -60,7 +60,7 @@ export class Site {
     this.modules = wiredModules(cfg);
     this.operators = new Set((cfg.operators ?? []).map((o) => o.id));
     this.idBuses = new Set(
-      cfg.buses.filter((b) => ADDRESSING[b.transport] === 'id').map((b) => b.id),
+      cfg.buses.filter((b) => transportSpec(b.transport)?.addressing === 'id').map((b) => b.id),
     );
     for (const s of cfg.scanners ?? [])
       this.scanners.set(s.id, {
@@ -75,7 +75,8 @@ export class Site {
         id: z.id,
         name: z.name ?? z.id,
         mode: z.mode,
-        colors: z.colors ?? defaultColors(),
+        // config/load.ts already left out the default colours its modules cannot show
+        colors: z.colors ?? [...DEFAULT_PALETTE],
         doneIndicator: z.doneIndicator ?? null,
         allowOverPick: z.allowOverPick ?? false,
         locations: [],
@@ -127,17 +128,25 @@ export class Site {
     }
   }
 
+  /**
+   * The colours the site asks of the module at a bus address: its zone's
+   * (a location's or a done indicator's); none for a module of no zone. A
+   * module announcing at run time that it cannot show one is flagged by its
+   * driver (device-drivers/common/capabilities.ts).
+   */
+  colorsFor(bus: string, address: ModuleAddress): readonly Color[] {
+    const key = moduleKey({ bus, address });
+    const loc = this.byModule.get(key);
+    const zone = loc
+      ? this.zones.get(loc.zone)
+      : [...this.zones.values()].find((z) => z.doneIndicator && moduleKey(z.doneIndicator) === key);
+    return zone && zone.mode !== 'voice' ? zone.colors : [];
+  }
+
   /** The location id or `<zone>-DONE` wired at a bus address, else null. */
   moduleName(bus: string, address: ModuleAddress): string | null {
     return this.#names.get(moduleKey({ bus, address })) ?? null;
   }
-}
-
-function defaultColors(): Color[] {
-  // green first: the colour operators expect for "pick here"; red is kept for faults
-  return ['green', 'blue', 'yellow', 'magenta', 'cyan', 'white'].filter((c): c is Color =>
-    (COLORS as readonly string[]).includes(c),
-  ) as Color[];
 }
 
 /** A location of `zone` from its config (or CSV) row; absent fields are null. */

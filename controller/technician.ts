@@ -233,13 +233,15 @@ export class Technician {
       out.tested++;
       const b = this.#bus(bus);
       try {
+        // white, or the module's own colour when it has none (ABLEPick tags, HARDWARE.md):
+        // the capability query says so; a refusal is the answer for modules that said nothing
+        const colors = b.capabilities(address)?.colors;
         const show: LightState = {
           mode: 'on',
-          color: 'white',
+          color: !colors?.length || colors.includes('white') ? 'white' : undefined,
           display: typeof address === 'number' ? address : null,
           seq: 0,
         };
-        // white, or the module's own colour when it has none (ABLEPick tags, HARDWARE.md)
         await b.light(address, show).catch((e: unknown) => {
           if (!isPicklineError(e, 'UNSUPPORTED')) throw e;
           return b.light(address, { ...show, color: undefined });

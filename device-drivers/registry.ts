@@ -1,34 +1,39 @@
 /**
- * The registered drivers: one entry per transport, pairing the bus schema the
- * site config validates with (config/transports/) and the factory that builds
- * the bus. The schema lives in config/ because config is the bottom layer:
- * check-config, the simulators and the types of SiteConfig need it without
- * the drivers. This record's type makes a transport without a driver (or a
- * driver without a schema) a compile error.
+ * THE list of drivers (docs/ARCHITECTURE.md "Adding a transport"): each
+ * pairs the specs of the transports it serves (config/transports/) with its
+ * factory (driver.ts). The lookup by transport and the type of each driver's
+ * own options are built from it; its type makes a transport of
+ * config/transports/index.ts without a driver, or a driver of a transport
+ * that list lacks, a compile error.
  */
-import type { TSchema } from '@sinclair/typebox';
-import type { BusConfig, Transport } from '../config/schema.ts';
-import { AblePickBus, ModbusRtuBus, ModbusTcpBus, MqttBus } from '../config/transports/index.ts';
-import { createAblePickBus } from './ablepick/factory.ts';
-import { createModbusBus, type ModbusFactoryOptions } from './modbus/factory.ts';
-import { createMqttBus } from './mqtt/factory.ts';
-import type { LinkOptionsSource } from './mqtt/link.ts';
-import type { TechnicianBus } from './types.ts';
+import type { Transport } from '../config/transports/index.ts';
+import { ablepickDriver } from './ablepick/driver.ts';
+import type { BusDriver } from './driver.ts';
+import { modbusDriver } from './modbus/driver.ts';
+import { mqttDriver } from './mqtt/driver.ts';
 
-/** What every factory gets besides its bus config (the Modbus one is the superset today). */
-export type CreateBusOptions = ModbusFactoryOptions & {
-  /** the controller's broker connection, for MQTT buses (app/main.ts resolves the site's `mqtt`) */
-  mqttLink?: LinkOptionsSource;
+export const DRIVERS = [modbusDriver, ablepickDriver, mqttDriver] as const;
+
+type Driver = (typeof DRIVERS)[number];
+type Served = Driver['transports'][number]['name'];
+/** compile-time: every transport has a driver and every driver serves listed transports only */
+const complete: [Transport] extends [Served]
+  ? [Served] extends [Transport]
+    ? true
+    : never
+  : never = true;
+void complete;
+
+/** Each driver's own options, under its family name: `createBus(cfg, ctx, { modbus: { pollAll } })`. */
+export type BusOptions = {
+  [D in Driver as D['family']]?: D extends BusDriver<infer _T, infer _F, infer O> ? O : never;
 };
 
-export interface BusDriver<C extends BusConfig> {
-  schema: TSchema;
-  create(cfg: C, opts: CreateBusOptions): TechnicianBus;
+const BY_TRANSPORT = new Map<string, BusDriver>(
+  DRIVERS.flatMap((d: BusDriver) => d.transports.map((t) => [t.name, d] as const)),
+);
+
+/** The driver of a transport name; undefined when none serves it. */
+export function driverFor(transport: unknown): BusDriver | undefined {
+  return typeof transport === 'string' ? BY_TRANSPORT.get(transport) : undefined;
 }
-
-export const DRIVERS: { [K in Transport]: BusDriver<Extract<BusConfig, { transport: K }>> } = {
-  'modbus-rtu': { schema: ModbusRtuBus, create: createModbusBus },
-  'modbus-tcp': { schema: ModbusTcpBus, create: createModbusBus },
-  ablepick: { schema: AblePickBus, create: createAblePickBus },
-  mqtt: { schema: MqttBus, create: createMqttBus },
-};

@@ -4,12 +4,14 @@
  * controller never sees function codes, frames or topics.
  *
  * Small capabilities (STYLE.md §2): a bus is a `LightOutput` + `KeySource` +
- * `HealthSource`; technician operations are optional capabilities a transport
- * may lack (`Identify`, `Readdress`, `IdentityReader`).
+ * `HealthSource` + `CapabilitySource`; technician operations are optional
+ * capabilities a transport may lack (`Identify`, `Readdress`, `IdentityReader`).
  */
 
-import type { Color } from '../config/schema.ts';
+import type { Color, Key, ModuleCapabilities } from '../config/colors.ts';
 import type { ModuleAddress } from '../kernel/module-ref.ts';
+
+export type { Color, Key, ModuleCapabilities } from '../config/colors.ts';
 
 export {
   compareAddress,
@@ -21,7 +23,6 @@ export {
 } from '../kernel/module-ref.ts';
 
 export type LightMode = 'off' | 'on' | 'blink' | 'fast';
-export type Key = 'confirm' | 'short' | 'plus' | 'minus' | 'fn';
 
 /** Whole state of one module; written in one transaction where the wire allows. */
 export interface LightState {
@@ -72,6 +73,10 @@ export interface ModuleInfo {
   identity?: ModuleIdentity;
   /** status bits the module reports as set (profile `status`), e.g. `lampFault`; absent when unknown */
   faults?: string[];
+  /** what the module announced it can show (MQTT status); absent when the config says it (profile, device) */
+  capabilities?: ModuleCapabilities;
+  /** why the announced capabilities fall short of what its zone asks (common/capabilities.ts) */
+  capabilityProblem?: string;
   counters: ModuleCounters;
 }
 
@@ -93,6 +98,8 @@ export interface BusInfo {
   counters: ModuleCounters;
   modules: number;
   online: number;
+  /** modules that announced capabilities short of their zone's colours, counted per announcement since start */
+  capabilityMismatches?: number;
 }
 
 export interface HealthChange {
@@ -127,6 +134,17 @@ export interface HealthSource {
   info(): BusInfo;
 }
 
+/**
+ * The capability query: what a module can show and press (colours, display
+ * digits, keys). The engine and the technician walk test ask before they
+ * light; config load already refused zone colours that modules known from
+ * the config cannot show (config/palette.ts).
+ */
+export interface CapabilitySource {
+  /** null while unknown (an MQTT module that has not announced them) or for an address not on the bus */
+  capabilities(address: ModuleAddress): ModuleCapabilities | null;
+}
+
 export interface Identify {
   /** Blink the module fast for `ms`, then restore its previous state. */
   identify(address: ModuleAddress, ms?: number): Promise<void>;
@@ -142,7 +160,7 @@ export interface IdentityReader {
 }
 
 /** What a transport must provide. */
-export interface LightBus extends LightOutput, KeySource, HealthSource {
+export interface LightBus extends LightOutput, KeySource, HealthSource, CapabilitySource {
   readonly id: string;
   start(): Promise<void>;
   /** Idempotent; releases every port, socket and timer. */

@@ -62,16 +62,6 @@ function importersOf(dir: string): string[] {
     );
 }
 
-/**
- * Cycles that existed when this check was written, each removed by the seams
- * work (engine ↔ command layer; registry ↔ factories). The list only shrinks:
- * a new cycle fails the test above.
- */
-const CYCLES_BEING_REMOVED = [
-  'device-drivers/ablepick/factory.ts → device-drivers/registry.ts → device-drivers/ablepick/factory.ts',
-  'device-drivers/registry.ts → device-drivers/mqtt/factory.ts → device-drivers/registry.ts',
-];
-
 /** Every cycle found by a depth-first walk, each as "a → b → … → a". */
 function findCycles(graph: Map<string, string[]>): string[] {
   const state = new Map<string, 'open' | 'done'>();
@@ -207,7 +197,7 @@ describe('architecture', () => {
           .map((i) => i.target)
           .filter((t) => t.endsWith('.ts')),
       );
-    expect(findCycles(graph).filter((c) => !CYCLES_BEING_REMOVED.includes(c))).toEqual([]);
+    expect(findCycles(graph)).toEqual([]);
   });
 
   it('keeps source files under 600 lines', () => {

@@ -1,7 +1,7 @@
 /**
  * The generic part of every bus (`id`, `transport`) and the tagged union the
  * site schema validates buses with. Each transport adds its own fields in its
- * own file here; `device-drivers/registry.ts` pairs each with its factory.
+ * own spec here (spec.ts `defineTransport`); `index.ts` lists the specs.
  *
  * Validation picks the branch by `transport` (Ajv `discriminator`), so a
  * mistake is reported against that transport's fields only; `x-variant` names
@@ -11,8 +11,8 @@
 import {
   type Static,
   Type as T,
-  type TObject,
   type TProperties,
+  type TSchema,
   type TUnion,
 } from '@sinclair/typebox';
 import { Id } from '../id.ts';
@@ -29,8 +29,8 @@ export function busSchema<K extends string, P extends TProperties>(transport: K,
 }
 
 /** `oneOf` + `discriminator` over `transport`; the static type is the plain union. */
-export function busUnion<V extends TObject[]>(variants: [...V]) {
-  return T.Unsafe<Static<TUnion<V>>>({
+export function busUnion<V extends readonly TSchema[]>(variants: V) {
+  return T.Unsafe<Static<TUnion<[...V]>>>({
     type: 'object',
     oneOf: variants,
     discriminator: { propertyName: 'transport' },

@@ -1,37 +1,43 @@
 /**
- * Every transport the site config accepts, one schema each. A transport is
- * listed here only when `device-drivers/registry.ts` has a driver for it (its
- * type makes a missing or extra entry a compile error); anything else in
- * `transport` is a config error naming the known ones.
+ * THE list of transports the site config accepts (docs/ARCHITECTURE.md
+ * "Adding a transport"): one spec each (spec.ts). The bus schema of the site
+ * file, the address rules and the capability checks are built from it; a
+ * driver for each is registered in device-drivers/registry.ts, whose type
+ * makes a transport without a driver (or a driver without a transport) a
+ * compile error. Anything else in `transport` is a config error naming the
+ * known ones, in this order.
  */
 import type { Static } from '@sinclair/typebox';
 import type { ModuleAddress } from '../../kernel/module-ref.ts';
-import { AblePickBus, ablePickTagProblem } from './ablepick.ts';
+import { ablepick } from './ablepick.ts';
 import { busUnion } from './bus.ts';
-import { ModbusRtuBus, ModbusTcpBus, modbusUnitProblem } from './modbus.ts';
-import { MqttBus, mqttIdProblem } from './mqtt.ts';
+import { modbusRtu, modbusTcp } from './modbus.ts';
+import { mqtt } from './mqtt.ts';
+import type { TransportSpec } from './spec.ts';
 
-export { AblePickBus, ModbusRtuBus, ModbusTcpBus, MqttBus };
+export const TRANSPORTS = [modbusRtu, modbusTcp, ablepick, mqtt] as const;
 
-export const BusConfig = busUnion([ModbusRtuBus, ModbusTcpBus, AblePickBus, MqttBus]);
+type Schemas<T extends readonly TransportSpec[]> = {
+  [I in keyof T]: T[I] extends { schema: infer S } ? S : never;
+};
+
+/** A bus of any listed transport: Ajv picks the branch by `transport` (bus.ts). */
+export const BusConfig = busUnion(
+  TRANSPORTS.map((t) => t.schema) as unknown as Schemas<typeof TRANSPORTS>,
+);
 
 export type BusConfig = Static<typeof BusConfig>;
 export type Transport = BusConfig['transport'];
-export type ModbusRtuBusConfig = Static<typeof ModbusRtuBus>;
-export type ModbusTcpBusConfig = Static<typeof ModbusTcpBus>;
-export type AblePickBusConfig = Static<typeof AblePickBus>;
-export type MqttBusConfig = Static<typeof MqttBus>;
+export type { ModbusRtuBusConfig, ModbusTcpBusConfig } from './modbus.ts';
+export type { MqttBusConfig } from './mqtt.ts';
+export type { TransportSpec } from './spec.ts';
 
-/**
- * How each transport addresses its modules: `unit` numbers (Modbus, ABLEPick)
- * or module `id` strings (MQTT, CONTRACTS.md §2 `{moduleId}`).
- */
-export const ADDRESSING: { [K in Transport]: 'unit' | 'id' } = {
-  'modbus-rtu': 'unit',
-  'modbus-tcp': 'unit',
-  ablepick: 'unit',
-  mqtt: 'id',
-};
+const BY_NAME = new Map<string, TransportSpec>(TRANSPORTS.map((t) => [t.name, t]));
+
+/** The spec of a transport name; undefined for a name no driver has (or not a string). */
+export function transportSpec(name: unknown): TransportSpec | undefined {
+  return typeof name === 'string' ? BY_NAME.get(name) : undefined;
+}
 
 /** Why `address` cannot name a module on bus `bus` (of `transport`), or null when it can. */
 export function addressProblem(
@@ -39,13 +45,5 @@ export function addressProblem(
   bus: string,
   address: ModuleAddress,
 ): string | null {
-  switch (transport) {
-    case 'modbus-rtu':
-    case 'modbus-tcp':
-      return modbusUnitProblem(bus, address);
-    case 'ablepick':
-      return ablePickTagProblem(bus, address);
-    case 'mqtt':
-      return mqttIdProblem(bus, address);
-  }
+  return transportSpec(transport)?.addressProblem(bus, address) ?? null;
 }

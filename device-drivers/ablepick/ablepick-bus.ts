@@ -40,6 +40,7 @@
  * new state for that tag is on its way (sent, bitmap not yet back) was made
  * on what the tag showed before, so it is judged against that state.
  */
+import { ABLEPICK_TAG } from '../../config/transports/ablepick.ts';
 import { PicklineError } from '../../kernel/errors.ts';
 import { copyCounters, countAttempt, emptyCounters } from '../common/counters.ts';
 import { Emitter } from '../common/emitter.ts';
@@ -51,6 +52,8 @@ import type {
   HealthChange,
   KeyEvent,
   LightState,
+  ModuleAddress,
+  ModuleCapabilities,
   ModuleCounters,
   ModuleIdentity,
   ModuleInfo,
@@ -241,6 +244,10 @@ export class AblePickLightBus implements TechnicianBus {
 
   onHealth(listener: (e: HealthChange) => void): Unsubscribe {
     return this.health.onHealth(listener);
+  }
+
+  capabilities(address: ModuleAddress): ModuleCapabilities | null {
+    return typeof address === 'number' && this.mods.has(address) ? ABLEPICK_TAG : null;
   }
 
   modules(): ModuleInfo[] {

@@ -1,14 +1,17 @@
 /** BusConfig (`transport: ablepick`) → a ready-to-start ABLEPick bus. */
 
-import type { AblePickBusConfig } from '../../config/schema.ts';
-import { ablePickTagProblem } from '../../config/transports/ablepick.ts';
+import {
+  ABLEPICK_PORT,
+  type AblePickBusConfig,
+  ablePickTagProblem,
+} from '../../config/transports/ablepick.ts';
 import { PicklineError } from '../../kernel/errors.ts';
-import type { CreateBusOptions } from '../registry.ts';
+import type { DriverContext } from '../driver.ts';
 import { AblePickLightBus } from './ablepick-bus.ts';
 
 /** Defaults when BusConfig leaves a field out. */
 export const ABLEPICK_DEFAULTS = {
-  port: 4660,
+  port: ABLEPICK_PORT,
   fieldPort: 1 as const,
   /** a whole exchange: the frames, the controller's field-bus round, the bitmap back */
   timeoutMs: 500,
@@ -17,12 +20,9 @@ export const ABLEPICK_DEFAULTS = {
   offlineAfter: 3,
 };
 
-export function createAblePickBus(
-  cfg: AblePickBusConfig,
-  opts: CreateBusOptions,
-): AblePickLightBus {
+export function createAblePickBus(cfg: AblePickBusConfig, ctx: DriverContext): AblePickLightBus {
   const tags: number[] = [];
-  for (const a of opts.addresses) {
+  for (const a of ctx.addresses) {
     const wrong = ablePickTagProblem(cfg.id, a);
     if (wrong)
       throw new PicklineError('CONFIG_INVALID', `bus ${cfg.id}: ${wrong}`, [
@@ -40,7 +40,7 @@ export function createAblePickBus(
     retries: cfg.retries ?? ABLEPICK_DEFAULTS.retries,
     healthIntervalMs: cfg.healthIntervalMs ?? ABLEPICK_DEFAULTS.healthIntervalMs,
     offlineAfter: cfg.offlineAfter ?? ABLEPICK_DEFAULTS.offlineAfter,
-    identifyMs: opts.identifyMs,
-    logger: opts.logger,
+    identifyMs: ctx.identifyMs,
+    logger: ctx.logger,
   });
 }

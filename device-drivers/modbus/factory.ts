@@ -7,12 +7,13 @@
  * Every link is reopened with backoff when it is missing at start or drops.
  */
 
-import type { Profile } from '../../config/profile-schema.ts';
-import type { ModbusRtuBusConfig, ModbusTcpBusConfig } from '../../config/schema.ts';
-import { modbusUnitProblem } from '../../config/transports/modbus.ts';
+import {
+  type ModbusRtuBusConfig,
+  type ModbusTcpBusConfig,
+  modbusUnitProblem,
+} from '../../config/transports/modbus.ts';
 import { PicklineError } from '../../kernel/errors.ts';
-import type { DriverLogger } from '../common/logger.ts';
-import type { ModuleAddress } from '../types.ts';
+import type { DriverContext } from '../driver.ts';
 import { MbapFraming, RtuFraming } from './master/framing.ts';
 import { SerialLink, type SerialOptions, TcpLink } from './master/links.ts';
 import { lineTiming, type ModbusTransport, StreamTransport } from './master/transport.ts';
@@ -45,16 +46,12 @@ export const MODBUS_DEFAULTS = {
 
 export type ModbusBusConfig = ModbusRtuBusConfig | ModbusTcpBusConfig;
 
-export interface ModbusFactoryOptions {
-  profiles: Map<string, Profile>;
-  /** wired module addresses; a Modbus bus takes unit numbers 1..247 only */
-  addresses: ModuleAddress[];
-  logger?: DriverLogger;
+/** The Modbus driver's own options (`createBus(cfg, ctx, { modbus: … })`): test and bench hooks. */
+export interface ModbusDriverOptions {
   /** testing hook: use this transport instead of the one BusConfig names */
   transport?: ModbusTransport;
   /** naive all-module polling (benchmark comparison) */
   pollAll?: boolean;
-  identifyMs?: number;
 }
 
 const bad = (cfg: ModbusBusConfig, msg: string) =>
@@ -104,12 +101,17 @@ export function createTransport(cfg: ModbusBusConfig): ModbusTransport {
   );
 }
 
-export function createModbusBus(cfg: ModbusBusConfig, opts: ModbusFactoryOptions): ModbusLightBus {
+/** A Modbus bus; a Modbus bus takes unit numbers 1..247 only. */
+export function createModbusBus(
+  cfg: ModbusBusConfig,
+  ctx: DriverContext,
+  opts: ModbusDriverOptions = {},
+): ModbusLightBus {
   const name = cfg.profile ?? MODBUS_DEFAULTS.defaultProfile;
-  const profile = opts.profiles.get(name);
+  const profile = ctx.profiles.get(name);
   if (!profile) throw bad(cfg, `unknown profile "${name}"`);
   const units: number[] = [];
-  for (const a of opts.addresses) {
+  for (const a of ctx.addresses) {
     const wrong = modbusUnitProblem(cfg.id, a);
     if (wrong) throw bad(cfg, wrong);
     units.push(a as number);
@@ -129,7 +131,7 @@ export function createModbusBus(cfg: ModbusBusConfig, opts: ModbusFactoryOptions
     healthIntervalMs: cfg.healthIntervalMs ?? MODBUS_DEFAULTS.healthIntervalMs,
     offlineAfter: cfg.offlineAfter ?? MODBUS_DEFAULTS.offlineAfter,
     pollAll: opts.pollAll,
-    identifyMs: opts.identifyMs,
-    logger: opts.logger,
+    identifyMs: ctx.identifyMs,
+    logger: ctx.logger,
   });
 }

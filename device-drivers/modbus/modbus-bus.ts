@@ -28,7 +28,7 @@
  * callers settle with the newer write.
  */
 
-import { displayMax, type Profile } from '../../config/profile-schema.ts';
+import { displayMax, type Profile, profileCapabilities } from '../../config/profile-schema.ts';
 import { PicklineError } from '../../kernel/errors.ts';
 import { copyCounters, countAttempt, emptyCounters } from '../common/counters.ts';
 import { Emitter } from '../common/emitter.ts';
@@ -44,6 +44,7 @@ import type {
   LightBus,
   LightState,
   ModuleAddress,
+  ModuleCapabilities,
   ModuleIdentity,
   ModuleInfo,
   Readdress,
@@ -271,6 +272,11 @@ export class ModbusLightBus implements LightBus, Identify, Readdress, IdentityRe
 
   modules(): ModuleInfo[] {
     return this.sorted.map((m) => m.info(this.id));
+  }
+
+  /** Every module of the bus is its profile's device. */
+  capabilities(address: ModuleAddress): ModuleCapabilities | null {
+    return this.mod(address) ? profileCapabilities(this.profile) : null;
   }
 
   info(): BusInfo {

@@ -13,10 +13,15 @@
  * it reconnected), and every reconnect to the broker, gets its wanted state
  * again at once. `button` presses pass the
  * shared job-token gate; stale and malformed ones are counted and dropped.
+ * A status may announce the module's capabilities (contract-extensions.md
+ * "MQTT"): they answer the capability query and are checked against the
+ * zone's colours (common/capabilities.ts); until then the query says null.
  * Topics of modules this bus does not hold are ignored (several controllers
  * share one broker).
  */
+import type { Color } from '../../config/colors.ts';
 import { PicklineError } from '../../kernel/errors.ts';
+import { AnnouncedCapabilities } from '../common/capabilities.ts';
 import { copyCounters, countAttempt, emptyCounters } from '../common/counters.ts';
 import { Emitter } from '../common/emitter.ts';
 import { HealthTracker } from '../common/health.ts';
@@ -28,6 +33,7 @@ import type {
   KeyEvent,
   LightState,
   ModuleAddress,
+  ModuleCapabilities,
   ModuleCounters,
   ModuleIdentity,
   ModuleInfo,
@@ -58,6 +64,8 @@ export interface MqttBusOptions {
   healthIntervalMs: number;
   identifyMs: number;
   log: DriverLogger;
+  /** the colours the site asks of a module (DriverContext `colorsFor`) */
+  colorsFor?: (address: ModuleAddress) => readonly Color[];
 }
 
 /** One state on its way to a module, with the callers waiting for it. */
@@ -91,6 +99,7 @@ export class MqttLightBus implements TechnicianBus {
   readonly #health: HealthTracker;
   readonly #gate: JobGate;
   readonly #link: MqttLink;
+  readonly #caps: AnnouncedCapabilities;
   #open = false;
   #closed = false;
   #sweep: NodeJS.Timeout | null = null;
@@ -116,6 +125,7 @@ export class MqttLightBus implements TechnicianBus {
       countersOf: (a) => this.#mods.get(String(a))?.counters,
       log: o.log,
     });
+    this.#caps = new AnnouncedCapabilities(o.id, o.colorsFor, o.log);
     this.#link = new MqttLink(
       o.link,
       o.log,
@@ -182,6 +192,10 @@ export class MqttLightBus implements TechnicianBus {
     return this.#health.onHealth(listener);
   }
 
+  capabilities(address: ModuleAddress): ModuleCapabilities | null {
+    return this.#caps.of(address);
+  }
+
   modules(): ModuleInfo[] {
     return [...this.#mods.values()].map((m) => {
       const h = this.#health.of(m.id);
@@ -193,6 +207,7 @@ export class MqttLightBus implements TechnicianBus {
         lastSeenAt: h.lastSeenAt,
         lastError: h.lastError,
         ...(m.identity ? { identity: m.identity } : {}),
+        ...this.#caps.info(m.id),
         counters: copyCounters(m.counters),
       };
     });
@@ -214,6 +229,7 @@ export class MqttLightBus implements TechnicianBus {
       counters: copyCounters(this.#counters),
       modules: this.#mods.size,
       online,
+      capabilityMismatches: this.#caps.mismatches,
     };
   }
 
@@ -382,6 +398,8 @@ export class MqttLightBus implements TechnicianBus {
         return;
       }
       if (s.model || s.fw) m.identity = { model: s.model, fw: s.fw };
+      if (s.capabilities === null) this.#malformed(m, 'status capabilities');
+      else if (s.capabilities) this.#caps.announce(m.id, s.capabilities);
       if (s.online) {
         const wasOnline = this.#health.of(m.id).online === true;
         // offline before: the return listener re-lights it

@@ -4,8 +4,8 @@
  * `events/{type}`. JSON payloads; `seq` is the job token. Parsers return null
  * for anything malformed: the caller counts and drops it.
  */
-import { COLORS, type Color } from '../../config/schema.ts';
-import type { Key, LightMode, LightState } from '../types.ts';
+import { COLORS, type Color, isColor, isKey } from '../../config/colors.ts';
+import type { Key, LightMode, LightState, ModuleCapabilities } from '../types.ts';
 
 export const ROOT = 'pickline/v1';
 
@@ -102,6 +102,8 @@ export interface StatusPayload {
   online: boolean;
   model?: string;
   fw?: string;
+  /** what the module can show (an extension); null when present but malformed */
+  capabilities?: ModuleCapabilities | null;
 }
 
 export function decodeStatus(payload: Buffer | string): StatusPayload | null {
@@ -110,7 +112,33 @@ export function decodeStatus(payload: Buffer | string): StatusPayload | null {
   const s: StatusPayload = { online: v.online };
   if (typeof v.model === 'string') s.model = v.model;
   if (typeof v.fw === 'string') s.fw = v.fw;
+  if (v.capabilities !== undefined) s.capabilities = decodeCapabilities(v.capabilities);
   return s;
+}
+
+const strings = (v: unknown): v is string[] =>
+  Array.isArray(v) && v.length <= 32 && v.every((x) => typeof x === 'string');
+
+/**
+ * `{"colors": [...], "display": true, "displayDigits": 4, "keys": [...]}`
+ * (contract-extensions.md "MQTT"): colours and keys Pickline has no word for
+ * are left out, as in a profile; null when the shape is wrong.
+ */
+export function decodeCapabilities(v: unknown): ModuleCapabilities | null {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return null;
+  const { colors, keys = [], display, displayDigits: digits } = v as Record<string, unknown>;
+  if (!strings(colors) || !strings(keys)) return null;
+  if (display !== undefined && typeof display !== 'boolean') return null;
+  const digitsOk =
+    typeof digits === 'number' && Number.isInteger(digits) && digits >= 1 && digits <= 6;
+  if (digits !== undefined && !digitsOk) return null;
+  return {
+    colors: colors.filter(isColor),
+    display: typeof display === 'boolean' ? display : digits !== undefined,
+    ...(digitsOk ? { displayDigits: digits } : {}),
+    keys: keys.filter(isKey),
+    source: 'module status',
+  };
 }
 
 export function decodeScan(payload: Buffer | string): { code: string; zone?: string } | null {

@@ -72,6 +72,11 @@ export class FakeBus implements LightBus {
     return [];
   }
 
+  /** unknown, as an MQTT module before it announces */
+  capabilities(): null {
+    return null;
+  }
+
   info() {
     return {
       id: this.id,

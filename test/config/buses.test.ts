@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { checkConfig } from '../../config/load.ts';
 import { BusConfig } from '../../config/schema.ts';
+import { TRANSPORTS } from '../../config/transports/index.ts';
 import { createBus } from '../../device-drivers/index.ts';
-import { DRIVERS } from '../../device-drivers/registry.ts';
+import { DRIVERS, driverFor } from '../../device-drivers/registry.ts';
 import { PicklineError } from '../../kernel/errors.ts';
 
 const site = (buses: object[]) => ({
@@ -82,14 +83,23 @@ describe('bus configuration, checked per transport', () => {
     ]);
   });
 
-  it('has one registry entry per transport, pairing the schema config validates with and a factory', () => {
+  it('builds the bus schema from the transport list, and has a driver for each listed transport', () => {
     const branches = (
       BusConfig as unknown as { oneOf: { properties: { transport: { const: string } } }[] }
     ).oneOf;
-    expect(Object.keys(DRIVERS)).toEqual(branches.map((b) => b.properties.transport.const));
-    for (const b of branches) {
-      expect(DRIVERS[b.properties.transport.const as keyof typeof DRIVERS].schema).toBe(b);
+    expect(branches).toEqual(TRANSPORTS.map((t) => t.schema));
+    expect(branches.map((b) => b.properties.transport.const)).toEqual(
+      TRANSPORTS.map((t) => t.name),
+    );
+    // each driver serves the very specs of the list (one schema object, not a copy)
+    const served = DRIVERS.flatMap((d) => [...d.transports]);
+    expect(served.map((t) => t.name).sort()).toEqual(TRANSPORTS.map((t) => t.name).sort());
+    for (const t of TRANSPORTS) {
+      expect(driverFor(t.name)?.transports).toContain(t);
+      expect(branches).toContain(t.schema);
     }
+    expect(driverFor('aioi')).toBeUndefined();
+    expect(driverFor('toString')).toBeUndefined();
   });
 
   it('createBus refuses a transport with no driver, naming the known ones', () => {

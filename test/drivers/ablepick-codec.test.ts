@@ -5,6 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { ABLEPICK_TAG } from '../../config/transports/ablepick.ts';
 import {
   cmd,
   decodeTagFrame,
@@ -17,7 +18,7 @@ import {
   type TagEvent,
   tagFrameOk,
 } from '../../device-drivers/ablepick/codec.ts';
-import { lampFrames } from '../../device-drivers/ablepick/lamp.ts';
+import { lampFrames, TAG_COLORS } from '../../device-drivers/ablepick/lamp.ts';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex').match(/../g)!.join(' ');
 const enc = (f: Frame) => hex(encodeFrame(f));
@@ -49,6 +50,13 @@ describe('ABLEPick host → tag frames', () => {
     expect(enc(cmd.color(1, 9, 'yellow'))).toBe('0a 00 60 00 00 00 1f 09 00 02');
     expect(enc(cmd.flashInterval(1, 9, 0x04))).toBe('0a 00 60 00 00 00 12 09 00 04');
     expect(enc(cmd.setAddress(1, 0xfc, 17))).toBe('0d 00 60 00 00 00 3a fc 40 1b 1b 10 11');
+  });
+
+  it('has a colour code for exactly the colours the transport spec says tags show', () => {
+    expect([...TAG_COLORS].sort()).toEqual([...ABLEPICK_TAG.colors].sort());
+    for (const c of ABLEPICK_TAG.colors)
+      expect(() => lampFrames(1, 1, { mode: 'on', color: c, seq: 1 })).not.toThrow();
+    expect(() => lampFrames(1, 1, { mode: 'on', color: 'white', seq: 1 })).toThrow(/white/);
   });
 
   it('turns a light state into the commands of the lamp table', () => {

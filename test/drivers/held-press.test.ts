@@ -29,11 +29,11 @@ async function restart(bank: ModuleBank) {
     profile: 'pickline-ptl-v1',
     healthIntervalMs: 100,
   } as BusConfig;
-  const bus = createBus(cfg, {
-    profiles: loadProfiles(),
-    addresses: [1, 2],
-    transport: new BankTransport(bank),
-  });
+  const bus = createBus(
+    cfg,
+    { profiles: loadProfiles(), addresses: [1, 2] },
+    { modbus: { transport: new BankTransport(bank) } },
+  );
   stops.push(() => bus.stop());
   const keys: KeyEvent[] = [];
   bus.onKey((e) => keys.push(e));

@@ -31,12 +31,11 @@ describe('driver logs', () => {
       timeoutMs: 20,
       healthIntervalMs: 100,
     } as BusConfig;
-    const bus = createBus(cfg, {
-      profiles: loadProfiles(),
-      addresses,
-      transport: new BankTransport(bank),
-      logger: log,
-    });
+    const bus = createBus(
+      cfg,
+      { profiles: loadProfiles(), addresses, logger: log },
+      { modbus: { transport: new BankTransport(bank) } },
+    );
     stops.push(() => bus.stop());
     await bus.start();
     await until(() => lines.some((l) => l.msg === 'module offline'), 'module 5 offline', 5000);

@@ -23,7 +23,7 @@ async function tcpBus(profile = 'pickline-ptl-v1', profiles = PROFILES) {
   const bank = new ModuleBank({ profile: 'pickline-ptl-v1', addresses: [1, 2, 3] });
   const t = new BankTransport(bank);
   const cfg = { id: 'p', transport: 'modbus-tcp', host: 'memory', profile } as BusConfig;
-  const bus = createBus(cfg, { profiles, addresses: [1, 2, 3], transport: t });
+  const bus = createBus(cfg, { profiles, addresses: [1, 2, 3] }, { modbus: { transport: t } });
   stops.push(() => bus.stop());
   await bus.start();
   return { bus, t };

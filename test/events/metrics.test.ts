@@ -99,6 +99,19 @@ describe('controller metrics', () => {
     expect(t).toContain('pickline_bus_latency_seconds_count{bus="bus-a"} 8');
   });
 
+  it('counts capability shortfalls of buses that report them, monotonic across a bus restart', async () => {
+    let t = await m.text();
+    expect(t).not.toContain('pickline_bus_capability_mismatches_total{');
+    bus.capabilityMismatches = 2;
+    t = await m.text();
+    expect(t).toContain('pickline_bus_capability_mismatches_total{bus="bus-a"} 2');
+    t = await m.text(); // nothing new
+    expect(t).toContain('pickline_bus_capability_mismatches_total{bus="bus-a"} 2');
+    bus.capabilityMismatches = 1; // the bus restarted and counted one
+    t = await m.text();
+    expect(t).toContain('pickline_bus_capability_mismatches_total{bus="bus-a"} 3');
+  });
+
   it('records API request durations by route pattern and status', async () => {
     m.observeRequest('GET', '/api/v1/waves/:waveId', 200, 0.003);
     m.observeRequest('GET', '/api/v1/waves/:waveId', 404, 0.002);

@@ -99,10 +99,9 @@ describe.skipIf(!mosquittoAvailable())('a module played by mosquitto_pub / mosqu
     await broker.start();
     bus = createMqttBus(
       { id: 'mq', transport: 'mqtt', timeoutMs: 2000 },
+      { profiles: new Map(), addresses: [ID] },
       {
-        profiles: new Map(),
-        addresses: [ID],
-        mqttLink: () => ({
+        link: () => ({
           url: broker.url,
           username: CONTROLLER_USER,
           password: broker.controllerSecret,

@@ -57,12 +57,8 @@ afterAll(async () => {
 async function bus(timeoutMs: number, retries: number) {
   const b = createMqttBus(
     { id: 'bus-s', transport: 'mqtt', timeoutMs, retries, healthIntervalMs: 600000 },
-    {
-      profiles: new Map(),
-      addresses: N.map(moduleId),
-      logger: silentLogger,
-      mqttLink: env.link(`pickline-test-stale-${buses.length}`),
-    },
+    { profiles: new Map(), addresses: N.map(moduleId), logger: silentLogger },
+    { link: env.link(`pickline-test-stale-${buses.length}`) },
   );
   buses.push(b);
   await b.start();

@@ -55,12 +55,11 @@ export function modbusPeer(hands: ModbusHands): ModbusPeer {
   return {
     ...hands,
     createBus: (addresses, over = {}) =>
-      createBus({ id: 'bus-t', profile: PROFILE, ...hands.bus, ...over } as BusConfig, {
-        profiles: PROFILES,
-        addresses,
-        transport: hands.transport?.(),
-        identifyMs: 100,
-      }),
+      createBus(
+        { id: 'bus-t', profile: PROFILE, ...hands.bus, ...over } as BusConfig,
+        { profiles: PROFILES, addresses, identifyMs: 100 },
+        { modbus: { transport: hands.transport?.() } },
+      ),
     shows,
     press: async (a, key, quantity) => {
       const shown = (await shows(a)).display;

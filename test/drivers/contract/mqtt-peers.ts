@@ -35,6 +35,7 @@ function mqttPeer(
     url,
     link: (clientId = `pickline-test-${++clients}`) => link(clientId),
     address: moduleId,
+    announcesCapabilities: true,
     createBus(addresses, over = {}) {
       const cfg: MqttBusConfig = {
         id: 'bus-t',
@@ -43,12 +44,11 @@ function mqttPeer(
         healthIntervalMs: 1000,
         ...(over as Partial<MqttBusConfig>),
       };
-      return createMqttBus(cfg, {
-        profiles: new Map(),
-        addresses: addresses.map(moduleId),
-        logger: silentLogger,
-        mqttLink: link(`pickline-test-${++clients}`),
-      });
+      return createMqttBus(
+        cfg,
+        { profiles: new Map(), addresses: addresses.map(moduleId), logger: silentLogger },
+        { link: link(`pickline-test-${++clients}`) },
+      );
     },
     async shows(n) {
       const { mode, color, display } = fleet.module(moduleId(n)).shown;

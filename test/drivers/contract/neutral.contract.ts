@@ -7,7 +7,7 @@
  * bus on the shared peer, so scheduling options can differ per test.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { BusConfig, Color } from '../../../config/schema.ts';
+import { type BusConfig, COLORS, type Color } from '../../../config/schema.ts';
 import type { KeyEvent, ModuleAddress, TechnicianBus } from '../../../device-drivers/types.ts';
 import { isPicklineError } from '../../../kernel/errors.ts';
 import { until } from '../../kit/until.ts';
@@ -64,6 +64,26 @@ export function neutralContract(
       await b.clear(A(1));
       expect((await peer.shows(1)).mode).toBe('off');
       expect(mod(b, 1).state).toEqual({ mode: 'off', seq: 43 });
+    });
+
+    it('answers the capability query: what a module shows, in the words of the site', async () => {
+      const b = await bus();
+      await online(b, 1);
+      const caps = b.capabilities(A(1));
+      if (peer.announcesCapabilities) {
+        // nothing said yet: unknown, not guessed
+        expect(caps).toBeNull();
+      } else {
+        expect(caps).not.toBeNull();
+        expect([...(caps?.colors ?? [])].sort()).toEqual([...(peer.colors ?? COLORS)].sort());
+        expect(caps?.display).toBe(true);
+        expect(caps?.keys).toEqual(expect.arrayContaining(['confirm', 'short']));
+        // a colour it says it shows lights it
+        const color = caps?.colors.at(-1) as Color;
+        await b.light(A(1), { mode: 'on', color, display: 1, seq: 9 });
+        expect((await peer.shows(1)).color).toBe(color);
+      }
+      expect(b.capabilities(A(99))).toBeNull(); // not on this bus
     });
 
     it('delivers a key press of a lit module with its display and job token', async () => {

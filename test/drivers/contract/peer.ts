@@ -34,6 +34,8 @@ export interface LightPeer {
   close(): Promise<void>;
   /** the colours the modules can show, when not every one (ABLEPick tags have no white) */
   colors?: readonly Color[];
+  /** true when the modules say what they can show only at run time (MQTT status) */
+  announcesCapabilities?: boolean;
 }
 
 /** Starts a peer holding exactly `addresses`. */
