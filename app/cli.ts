@@ -57,6 +57,21 @@ function startConsole(floor: SimulatedFloor, quit: () => void): void {
   });
 }
 
+/**
+ * The V8 heap flags bin/heap-policy.js applied to this process (it records
+ * them under a global symbol), for the start log: an operator reading memory
+ * figures needs to know them.
+ */
+function logHeapPolicy(log: { info(o: object, msg: string): void }): void {
+  const p = (globalThis as Record<symbol, unknown>)[Symbol.for('pickline.heap-policy')] as
+    | { flags: string[]; reason: string }
+    | undefined;
+  log.info(
+    { heapFlags: p?.flags ?? [], why: p?.reason ?? 'not started through bin/pickline.js' },
+    'heap policy',
+  );
+}
+
 /** A stop that takes longer than this (a hung bus, a stuck write) ends the process anyway. */
 const STOP_BOUND_MS = 10_000;
 
@@ -95,6 +110,7 @@ program
       simulator: floor ?? undefined,
       onBrokerListening: floor ? attach : undefined,
     });
+    logHeapPolicy(controller.log);
     // a second SIGINT/SIGTERM gets node's default (immediate exit): the handlers are `once`
     const notifier = systemdNotifier((m) => controller.log.warn(m));
     const shutdown = async (signal: string) => {

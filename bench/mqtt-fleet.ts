@@ -5,16 +5,22 @@
  * (default 500/s for 30 s) to modules round-robin while pickers confirm lit
  * lines of a wave. Measures command→ack (light() resolved) p50/p99, key
  * press→line stored (press published → line.picked committed) p50/p99 and
- * the controller's RSS (this process: controller + embedded broker).
+ * the controller's RSS (this process: controller + embedded broker): at
+ * start, with the fleet connected, and its peak over the run, sampled every
+ * 250 ms, with the V8 heap beside it.
  *   node bin/run-ts.js bench/mqtt-fleet.ts [--modules 5000] [--rate 500] [--seconds 30] [--quick]
  * `--quick`: 500 modules, 5 s; `--broker embedded|mosquitto`: that broker only. Prints one JSON line per broker and a summary.
+ * This process takes the heap policy `pickline start` takes (bin/heap-policy.js), so the
+ * figures are those of a default start; `--no-heap-policy` measures without it.
  */
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { constants, type PerformanceEntry, PerformanceObserver } from 'node:perf_hooks';
 import pino from 'pino';
 import { Controller } from '../app/main.ts';
+import { applyHeapPolicy, type HeapPolicy } from '../bin/heap-policy.js';
 import { checkConfig } from '../config/load.ts';
 import { startMosquitto } from '../test/kit/peers.ts';
 import { percentile, round } from '../test/kit/stats.ts';
@@ -32,6 +38,10 @@ const ids = Array.from({ length: N }, (_, i) => `ptl-${String(i + 1).padStart(5,
 const loc = (i: number) => `B-${String(i + 1).padStart(5, '0')}`;
 const PW = 'bench-controller-password';
 const now = () => performance.timeOrigin + performance.now();
+const heapPolicy: HeapPolicy = process.argv.includes('--no-heap-policy')
+  ? { flags: [], reason: '--no-heap-policy' }
+  : applyHeapPolicy();
+const mb = (bytes: number) => Math.round(bytes / 1048576);
 
 const pct = (xs: number[], p: number) => round(percentile(xs, p), 2);
 
@@ -69,6 +79,15 @@ async function run(kind: 'embedded' | 'mosquitto') {
     ? { url: mosq.url, username: 'bench-controller', password: PW }
     : { embedded: { host: '127.0.0.1', port: 0 } };
   const t0 = Date.now();
+  const rssBeforeStart = process.memoryUsage().rss;
+  // peaks over the whole run: the fleet's connect is part of it
+  let rss = rssBeforeStart;
+  let heapTotal = 0;
+  const sampler = setInterval(() => {
+    const u = process.memoryUsage();
+    rss = Math.max(rss, u.rss);
+    heapTotal = Math.max(heapTotal, u.heapTotal);
+  }, 250);
   const c = new Controller(
     { config: site(dir, broker, !mosq), file: '(inline)', profiles: new Map() },
     { logger: pino({ level: 'silent' }) },
@@ -106,6 +125,9 @@ async function run(kind: 'embedded' | 'mosquitto') {
   const bus = c.buses.get('mq')!;
   while (bus.info().online < N) await new Promise((r) => setTimeout(r, 100));
   const connectMs = Date.now() - tc;
+  const connected = process.memoryUsage();
+  rss = Math.max(rss, connected.rss);
+  heapTotal = Math.max(heapTotal, connected.heapTotal);
 
   // a wave whose lines sit on the last LINES modules; the commands go to the others
   const lineMods = ids.slice(N - LINES);
@@ -128,10 +150,19 @@ async function run(kind: 'embedded' | 'mosquitto') {
 
   const acks: number[] = [];
   let errors = 0;
-  let rss = process.memoryUsage().rss;
-  const sampler = setInterval(() => {
-    rss = Math.max(rss, process.memoryUsage().rss);
-  }, 250);
+  // garbage collection in the controller while the commands run: its pauses are in the latencies
+  const gcMs = { major: 0, minor: 0, majorCount: 0 };
+  const gcWatch = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      const kind = (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
+      if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) {
+        gcMs.major += e.duration;
+        gcMs.majorCount++;
+      } else gcMs.minor += e.duration;
+    }
+  });
+  gcWatch.observe({ entryTypes: ['gc'] });
+
   const targets = N - LINES;
   let next = 0;
   let seq = 1;
@@ -166,6 +197,7 @@ async function run(kind: 'embedded' | 'mosquitto') {
     await new Promise((r) => setTimeout(r, 10));
   }
   await Promise.all(inflight);
+  gcWatch.disconnect();
   const wait = Date.now() + 5000;
   while (storedAt.size < pressNext && Date.now() < wait)
     await new Promise((r) => setTimeout(r, 20));
@@ -188,7 +220,22 @@ async function run(kind: 'embedded' | 'mosquitto') {
     stored: stored.length,
     pressToStoredMs: { p50: pct(stored, 50), p99: pct(stored, 99), max: pct(stored, 100) },
     lit: scan.lit.length,
-    controllerRssMb: Math.round(rss / 1048576),
+    controllerRssMb: mb(rss),
+    memoryMb: {
+      rssBeforeStart: mb(rssBeforeStart),
+      rssConnected: mb(connected.rss),
+      heapUsedConnected: mb(connected.heapUsed),
+      heapTotalConnected: mb(connected.heapTotal),
+      externalConnected: mb(connected.external),
+      rssPeak: mb(rss),
+      heapTotalPeak: mb(heapTotal),
+    },
+    heapFlags: heapPolicy.flags,
+    gcDuringCommandsMs: {
+      major: Math.round(gcMs.major),
+      majorCount: gcMs.majorCount,
+      minor: Math.round(gcMs.minor),
+    },
     controllerStartMs: startMs,
     fleetConnectMs: connectMs,
   };
@@ -209,6 +256,6 @@ const results = [];
 for (const kind of kinds) results.push(await run(kind));
 for (const r of results)
   console.log(
-    `mqtt-fleet ${r.broker}: ${r.modules} modules, ${r.achievedPerS} cmd/s, ack p50 ${r.ackMs.p50} ms p99 ${r.ackMs.p99} ms, press→stored p50 ${r.pressToStoredMs.p50} ms p99 ${r.pressToStoredMs.p99} ms (${r.stored}/${r.presses}), errors ${r.errors}, controller RSS ${r.controllerRssMb} MB`,
+    `mqtt-fleet ${r.broker}: ${r.modules} modules, ${r.achievedPerS} cmd/s, ack p50 ${r.ackMs.p50} ms p99 ${r.ackMs.p99} ms, press→stored p50 ${r.pressToStoredMs.p50} ms p99 ${r.pressToStoredMs.p99} ms (${r.stored}/${r.presses}), errors ${r.errors}, controller RSS peak ${r.controllerRssMb} MB (fleet connected ${r.memoryMb.rssConnected} MB, heap ${r.memoryMb.heapUsedConnected}/${r.memoryMb.heapTotalConnected} MB; heap flags: ${r.heapFlags.join(' ') || `none, ${heapPolicy.reason}`})`,
   );
 process.exit(0);

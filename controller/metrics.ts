@@ -1,6 +1,7 @@
 /**
- * Prometheus metrics of one controller (docs/kpis.md "Prometheus metrics", `GET /metrics`), in their
- * own prom-client registry. Counters count since the process started.
+ * Prometheus metrics of one controller (docs/kpis.md "Prometheus metrics",
+ * `GET /metrics`), in their own prom-client registry. Counters (`_total`)
+ * count since the process started and never go down; gauges say what is now.
  *
  * Bus latency: the drivers count answers in the fixed buckets of
  * device-drivers/common/counters.ts (not cumulative); each scrape moves the
@@ -25,6 +26,24 @@ export interface MetricSources {
   voiceSessions?: () => number;
 }
 
+/**
+ * Adds to `counter` what its source total `value` gained since the last
+ * scrape. A source that went down started again (a bus restarted): all of
+ * its value is new. The counter itself never goes down.
+ */
+function monotonic<L extends string>(
+  counter: Counter<L>,
+  seen: Map<string, number>,
+  series: string,
+  labels: Partial<Record<L, string>>,
+  value: number,
+): void {
+  const key = `${series}${JSON.stringify(labels)}`;
+  const before = seen.get(key) ?? 0;
+  counter.inc(labels, value >= before ? value - before : value);
+  seen.set(key, value);
+}
+
 /** Upper bound observed for the driver's "+Inf" bucket (above every finite bound). */
 const OVER_LAST_BOUND_S = (LATENCY_BOUNDS_MS[LATENCY_BOUNDS_MS.length - 1] * 2) / 1000;
 
@@ -37,6 +56,8 @@ export class ControllerMetrics {
   readonly #picks: Counter<'outcome'>;
   /** bucket counts already moved into #busLatency, per bus */
   readonly #seen = new Map<string, Record<string, number>>();
+  /** source totals already added to each counter series (monotonic()) */
+  readonly #totals = new Map<string, number>();
   #unsubscribe: (() => void) | null = null;
 
   constructor(src: MetricSources) {
@@ -67,18 +88,51 @@ export class ControllerMetrics {
         this.set(src.voiceSessions?.() ?? 0);
       },
     });
-    new Gauge({
-      name: 'pickline_key_presses',
-      help: 'Key presses since start, by kind (engine counters)',
+    // Monotonic figures are counters named `_total` (prom-client and Prometheus
+    // conventions: rate() and increase() see a restart as a reset). Their
+    // sources are running totals that start again with the bus or the
+    // controller; each scrape adds what is new (monotonic()).
+    const keyPresses = (s: EngineStats): [string, number][] => [
+      ['all', s.keyPresses],
+      ['ignored', s.ignoredPresses],
+      ['held', s.heldPresses],
+    ];
+    const seen = this.#totals;
+    new Counter({
+      name: 'pickline_key_presses_total',
+      help: 'Key presses since start, by kind (engine counters): all, ignored, held',
       labelNames: ['kind'],
       registers,
       collect() {
-        const s = src.engine();
-        this.set({ kind: 'all' }, s.keyPresses);
-        this.set({ kind: 'ignored' }, s.ignoredPresses);
-        this.set({ kind: 'held' }, s.heldPresses);
+        for (const [kind, n] of keyPresses(src.engine()))
+          monotonic(this, seen, 'pickline_key_presses_total', { kind }, n);
       },
     });
+    const busCounter = (name: string, help: string, value: (b: BusInfo) => number) =>
+      new Counter({
+        name,
+        help,
+        labelNames: ['bus'],
+        registers,
+        collect() {
+          for (const b of src.buses()) monotonic(this, seen, name, { bus: b.id }, value(b));
+        },
+      });
+    busCounter(
+      'pickline_bus_transactions_total',
+      'Transactions on the wire since start',
+      (b) => b.counters.transactions,
+    );
+    busCounter(
+      'pickline_bus_timeouts_total',
+      'Transactions without an answer since start',
+      (b) => b.counters.timeouts,
+    );
+    busCounter(
+      'pickline_bus_errors_total',
+      'CRC errors and exception answers since start',
+      (b) => b.counters.crcErrors + b.counters.exceptions,
+    );
     const busGauge = (name: string, help: string, value: (b: BusInfo) => number) =>
       new Gauge({
         name,
@@ -89,19 +143,29 @@ export class ControllerMetrics {
           for (const b of src.buses()) this.set({ bus: b.id }, value(b));
         },
       });
+    // DEPRECATED (docs/kpis.md): the same figures as gauges, kept for one release
+    new Gauge({
+      name: 'pickline_key_presses',
+      help: 'DEPRECATED, use pickline_key_presses_total: key presses since start, by kind',
+      labelNames: ['kind'],
+      registers,
+      collect() {
+        for (const [kind, n] of keyPresses(src.engine())) this.set({ kind }, n);
+      },
+    });
     busGauge(
       'pickline_bus_transactions',
-      'Transactions on the wire since the bus started',
+      'DEPRECATED, use pickline_bus_transactions_total: transactions since the bus started',
       (b) => b.counters.transactions,
     );
     busGauge(
       'pickline_bus_timeouts',
-      'Transactions without an answer since the bus started',
+      'DEPRECATED, use pickline_bus_timeouts_total: transactions without an answer since the bus started',
       (b) => b.counters.timeouts,
     );
     busGauge(
       'pickline_bus_errors',
-      'CRC errors and exception answers since the bus started',
+      'DEPRECATED, use pickline_bus_errors_total: CRC errors and exception answers since the bus started',
       (b) => b.counters.crcErrors + b.counters.exceptions,
     );
     busGauge('pickline_bus_queue_depth', 'Commands waiting for the bus', (b) => b.queueDepth);

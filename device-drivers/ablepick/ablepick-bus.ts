@@ -42,7 +42,7 @@
  */
 import { ABLEPICK_TAG } from '../../config/transports/ablepick.ts';
 import { PicklineError } from '../../kernel/errors.ts';
-import { copyCounters, countAttempt, emptyCounters } from '../common/counters.ts';
+import { copyCounters, countAttempt, newTally, type Tally } from '../common/counters.ts';
 import { Emitter } from '../common/emitter.ts';
 import { HealthTracker } from '../common/health.ts';
 import { JobGate, type Press } from '../common/job-gate.ts';
@@ -84,8 +84,8 @@ const closed = () => new PicklineError('BUS_CLOSED', 'bus stopped');
 export class AblePickLightBus implements TechnicianBus {
   readonly id: string;
   private readonly log: DriverLogger;
-  private readonly counters = emptyCounters();
-  private readonly mods = new Map<number, ModuleCounters>();
+  private readonly counters = newTally();
+  private readonly mods = new Map<number, Tally>();
   private readonly keys: Emitter<KeyEvent>;
   private readonly health: HealthTracker;
   private readonly gate: JobGate;
@@ -102,7 +102,7 @@ export class AblePickLightBus implements TechnicianBus {
   constructor(private readonly o: AblePickBusOptions) {
     this.id = o.id;
     this.log = o.logger ?? silentLogger;
-    for (const t of o.tags) this.mods.set(t, emptyCounters());
+    for (const t of o.tags) this.mods.set(t, newTally());
     this.keys = new Emitter(this.log);
     this.health = new HealthTracker({ bus: o.id, offlineAfter: o.offlineAfter, log: this.log });
     this.gate = new JobGate({

@@ -9,7 +9,7 @@
  * Modules are keyed by address value (a Modbus unit id, an MQTT topic id…);
  * the gate does no arithmetic on addresses.
  */
-import type { Key, KeyEvent, LightState, ModuleAddress, ModuleCounters } from '../types.ts';
+import type { Key, KeyEvent, LightState, ModuleAddress } from '../types.ts';
 import type { DriverLogger } from './logger.ts';
 
 export type { ModuleAddress };
@@ -23,14 +23,20 @@ export interface Press {
   seq: number | null;
 }
 
+/** The two counts the gate keeps (a driver's `Tally`, common/counters.ts). */
+export interface KeyCounts {
+  keyEvents: number;
+  staleEvents: number;
+}
+
 export interface JobGateOptions {
   bus: string;
   /** presses carry the job token; false: the gate stamps the current one */
   jobToken: boolean;
   /** bus-wide counters */
-  counters: ModuleCounters;
+  counters: KeyCounts;
   /** a module's own counters; undefined for a module the bus does not know */
-  countersOf(address: ModuleAddress): ModuleCounters | undefined;
+  countersOf(address: ModuleAddress): KeyCounts | undefined;
   log: DriverLogger;
 }
 

@@ -30,7 +30,7 @@
 
 import { displayMax, type Profile, profileCapabilities } from '../../config/profile-schema.ts';
 import { PicklineError } from '../../kernel/errors.ts';
-import { copyCounters, countAttempt, emptyCounters } from '../common/counters.ts';
+import { copyCounters, countAttempt, newTally } from '../common/counters.ts';
 import { Emitter } from '../common/emitter.ts';
 import { HealthTracker } from '../common/health.ts';
 import { JobGate } from '../common/job-gate.ts';
@@ -84,7 +84,7 @@ export class ModbusLightBus implements LightBus, Identify, Readdress, IdentityRe
   readonly id: string;
   private readonly mods = new Map<number, ModuleRecord>();
   private readonly sorted: ModuleRecord[];
-  private readonly counters = emptyCounters();
+  private readonly counters = newTally();
   private readonly scheduler: BusScheduler;
   private readonly planner: PollPlanner;
   private readonly jobs: JobGate;

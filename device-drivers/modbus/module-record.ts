@@ -5,10 +5,10 @@
  * the wanted state and the health of every module.
  */
 
-import { copyCounters, emptyCounters } from '../common/counters.ts';
+import { copyCounters, newTally } from '../common/counters.ts';
 import type { HealthTracker } from '../common/health.ts';
 import type { JobGate } from '../common/job-gate.ts';
-import type { LightState, ModuleCounters, ModuleIdentity, ModuleInfo } from '../types.ts';
+import type { LightState, ModuleIdentity, ModuleInfo } from '../types.ts';
 import type { EventBaseline } from './codec.ts';
 import type { PlannedModule } from './planner.ts';
 
@@ -19,7 +19,7 @@ export class ModuleRecord implements PlannedModule {
   nextHealthAt = 0;
   identity: ModuleIdentity | undefined;
   faults: string[] = [];
-  readonly counters: ModuleCounters = emptyCounters();
+  readonly counters = newTally();
 
   /** `hasKeys`: the profile has keys to read (capabilities.keys not empty) */
   constructor(

@@ -15,7 +15,8 @@
  * publish `set` and `events/#` and subscribe to the rest.
  * Memory (docs/contract-extensions.md "MQTT"): packet sizes are capped before
  * and after login (packet-guard.ts), and a device may retain only its own
- * `status`, of at most RETAINED_STATUS_BYTES.
+ * `status`, of at most RETAINED_STATUS_BYTES. Retained messages are found
+ * by exact topic (retained.ts), not by testing each against the filter.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -25,6 +26,7 @@ import { Aedes, type Client } from 'aedes';
 import { fingerprint, verifySecretAsync } from '../../config/secret.ts';
 import type { DriverLogger } from '../common/logger.ts';
 import { guardSocket, type PacketGuard } from './packet-guard.ts';
+import { type ExactRetained, type RetainedPersistence, retainByExactTopic } from './retained.ts';
 import { ROOT } from './topics.ts';
 
 export interface DeviceCredential {
@@ -79,6 +81,8 @@ export class EmbeddedBroker {
   readonly refused = { logins: 0, publishes: 0, subscriptions: 0, oversized: 0 };
   /** subscriptions granted so far */
   granted = 0;
+  /** the retained messages (module `status`), once started */
+  retained: ExactRetained | null = null;
 
   constructor(private readonly o: EmbeddedBrokerOptions) {}
 
@@ -134,6 +138,11 @@ export class EmbeddedBroker {
       },
     });
     this.#aedes = aedes;
+    // before any connection: every retained message goes to the exact-topic store
+    // (aedes' types do not declare `persistence`; aedes 1.x sets it in createBroker)
+    this.retained = retainByExactTopic(
+      (aedes as unknown as { persistence: RetainedPersistence }).persistence,
+    );
     const handle = (socket: Socket) => {
       const guard = guardSocket(socket, (why) => {
         this.refused.oversized++;

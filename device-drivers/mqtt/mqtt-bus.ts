@@ -22,7 +22,7 @@
 import type { Color } from '../../config/colors.ts';
 import { PicklineError } from '../../kernel/errors.ts';
 import { AnnouncedCapabilities } from '../common/capabilities.ts';
-import { copyCounters, countAttempt, emptyCounters } from '../common/counters.ts';
+import { copyCounters, countAttempt, newTally, type Tally } from '../common/counters.ts';
 import { Emitter } from '../common/emitter.ts';
 import { HealthTracker } from '../common/health.ts';
 import { JobGate } from '../common/job-gate.ts';
@@ -78,7 +78,7 @@ interface Delivery {
 
 interface Mod {
   id: string;
-  counters: ModuleCounters;
+  counters: Tally;
   identity?: ModuleIdentity;
   /** the ack the current attempt waits for; done(false) ends the wait early */
   waiting: { seq: number; done: (ok: boolean) => void } | null;
@@ -94,7 +94,7 @@ export class MqttLightBus implements TechnicianBus {
   /** a newer command replaces a pending one at once: callers need not wait (LightOutput) */
   readonly lastWriterWins = true;
   readonly #mods = new Map<string, Mod>();
-  readonly #counters = emptyCounters();
+  readonly #counters = newTally();
   readonly #keys: Emitter<KeyEvent>;
   readonly #health: HealthTracker;
   readonly #gate: JobGate;
@@ -111,7 +111,7 @@ export class MqttLightBus implements TechnicianBus {
     for (const m of o.modules)
       this.#mods.set(m, {
         id: m,
-        counters: emptyCounters(),
+        counters: newTally(),
         waiting: null,
         pending: null,
         delivering: false,

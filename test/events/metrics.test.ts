@@ -2,9 +2,11 @@
  * ControllerMetrics (controller/metrics.ts) over stand-in sources: line
  * events counted by outcome, the drivers' latency buckets moved into the
  * histogram exactly once per answer (also across a bus restart), the webhook
- * backlog per URL.
+ * backlog per URL, running totals as `_total` counters that never go down
+ * (issue 17 item 7) beside their deprecated gauges.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { EngineStats } from '../../controller/engine/engine.ts';
 import { Outbox } from '../../controller/events/outbox.ts';
 import { ControllerMetrics } from '../../controller/metrics.ts';
 import { Store } from '../../controller/store/db.ts';
@@ -14,6 +16,7 @@ import type { BusInfo } from '../../device-drivers/types.ts';
 let store: Store;
 let outbox: Outbox;
 let bus: BusInfo;
+let stats: EngineStats;
 let m: ControllerMetrics;
 
 beforeEach(() => {
@@ -29,16 +32,17 @@ beforeEach(() => {
     modules: 3,
     online: 2,
   };
+  stats = {
+    keyPresses: 4,
+    picks: 0,
+    ignoredPresses: 1,
+    heldPresses: 0,
+    refusedOverPicks: 0,
+    lightFailures: 0,
+  };
   m = new ControllerMetrics({
     outbox,
-    engine: () => ({
-      keyPresses: 4,
-      picks: 0,
-      ignoredPresses: 1,
-      heldPresses: 0,
-      refusedOverPicks: 0,
-      lightFailures: 0,
-    }),
+    engine: () => stats,
     buses: () => [bus],
     webhooks: () => [
       {
@@ -122,5 +126,53 @@ describe('controller metrics', () => {
     expect(t).toContain(
       'pickline_api_request_duration_seconds_count{method="GET",route="/api/v1/waves/:waveId",status="404"} 1',
     );
+  });
+
+  it('serves running totals as _total counters that only go up, also when a bus restarts', async () => {
+    Object.assign(bus.counters, { transactions: 10, timeouts: 1, crcErrors: 1, exceptions: 1 });
+    let t = await m.text();
+    expect(t).toContain('pickline_bus_transactions_total{bus="bus-a"} 10');
+    expect(t).toContain('pickline_bus_timeouts_total{bus="bus-a"} 1');
+    expect(t).toContain('pickline_bus_errors_total{bus="bus-a"} 2');
+    expect(t).toContain('pickline_key_presses_total{kind="all"} 4');
+    expect(t).toContain('pickline_key_presses_total{kind="ignored"} 1');
+    expect(t).toContain('pickline_key_presses_total{kind="held"} 0');
+    bus.counters.transactions = 15;
+    stats.keyPresses = 6;
+    t = await m.text();
+    expect(t).toContain('pickline_bus_transactions_total{bus="bus-a"} 15');
+    expect(t).toContain('pickline_key_presses_total{kind="all"} 6');
+    t = await m.text(); // nothing new: nothing added
+    expect(t).toContain('pickline_bus_transactions_total{bus="bus-a"} 15');
+    bus.counters = emptyCounters(); // the bus restarted: its totals start again
+    bus.counters.transactions = 3;
+    t = await m.text();
+    expect(t).toContain('pickline_bus_transactions_total{bus="bus-a"} 18');
+    expect(t).toContain('pickline_bus_timeouts_total{bus="bus-a"} 1');
+    // the deprecated gauge still shows the bus's own running total
+    expect(t).toContain('pickline_bus_transactions{bus="bus-a"} 3');
+  });
+
+  it('types every _total family as a counter and keeps the old gauges, marked deprecated', async () => {
+    const t = await m.text();
+    const types = new Map([...t.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((x) => [x[1], x[2]]));
+    const totals = [...types.keys()].filter((n) => n.endsWith('_total'));
+    expect(totals.sort()).toEqual([
+      'pickline_bus_errors_total',
+      'pickline_bus_timeouts_total',
+      'pickline_bus_transactions_total',
+      'pickline_key_presses_total',
+      'pickline_lines_closed_total',
+    ]);
+    for (const n of totals) expect(types.get(n), n).toBe('counter');
+    for (const old of [
+      'pickline_key_presses',
+      'pickline_bus_transactions',
+      'pickline_bus_timeouts',
+      'pickline_bus_errors',
+    ]) {
+      expect(types.get(old), old).toBe('gauge');
+      expect(t).toContain(`# HELP ${old} DEPRECATED, use ${old}_total`);
+    }
   });
 });
