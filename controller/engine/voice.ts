@@ -7,6 +7,7 @@
  * the order they were skipped. Decisions run inside the caller's `store.tx()`.
  */
 import { PicklineError } from '../../kernel/errors.ts';
+import { WORK_ORDER_SQL } from '../service-levels/work-order.ts';
 import type { Site, Zone } from '../site.ts';
 import { type Db, stmt } from '../store/db.ts';
 import type { LineRow, OrderRow } from '../waves/repo.ts';
@@ -71,8 +72,8 @@ export function currentTask(db: Db, zone: Zone, operator: string): VoiceTask | n
 
 /**
  * The operator's current task in the zone, else the next open order of the
- * zone (wave priority, then intake order) assigned to them; null when the
- * zone has nothing for them.
+ * zone in work order (CONTRACTS.md §7: late, at-risk, priority, dueAt,
+ * arrival) assigned to them; null when the zone has nothing for them.
  */
 export function nextTask(db: Db, zone: Zone, operator: string, now: string): VoiceTask | null {
   for (const s of operatorSessions(db, zone.id, operator)) {
@@ -87,7 +88,7 @@ export function nextTask(db: Db, zone: Zone, operator: string, now: string): Voi
          AND NOT EXISTS (SELECT 1 FROM zone_sessions s WHERE s.zone = ? AND s.order_id = o.id)
          AND EXISTS (SELECT 1 FROM lines l JOIN locations loc ON loc.id = l.location
                        WHERE l.order_id = o.id AND loc.zone = ? AND l.status = 'open')
-       ORDER BY w.priority DESC, w.created_at, w.rowid, o.idx LIMIT 1`,
+       ORDER BY ${WORK_ORDER_SQL} LIMIT 1`,
   ).get(zone.id, zone.id) as OrderRow | undefined;
   if (!order) return null;
   insertSession(db, {
@@ -195,7 +196,7 @@ function taskOf(db: Db, zone: Zone, orderId: string, operator: string): VoiceTas
  * Voice + light (issue 10): the order a voice-led operator works next in a
  * pick zone, by its lights: the order the operator already has a session for
  * there, else the next open order with open lines in the zone and no session
- * (wave priority, then intake order); null when none.
+ * (in work order, CONTRACTS.md §7); null when none.
  */
 export function nextLightOrder(db: Db, zone: Zone, operator: string): string | null {
   const mine = stmt(
@@ -214,7 +215,7 @@ export function nextLightOrder(db: Db, zone: Zone, operator: string): string | n
          AND NOT EXISTS (SELECT 1 FROM zone_sessions s WHERE s.zone = ? AND s.order_id = o.id)
          AND EXISTS (SELECT 1 FROM lines l JOIN locations loc ON loc.id = l.location
                        WHERE l.order_id = o.id AND loc.zone = ? AND l.status = 'open')
-       ORDER BY w.priority DESC, w.created_at, w.rowid, o.idx LIMIT 1`,
+       ORDER BY ${WORK_ORDER_SQL} LIMIT 1`,
   ).get(zone.id, zone.id) as { id: string } | undefined;
   return next?.id ?? null;
 }

@@ -1,6 +1,7 @@
 /**
  * SQL for waves, orders and lines. Callers run writes inside `store.tx()`.
  */
+import { normaliseDue } from '../service-levels/due.ts';
 import { type Db, stmt } from '../store/db.ts';
 import type {
   LineStatus,
@@ -36,11 +37,18 @@ interface OrderRow {
   put_wall: string | null;
   cubby: string | null;
   status: OrderStatus;
+  /** the order's own due time and priority (null: its wave's), CONTRACTS.md §7 */
+  due_at: string | null;
+  priority: number | null;
+  risk: 'on-track' | 'at-risk' | 'late';
+  on_time: number | null;
 }
 interface WaveRow {
   id: string;
   priority: number;
   status: WaveStatus;
+  due_at: string | null;
+  risk: 'on-track' | 'at-risk' | 'late';
   body_hash: string;
   created_at: string;
   updated_at: string;
@@ -67,11 +75,11 @@ const rowsSql = (head: string, row: string, n: number) =>
 export function insertWave(db: Db, w: WaveInput, hash: string, now: string): void {
   stmt(
     db,
-    'INSERT INTO waves (id, priority, status, body_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
-  ).run(w.waveId, w.priority ?? 0, 'accepted', hash, now, now);
+    'INSERT INTO waves (id, priority, status, body_hash, created_at, updated_at, due_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  ).run(w.waveId, w.priority ?? 0, 'accepted', hash, now, now, normaliseDue(w.dueAt));
   const order = stmt(
     db,
-    'INSERT INTO orders (id, wave_id, idx, container, put_wall, cubby, status, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    'INSERT INTO orders (id, wave_id, idx, container, put_wall, cubby, status, updated_at, due_at, priority) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
   );
   w.orders.forEach((o, i) => {
     order.run(
@@ -83,6 +91,8 @@ export function insertWave(db: Db, w: WaveInput, hash: string, now: string): voi
       o.cubby ?? null,
       'open',
       now,
+      normaliseDue(o.dueAt),
+      o.priority ?? null,
     );
   });
   // lines in wave order, BATCH at a time, each batch followed by its history rows
@@ -181,7 +191,10 @@ function lineView(r: LineRow): LineView {
   };
 }
 
-function orderView(o: OrderRow, lines: LineRow[]): OrderView {
+const isOpen = (status: string) => status === 'open' || status === 'active';
+
+/** `w`: the order's wave (its defaults). projectedAt is filled by the service levels (WaveService). */
+function orderView(o: OrderRow, w: WaveRow, lines: LineRow[]): OrderView {
   return {
     orderId: o.id,
     waveId: o.wave_id,
@@ -189,6 +202,11 @@ function orderView(o: OrderRow, lines: LineRow[]): OrderView {
     putWall: o.put_wall,
     cubby: o.cubby,
     status: o.status,
+    priority: o.priority ?? w.priority,
+    dueAt: o.due_at ?? w.due_at,
+    projectedAt: null,
+    risk: isOpen(o.status) ? o.risk : null,
+    onTime: o.on_time === null ? null : o.on_time === 1,
     lines: lines.map(lineView),
   };
 }
@@ -207,7 +225,8 @@ export function getWave(db: Db, waveId: string): WaveView | null {
     if (!byOrder.has(l.order_id)) byOrder.set(l.order_id, []);
     byOrder.get(l.order_id)!.push(l);
   }
-  return { ...summary, orders: orders.map((o) => orderView(o, byOrder.get(o.id) ?? [])) };
+  const w = stmt(db, 'SELECT * FROM waves WHERE id = ?').get(waveId) as WaveRow;
+  return { ...summary, orders: orders.map((o) => orderView(o, w, byOrder.get(o.id) ?? [])) };
 }
 
 export function waveSummary(db: Db, waveId: string): WaveSummary | null {
@@ -232,6 +251,9 @@ export function waveSummary(db: Db, waveId: string): WaveSummary | null {
     waveId: w.id,
     priority: w.priority,
     status: w.status,
+    dueAt: w.due_at,
+    projectedAt: null,
+    risk: w.status === 'accepted' || w.status === 'active' ? w.risk : null,
     createdAt: w.created_at,
     updatedAt: w.updated_at,
     counts,
@@ -245,7 +267,8 @@ export function getOrder(db: Db, orderId: string): OrderView | null {
   const lines = stmt(db, 'SELECT * FROM lines WHERE order_id = ? ORDER BY idx').all(
     orderId,
   ) as LineRow[];
-  return orderView(o, lines);
+  const w = stmt(db, 'SELECT * FROM waves WHERE id = ?').get(o.wave_id) as WaveRow;
+  return orderView(o, w, lines);
 }
 
 export function waveStatus(db: Db, waveId: string): WaveStatus | null {
