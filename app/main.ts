@@ -11,10 +11,12 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { build } from '../api/app.ts';
 import { backupRoutes } from '../api/routes/backups.ts';
+import { exceptionRoutes } from '../api/routes/exceptions.ts';
 import { floorRoutes } from '../api/routes/floor.ts';
 import { floorViewRoutes, type SimKey } from '../api/routes/floor-view.ts';
 import { kpiRoutes } from '../api/routes/kpis.ts';
 import { locationRoutes } from '../api/routes/locations.ts';
+import { serviceLevelRoutes } from '../api/routes/service-levels.ts';
 import { technicianRoutes } from '../api/routes/technician.ts';
 import { Sessions } from '../api/session.ts';
 import { voiceGateway } from '../api/voice/gateway.ts';
@@ -23,6 +25,8 @@ import { PickEngine } from '../controller/engine/engine.ts';
 import { MqttEventFanout } from '../controller/events/mqtt-events.ts';
 import { Outbox } from '../controller/events/outbox.ts';
 import { WebhookDispatcher } from '../controller/events/webhooks.ts';
+import { ExceptionDesk } from '../controller/exceptions/desk.ts';
+import { ExceptionWatch } from '../controller/exceptions/watch.ts';
 import { floorView } from '../controller/floor-view.ts';
 import { computeKpis } from '../controller/kpi/kpis.ts';
 import { importLocations, locationsCsv } from '../controller/locations-import.ts';
@@ -30,6 +34,8 @@ import { createLogger } from '../controller/log.ts';
 import { MessageBus } from '../controller/message-bus/message-bus.ts';
 import { amqpMetrics } from '../controller/message-bus/metrics.ts';
 import { ControllerMetrics } from '../controller/metrics.ts';
+import { serviceLevelMetrics } from '../controller/service-levels/metrics.ts';
+import { ServiceLevels } from '../controller/service-levels/service.ts';
 import { Site } from '../controller/site.ts';
 import { RecogniserPool } from '../controller/speech/recogniser.ts';
 import { Speech, startSpeech } from '../controller/speech/speech.ts';
@@ -90,6 +96,11 @@ export class Controller {
   readonly messageBus: MessageBus | null;
   /** online backups: the technician route and the `storage.backups` schedule */
   readonly backups: Backups;
+  /** the exceptions desk and what raises/clears exceptions on its own (CONTRACTS.md §7) */
+  readonly exceptions: ExceptionDesk;
+  readonly exceptionWatch: ExceptionWatch;
+  /** due times, projections, risk (CONTRACTS.md §7) */
+  readonly serviceLevels: ServiceLevels;
   readonly #configFile: string;
   readonly #busErrors = new Map<string, string>();
   readonly #lock: InstanceLock;
@@ -214,12 +225,37 @@ export class Controller {
           logger: this.log,
         })
       : null;
+    this.exceptions = new ExceptionDesk({ store: this.store, outbox: this.outbox });
+    this.exceptionWatch = new ExceptionWatch({
+      store: this.store,
+      outbox: this.outbox,
+      site: this.site,
+      desk: this.exceptions,
+      idleSessionSeconds: this.config.exceptions?.idleSessionSeconds,
+      logger: this.log.child({ component: 'exceptions' }),
+    });
+    this.serviceLevels = new ServiceLevels({
+      store: this.store,
+      outbox: this.outbox,
+      site: this.site,
+      exceptions: this.exceptions,
+      config: this.config.serviceLevels,
+      logger: this.log.child({ component: 'service-levels' }),
+    });
+    serviceLevelMetrics(this.metrics.registry, {
+      risk: () => this.serviceLevels.counts(),
+      openExceptions: () => this.exceptions.openCounts(),
+    });
     this.waves = new WaveService({
       store: this.store,
       outbox: this.outbox,
       site: this.site,
       maxLines: this.config.api.maxWaveLines,
       onCancelled: (w, lines) => this.engine.onCancelled(w, lines),
+      projection: {
+        order: (id) => this.serviceLevels.projection(id).projectedAt,
+        wave: (id) => this.serviceLevels.waveProjection(id),
+      },
     });
     this.messageBus = this.config.amqp
       ? new MessageBus({
@@ -228,6 +264,7 @@ export class Controller {
           store: this.store,
           outbox: this.outbox,
           waves: this.waves,
+          updates: this.serviceLevels,
           logger: this.log,
           resolvePath: (p) => resolve(dirname(resolve(loaded.file)), p),
         })
@@ -314,6 +351,17 @@ export class Controller {
           }),
         (app) => kpiRoutes(app, { kpis: (w) => computeKpis(this.store.db, w) }),
         (app) =>
+          serviceLevelRoutes(app, {
+            sla: this.serviceLevels,
+            waves: this.waves,
+            zones: () => new Set(this.site.zones.keys()),
+          }),
+        (app) =>
+          exceptionRoutes(app, {
+            desk: this.exceptions,
+            onEvent: (listener) => this.outbox.onEvent(listener),
+          }),
+        (app) =>
           locationRoutes(app, {
             list: () => [...this.site.zones.values()].flatMap((z) => z.locations),
             csv: () => locationsCsv(this.site),
@@ -328,8 +376,10 @@ export class Controller {
     await this.#onListening?.(port);
     this.metrics.start();
     this.webhooks.start();
+    this.exceptionWatch.start(); // before the buses: a module offline at start is an exception too
     await this.#startBuses();
     await this.engine.start();
+    this.serviceLevels.start();
     await this.#startMqttServices();
     this.backups.start();
     this.#ready = true;
@@ -411,6 +461,8 @@ export class Controller {
       this.#app = null;
       await this.messageBus?.stop();
       await this.technician.stop();
+      await this.serviceLevels.stop();
+      this.exceptionWatch.stop();
       await this.engine.stop();
       await this.webhooks.stop();
       this.metrics.stop();
