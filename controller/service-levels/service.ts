@@ -29,6 +29,7 @@ import {
   flaggedOrders,
   listOpenOrders,
   orderQueue,
+  orderRisk,
   riskCounts,
   riskyInZone,
   setOrderRisk,
@@ -95,6 +96,8 @@ export class ServiceLevels {
   #unsubscribe: (() => void) | null = null;
   #running: Promise<EvaluationStats> | null = null;
   #again = false;
+  #pendingAll = false;
+  readonly #pendingZones = new Set<string>();
   /** not started, or stopped: nothing evaluates on its own */
   #stopped = true;
   /** stopped: an evaluation under way ends early (an unstarted service evaluates when asked) */
@@ -135,14 +138,23 @@ export class ServiceLevels {
     await this.#running?.catch(() => {});
   }
 
-  /** Evaluates soon (coalesced: one evaluation runs at a time, one more follows if asked meanwhile). */
-  schedule(): void {
+  /**
+   * Evaluates soon: every zone, or with `zone` only that zone (a pick there
+   * changed its queue and its rate, no other). Coalesced: one evaluation runs
+   * at a time, one more follows with everything asked meanwhile.
+   */
+  schedule(zone?: string): void {
     if (this.#stopped) return;
+    if (zone === undefined) this.#pendingAll = true;
+    else this.#pendingZones.add(zone);
     if (this.#running) {
       this.#again = true;
       return;
     }
-    this.#running = new Promise((r) => setImmediate(r)).then(() => this.evaluate());
+    const zones = this.#pendingAll ? undefined : [...this.#pendingZones];
+    this.#pendingAll = false;
+    this.#pendingZones.clear();
+    this.#running = new Promise((r) => setImmediate(r)).then(() => this.evaluate(zones));
     this.#running
       .catch((e) =>
         this.#d.logger?.error({ err: (e as Error).message }, 'service levels: evaluation failed'),
@@ -151,7 +163,8 @@ export class ServiceLevels {
         this.#running = null;
         if (this.#again) {
           this.#again = false;
-          this.schedule();
+          if (this.#pendingAll) this.schedule();
+          else for (const z of this.#pendingZones) this.schedule(z);
         }
       });
   }
@@ -167,17 +180,17 @@ export class ServiceLevels {
   }
 
   /**
-   * One evaluation: every zone's queue (yielding between zones), then the
-   * writes of the orders whose risk changed, their alerts and exceptions,
-   * and their waves', in one transaction.
+   * One evaluation: every zone's queue (yielding between zones), or only
+   * `zones`', then the writes of the orders whose risk changed, their alerts
+   * and exceptions, and their waves', in one transaction.
    */
-  async evaluate(): Promise<EvaluationStats> {
+  async evaluate(zones?: readonly string[]): Promise<EvaluationStats> {
     const started = performance.now();
     let maxSlice = 0;
     const { store, site } = this.#d;
     const now = this.#now();
     const found = new Map<string, { due: number | null; finish: number; rank: number }>();
-    for (const zone of site.zones.keys()) {
+    for (const zone of zones ?? site.zones.keys()) {
       if (this.#halted || !store.isOpen) break;
       const t0 = performance.now();
       const rows = riskyInZone(store.db, zone, now, 60_000 / this.rate(zone, now), this.#leadMs);
@@ -196,7 +209,7 @@ export class ServiceLevels {
     const dirtyWaves = new Set(this.#dirtyWaves);
     this.#dirty.clear();
     this.#dirtyWaves.clear();
-    const changed = store.tx(() => this.#apply(found, dirty, dirtyWaves, now));
+    const changed = store.tx(() => this.#apply(found, dirty, dirtyWaves, now, zones !== undefined));
     maxSlice = Math.max(maxSlice, performance.now() - t1);
     this.last = {
       ms: performance.now() - started,
@@ -212,19 +225,34 @@ export class ServiceLevels {
     dirty: Set<string>,
     dirtyWaves: Set<string>,
     now: number,
+    scoped: boolean,
   ): number {
     const db = this.#d.store.db;
     const at = new Date(now).toISOString();
     const waves = new Set<string>(); // waves of the orders that changed
     let changed = 0;
-    const flagged = new Map(flaggedOrders(db).map((o) => [o.id, o]));
+    // a scoped evaluation saw some zones only: the flagged orders of the others keep their state
+    const flagged = new Map(scoped ? [] : flaggedOrders(db).map((o) => [o.id, o]));
     const ids = new Set([...found.keys(), ...flagged.keys(), ...dirty]);
+    const riskOf = (due: number | null, finish: number): Risk =>
+      due === null
+        ? 'on-track'
+        : now > due
+          ? 'late'
+          : finish > due - this.#leadMs
+            ? 'at-risk'
+            : 'on-track';
     for (const id of ids) {
       const f = found.get(id);
-      const was: Risk = flagged.get(id)?.risk ?? (f ? RISKS[f.rank] : 'on-track');
-      let risk: Risk = 'on-track';
-      if (f && f.due !== null)
-        risk = now > f.due ? 'late' : f.finish > f.due - this.#leadMs ? 'at-risk' : 'on-track';
+      const was: Risk =
+        flagged.get(id)?.risk ??
+        (f ? RISKS[f.rank] : scoped ? (orderRisk(db, id)?.risk ?? 'on-track') : 'on-track');
+      let risk: Risk = f ? riskOf(f.due, f.finish) : 'on-track';
+      // scoped: the order may have lines in zones not read now; its latest zone decides
+      if (scoped && risk !== was && f) {
+        f.finish = Date.parse(this.projection(id, now).projectedAt ?? '') || f.finish;
+        risk = riskOf(f.due, f.finish);
+      }
       if (risk === was && !(dirty.has(id) && risk !== 'on-track')) continue;
       const o = stmt(
         db,
@@ -374,8 +402,10 @@ export class ServiceLevels {
       case 'line.picked':
       case 'line.shorted': {
         const loc = this.#d.site.locations.get(String(e.data.location ?? ''));
-        if (loc) this.#rates.closed(loc.zone, Date.parse(e.occurredAt));
-        this.schedule();
+        if (loc) {
+          this.#rates.closed(loc.zone, Date.parse(e.occurredAt));
+          this.schedule(loc.zone);
+        } else this.schedule();
         return;
       }
       case 'wave.accepted':

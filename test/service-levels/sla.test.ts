@@ -125,6 +125,43 @@ describe('projection and risk', () => {
     expect(h.events('order.late').map((e) => e.data.dueAt)).toEqual([at(-1), at(60)]);
   });
 
+  it('a pick re-evaluates its zone only, and an order at risk in another zone stays at risk', async () => {
+    // 15 one-line orders in zone B due in 15 min go first there; O-X (due in 20 min) has a
+    // line in A and one in B: 16 lines ahead in B at 2/min = 8 min > 20 - 15 → at risk by B
+    const b = (i: number) => ({
+      orderId: `W-Y-B${i}`,
+      dueAt: at(15),
+      lines: [{ lineId: `W-Y-B${i}-1`, sku: 'S', location: 'B-02-01', quantity: 1 }],
+    });
+    const body = {
+      waveId: 'W-Y',
+      orders: [
+        ...Array.from({ length: 15 }, (_, i) => b(i)),
+        {
+          orderId: 'O-X',
+          dueAt: at(20),
+          lines: [
+            { lineId: 'O-X-A', sku: 'S', location: 'A-01-01', quantity: 1 },
+            { lineId: 'O-X-B', sku: 'S', location: 'B-02-02', quantity: 1 },
+          ],
+        },
+        {
+          orderId: 'O-Z',
+          lines: [{ lineId: 'O-Z-A', sku: 'S', location: 'A-01-02', quantity: 1 }],
+        },
+      ],
+    };
+    expect((await post(body)).statusCode).toBe(201);
+    await h.settle();
+    expect(h.waves.getOrder('O-X').risk).toBe('at-risk');
+    const resolvedBefore = h.events('exception.resolved').length;
+    await h.engine.closeLine('O-Z-A', { via: 'api' }); // a pick in zone A
+    await h.settle();
+    expect(h.sla.last?.candidates).toBe(1); // zone A only: O-X, flagged
+    expect(h.waves.getOrder('O-X').risk).toBe('at-risk');
+    expect(h.events('exception.resolved')).toHaveLength(resolvedBefore);
+  });
+
   it('a wave PATCH changes the orders that follow it, never an order’s own value', async () => {
     const body = zoneAWave('W-P', 2, 1, { dueAt: at(120), priority: 1 });
     (body.orders as Record<string, unknown>[])[1].dueAt = at(90);
