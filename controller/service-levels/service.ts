@@ -9,8 +9,8 @@
  * its latest zone. The queue is the work order without its at-risk step
  * (late, priority, due, arrival; repo.ts says why).
  *
- * Evaluation (on every pick, PATCH and new wave, coalesced, and every
- * `serviceLevels.evaluateSeconds`) reads each zone's queue as one index
+ * Evaluation (on every pick its zone only, on PATCH and new wave every zone,
+ * coalesced, and every zone each `serviceLevels.evaluateSeconds`) reads each zone's queue as one index
  * range with a running sum in SQL (repo.ts `riskyInZone`), returning only the
  * orders at risk there and those flagged before, and yields to the event loop
  * between zones; it writes only the orders whose risk changed. Alerts go out
