@@ -7,6 +7,7 @@
  *   `module-offline`, resolved by `system` at its `device.online`;
  * - `order.completed`, `wave.cancelled` → the order's at-risk / late / idle
  *   exceptions resolved by `system`;
+ * - `wave.rejected` (a command by message refused) → `command-rejected`;
  * - every `idleCheckMs`: a zone session with no pick for
  *   `exceptions.idleSessionSeconds` → `idle-session`, resolved by `system`
  *   when the session ends or a pick comes.
@@ -106,6 +107,17 @@ export class ExceptionWatch {
         return;
       case 'order.completed':
         this.#clearOrder(String(d.orderId), 'the order is completed');
+        return;
+      case 'wave.rejected': // a command by message was refused (CONTRACTS.md §6): people look at it
+        desk.raise({
+          kind: 'command-rejected',
+          cause: causes.commandRejected(str(d.messageId) ?? e.eventId),
+          subject: {
+            ...(str(d.waveId) ? { waveId: str(d.waveId) } : {}),
+            ...(str(d.orderId) ? { orderId: str(d.orderId) } : {}),
+          },
+          message: `${d.command ?? 'command'}${d.messageId ? ` (message ${d.messageId})` : ''} refused: ${d.code} ${d.message}`,
+        });
         return;
       case 'wave.cancelled':
         for (const id of stmt(this.#d.store.db, 'SELECT id FROM orders WHERE wave_id = ?')

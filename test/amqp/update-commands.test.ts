@@ -46,7 +46,7 @@ it('applies wave.update and order.update with the messageId in their events', ()
   expect(h.waves.getOrder('W-M-O1').priority).toBe(3);
 });
 
-it('answers refusals with wave.rejected and changes nothing else', () => {
+it('answers refusals with wave.rejected, opens command-rejected exceptions, changes nothing else', async () => {
   h.waves.cancel('W-M');
   const counts = tableCounts(h.store);
   const cases: [Parameters<WaveCommands['apply']>[0], unknown, string][] = [
@@ -66,4 +66,15 @@ it('answers refusals with wave.rejected and changes nothing else', () => {
   expect(h.events('wave.rejected')[1].data.orderId).toBe('W-M-O1');
   const after = tableCounts(h.store);
   expect({ ...after, events: after.events - cases.length }).toEqual(counts);
+  // each refusal is on the exceptions desk for people to look at
+  await h.settle();
+  const desk = h.desk.list({ kind: ['command-rejected'], limit: 10 }).reverse();
+  expect(desk.map((x) => [x.subject, x.message.split(': ')[1]])).toEqual([
+    [{ waveId: 'W-M' }, 'WAVE_CLOSED wave W-M is cancelled'],
+    [{ orderId: 'W-M-O1' }, 'ORDER_CLOSED order W-M-O1 is cancelled'],
+    [{ orderId: 'NOPE' }, 'ORDER_NOT_FOUND no order NOPE'],
+    [{}, expect.stringContaining('INVALID_REQUEST')],
+    [{ waveId: 'W-M' }, expect.stringContaining('INVALID_REQUEST')],
+    [{}, expect.stringContaining('INVALID_REQUEST')],
+  ]);
 });
