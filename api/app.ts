@@ -142,6 +142,10 @@ export async function build(deps: ApiDeps): Promise<FastifyInstance> {
         { name: 'zones', description: 'Zone scans and floor operations' },
         { name: 'technician', description: 'Buses, modules and maintenance' },
         { name: 'kpis', description: 'Distribution KPIs over a time window (JSON or CSV)' },
+        {
+          name: 'exceptions',
+          description: 'The exceptions desk: what went wrong on the floor and who handles it',
+        },
         { name: 'health', description: 'Liveness and readiness' },
       ],
     },

@@ -1,6 +1,6 @@
 /**
  * The pages people look at (README "Pages, KPIs, metrics and the technician CLI"): sign-in, floor view, technician
- * console, KPI dashboard. Static files from `web/` (@fastify/static) and
+ * console, KPI dashboard, supervisor. Static files from `web/` (@fastify/static) and
  * Chart.js from its package; a page is served only to a signed-in browser
  * whose role may use it (else to /sign-in, or 403), with the API's roles.
  */
@@ -18,6 +18,8 @@ export const PAGES: Record<string, { file: string; roles: readonly Role[] }> = {
   '/floor': { file: 'floor.html', roles: ['wms', 'operator', 'technician', 'viewer'] },
   '/console': { file: 'console.html', roles: ['technician'] },
   '/dashboard': { file: 'dashboard.html', roles: ['wms', 'technician', 'viewer'] },
+  // service levels and exceptions (CONTRACTS.md §7): viewers read, operators and technicians act
+  '/supervisor': { file: 'supervisor.html', roles: ['operator', 'technician', 'viewer'] },
 };
 
 const WEB = rootPath('web');

@@ -11,10 +11,12 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { build } from '../api/app.ts';
 import { backupRoutes } from '../api/routes/backups.ts';
+import { exceptionRoutes } from '../api/routes/exceptions.ts';
 import { floorRoutes } from '../api/routes/floor.ts';
 import { floorViewRoutes, type SimKey } from '../api/routes/floor-view.ts';
 import { kpiRoutes } from '../api/routes/kpis.ts';
 import { locationRoutes } from '../api/routes/locations.ts';
+import { serviceLevelRoutes } from '../api/routes/service-levels.ts';
 import { technicianRoutes } from '../api/routes/technician.ts';
 import { Sessions } from '../api/session.ts';
 import { voiceGateway } from '../api/voice/gateway.ts';
@@ -25,6 +27,8 @@ import { KeyInput } from '../controller/engine/keys.ts';
 import type { MqttEventFanout } from '../controller/events/mqtt-events.ts';
 import { Outbox } from '../controller/events/outbox.ts';
 import { WebhookDispatcher } from '../controller/events/webhooks.ts';
+import { ExceptionDesk } from '../controller/exceptions/desk.ts';
+import { ExceptionWatch } from '../controller/exceptions/watch.ts';
 import { floorView } from '../controller/floor-view.ts';
 import { computeKpis } from '../controller/kpi/kpis.ts';
 import { importLocations, locationsCsv } from '../controller/locations-import.ts';
@@ -33,6 +37,8 @@ import { MessageBus } from '../controller/message-bus/message-bus.ts';
 import { amqpMetrics } from '../controller/message-bus/metrics.ts';
 import { ControllerMetrics } from '../controller/metrics.ts';
 import { MqttService } from '../controller/mqtt-service.ts';
+import { serviceLevelMetrics } from '../controller/service-levels/metrics.ts';
+import { ServiceLevels } from '../controller/service-levels/service.ts';
 import { Site } from '../controller/site.ts';
 import { RecogniserPool } from '../controller/speech/recogniser.ts';
 import { Speech, startSpeech } from '../controller/speech/speech.ts';
@@ -91,6 +97,11 @@ export class Controller {
   readonly messageBus: MessageBus | null;
   /** online backups: the technician route and the `storage.backups` schedule */
   readonly backups: Backups;
+  /** the exceptions desk and what raises/clears exceptions on its own (CONTRACTS.md §7) */
+  readonly exceptions: ExceptionDesk;
+  readonly exceptionWatch: ExceptionWatch;
+  /** due times, projections, risk (CONTRACTS.md §7) */
+  readonly serviceLevels: ServiceLevels;
   readonly #configFile: string;
   readonly #busErrors = new Map<string, string>();
   readonly #lock: InstanceLock;
@@ -203,12 +214,37 @@ export class Controller {
           location: (e.data.location as string | null) ?? null,
         });
     });
+    this.exceptions = new ExceptionDesk({ store: this.store, outbox: this.outbox });
+    this.exceptionWatch = new ExceptionWatch({
+      store: this.store,
+      outbox: this.outbox,
+      site: this.site,
+      desk: this.exceptions,
+      idleSessionSeconds: this.config.exceptions?.idleSessionSeconds,
+      logger: this.log.child({ component: 'exceptions' }),
+    });
+    this.serviceLevels = new ServiceLevels({
+      store: this.store,
+      outbox: this.outbox,
+      site: this.site,
+      exceptions: this.exceptions,
+      config: this.config.serviceLevels,
+      logger: this.log.child({ component: 'service-levels' }),
+    });
+    serviceLevelMetrics(this.metrics.registry, {
+      risk: () => this.serviceLevels.counts(),
+      openExceptions: () => this.exceptions.openCounts(),
+    });
     this.waves = new WaveService({
       store: this.store,
       outbox: this.outbox,
       site: this.site,
       maxLines: this.config.api.maxWaveLines,
       onCancelled: (w, lines) => this.commands.waveCancelled(w, lines),
+      projection: {
+        order: (id) => this.serviceLevels.projection(id).projectedAt,
+        wave: (id) => this.serviceLevels.waveProjection(id),
+      },
     });
     this.messageBus = this.config.amqp
       ? new MessageBus({
@@ -217,6 +253,7 @@ export class Controller {
           store: this.store,
           outbox: this.outbox,
           waves: this.waves,
+          updates: this.serviceLevels,
           logger: this.log,
           resolvePath: (p) => resolve(dirname(resolve(loaded.file)), p),
         })
@@ -318,6 +355,17 @@ export class Controller {
           }),
         (app) => kpiRoutes(app, { kpis: (w) => computeKpis(this.store.db, w) }),
         (app) =>
+          serviceLevelRoutes(app, {
+            sla: this.serviceLevels,
+            waves: this.waves,
+            zones: () => new Set(this.site.zones.keys()),
+          }),
+        (app) =>
+          exceptionRoutes(app, {
+            desk: this.exceptions,
+            onEvent: (listener) => this.outbox.onEvent(listener),
+          }),
+        (app) =>
           locationRoutes(app, {
             list: () => [...this.site.zones.values()].flatMap((z) => z.locations),
             csv: () => locationsCsv(this.site),
@@ -332,9 +380,11 @@ export class Controller {
     await this.#onListening?.(port);
     this.metrics.start();
     this.webhooks.start();
+    this.exceptionWatch.start(); // before the buses: a module offline at start is an exception too
     await this.#startBuses();
     this.#keys.start(); // before the floor is restored: a press a module holds is recorded
     await this.engine.start();
+    this.serviceLevels.start();
     await this.mqtt?.start();
     this.backups.start();
     this.#ready = true;
@@ -390,6 +440,8 @@ export class Controller {
       await this.messageBus?.stop();
       await this.technician.stop();
       this.#keys.stop();
+      await this.serviceLevels.stop();
+      this.exceptionWatch.stop();
       await this.engine.stop();
       await this.webhooks.stop();
       this.metrics.stop();

@@ -259,6 +259,54 @@ export const SiteConfig = T.Object(
       ),
     ),
     webhooks: T.Optional(T.Array(WebhookConfig)),
+    /** due times, projections and risk (CONTRACTS.md §7) */
+    serviceLevels: T.Optional(
+      T.Object(
+        {
+          atRiskLeadMinutes: T.Optional(
+            T.Number({
+              minimum: 0,
+              maximum: 1440,
+              description:
+                'An open order is at risk when its projected finish is later than dueAt minus this (default 15)',
+            }),
+          ),
+          defaultLinesPerMinute: T.Optional(
+            T.Number({
+              exclusiveMinimum: 0,
+              maximum: 10000,
+              description:
+                'Pick rate of a zone with no line closed in the last 15 minutes (default 2)',
+            }),
+          ),
+          evaluateSeconds: T.Optional(
+            T.Integer({
+              minimum: 1,
+              maximum: 3600,
+              description:
+                'Re-evaluation at least this often, besides every pick and PATCH (default 30)',
+            }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    /** the exceptions desk (CONTRACTS.md §7) */
+    exceptions: T.Optional(
+      T.Object(
+        {
+          idleSessionSeconds: T.Optional(
+            T.Integer({
+              minimum: 10,
+              maximum: 86400,
+              description:
+                'A zone session with no pick for this long opens an idle-session exception (default 600)',
+            }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     /** voice terminals (CONTRACTS.md §3) */
     voice: T.Optional(
       T.Object(

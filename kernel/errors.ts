@@ -40,6 +40,13 @@ export const ERRORS = {
   WAVE_NOT_FOUND: { status: 404, text: 'No wave with that waveId.' },
   ORDER_NOT_FOUND: { status: 404, text: 'No order with that orderId.' },
   WAVE_CLOSED: { status: 409, text: 'The wave is completed or cancelled.' },
+  ORDER_CLOSED: { status: 409, text: 'The order is completed or cancelled.' },
+  // --- exceptions desk (CONTRACTS.md §7)
+  EXCEPTION_NOT_FOUND: { status: 404, text: 'No exception with that exceptionId.' },
+  EXCEPTION_RESOLVED: {
+    status: 409,
+    text: 'The exception is already resolved; it cannot be acknowledged or resolved again.',
+  },
   // --- floor operations
   ZONE_NOT_FOUND: { status: 404, text: 'No zone with that id.' },
   LOCATIONS_REJECTED: {

@@ -14,5 +14,17 @@ export const EVENT_TYPES = [
   'wave.rejected',
   'device.offline',
   'device.online',
+  /** service levels (CONTRACTS.md §7): at most once per order or wave, state and dueAt */
+  'order.at_risk',
+  'order.late',
+  'wave.at_risk',
+  'wave.late',
+  /** after a PATCH of dueAt or priority (CONTRACTS.md §7) */
+  'wave.updated',
+  'order.updated',
+  /** the exceptions desk (CONTRACTS.md §7): data = the exception */
+  'exception.opened',
+  'exception.acknowledged',
+  'exception.resolved',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];

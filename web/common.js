@@ -46,6 +46,7 @@ export const LINKS = [
   ['/floor', 'Floor', ['wms', 'operator', 'technician', 'viewer']],
   ['/console', 'Console', ['technician']],
   ['/dashboard', 'KPIs', ['wms', 'technician', 'viewer']],
+  ['/supervisor', 'Supervisor', ['operator', 'technician', 'viewer']],
 ];
 
 /** Roles that may press a simulated module's key (POST /api/v1/simulator/…/press). */

@@ -33,6 +33,7 @@ function clear() {
   $('window-note').textContent = '';
   $('tiles').replaceChildren();
   $('devices').replaceChildren();
+  $('exceptions').replaceChildren();
 }
 
 function tile(label, value) {
@@ -75,6 +76,12 @@ async function show() {
     tile(
       'Device offline events',
       k.devices.reduce((n, d) => n + d.offline, 0),
+    ),
+    tile(
+      'On-time rate',
+      k.serviceLevels.onTime.rate === null
+        ? '–'
+        : `${fmt(k.serviceLevels.onTime.rate * 100)} % of ${k.serviceLevels.onTime.withDue}`,
     ),
   );
   draw(
@@ -137,6 +144,28 @@ async function show() {
         el('td', {}, d.offline),
         el('td', {}, d.modules),
         el('td', {}, fmt(d.perHour, 3)),
+      ),
+    ),
+  );
+  $('exceptions').replaceChildren(
+    el(
+      'tr',
+      {},
+      el('th', {}, 'Kind'),
+      el('th', {}, 'Opened'),
+      el('th', {}, 'Resolved'),
+      el('th', {}, 'Time to resolve (avg)'),
+      el('th', {}, '(max)'),
+    ),
+    ...k.serviceLevels.exceptions.map((x) =>
+      el(
+        'tr',
+        {},
+        el('td', {}, x.kind),
+        el('td', {}, x.opened),
+        el('td', {}, x.resolved),
+        el('td', {}, x.avgResolveSeconds === null ? '–' : `${fmt(x.avgResolveSeconds / 60)} min`),
+        el('td', {}, x.maxResolveSeconds === null ? '–' : `${fmt(x.maxResolveSeconds / 60)} min`),
       ),
     ),
   );

@@ -6,6 +6,7 @@
  */
 import { PicklineError } from '../../kernel/errors.ts';
 import type { Outbox } from '../events/outbox.ts';
+import { orderCompletion, waveCompletion } from '../service-levels/completion.ts';
 import { type Db, stmt } from '../store/db.ts';
 import type { LineRow } from '../waves/repo.ts';
 import {
@@ -119,6 +120,7 @@ export function commitPick(db: Db, outbox: Outbox, p: PickInput, now = new Date(
         putWall: o.put_wall,
         cubby: o.cubby,
         ...t,
+        ...orderCompletion(db, o.id, at),
       },
       now,
     );
@@ -147,7 +149,11 @@ export function commitPick(db: Db, outbox: Outbox, p: PickInput, now = new Date(
     );
     outbox.append(
       'wave.completed',
-      { waveId: l.wave_id, ...totals(db, 'wave_id', l.wave_id) },
+      {
+        waveId: l.wave_id,
+        ...totals(db, 'wave_id', l.wave_id),
+        ...waveCompletion(db, l.wave_id, at),
+      },
       now,
     );
   } else if (wave.status === 'accepted') {

@@ -2,11 +2,13 @@
  * Zone scans (CONTRACTS.md §1 "Zone scans"). Pick zone: the scanned container
  * or orderId starts that order; all its open lines in the zone light at once
  * in the operator's colour. Put wall: the scanned SKU lights the cubbies of the
- * orders that need it; an order without a cubby gets a free one.
+ * orders that need it, in work order (CONTRACTS.md §7); an order without a
+ * cubby gets a free one, so the wall fills in that order.
  */
 
 import type { Color } from '../../config/schema.ts';
 import { PicklineError } from '../../kernel/errors.ts';
+import { WORK_ORDER_SQL } from '../service-levels/work-order.ts';
 import type { Site, Zone } from '../site.ts';
 import { type Db, stmt } from '../store/db.ts';
 import type { LineRow, OrderRow } from '../waves/repo.ts';
@@ -90,7 +92,7 @@ export function decidePutScan(
     `SELECT l.*, o.cubby AS cubby FROM lines l JOIN orders o ON o.id = l.order_id JOIN waves w ON w.id = o.wave_id
        WHERE l.sku = ? AND l.status = 'open' AND (l.flag IS NULL OR l.flag != 'waiting')
          AND o.put_wall = ? AND o.status IN ('open','active')
-       ORDER BY w.priority DESC, w.created_at, o.idx, l.idx`,
+       ORDER BY ${WORK_ORDER_SQL}, l.idx`,
   ).all(sku, zone.id) as (LineRow & { cubby: string | null })[];
   if (rows.length === 0)
     throw new PicklineError('SCAN_NOT_MATCHED', `no order at put wall ${zone.id} needs "${sku}"`);

@@ -71,8 +71,8 @@ export function currentTask(db: Db, zone: Zone, operator: string): VoiceTask | n
 
 /**
  * The operator's current task in the zone, else the next open order of the
- * zone (wave priority, then intake order) assigned to them; null when the
- * zone has nothing for them.
+ * zone in work order (CONTRACTS.md §7: late, at-risk, priority, dueAt,
+ * arrival) assigned to them; null when the zone has nothing for them.
  */
 export function nextTask(db: Db, zone: Zone, operator: string, now: string): VoiceTask | null {
   for (const s of operatorSessions(db, zone.id, operator)) {
@@ -187,7 +187,7 @@ function taskOf(db: Db, zone: Zone, orderId: string, operator: string): VoiceTas
  * Voice + light (issue 10): the order a voice-led operator works next in a
  * pick zone, by its lights: the order the operator already has a session for
  * there, else the next open order with open lines in the zone and no session
- * (wave priority, then intake order); null when none.
+ * (in work order, CONTRACTS.md §7); null when none.
  */
 export function nextLightOrder(db: Db, zone: Zone, operator: string): string | null {
   const mine = stmt(
@@ -203,28 +203,22 @@ export function nextLightOrder(db: Db, zone: Zone, operator: string): string | n
 }
 
 /**
- * The first order with open lines in the zone that nobody works there: wave
- * priority, then wave intake, then the order's place in its wave. Wave by
- * wave, each through the open-orders index (migration 7) in intake order, so
- * the answer is found without sorting every order of the store.
+ * The first order with open lines in the zone that nobody works there, in
+ * work order (CONTRACTS.md §7: late, at-risk, priority, due time, arrival).
+ * The zone's work queue (`sla_work`, one row per open order and zone, with
+ * the work-order key) is walked through its `sla_work_next` index in that
+ * order, so the answer is the first free row, found without sorting every
+ * open order of the zone. Arrival is the order's rowid: waves and their
+ * orders are inserted in intake order.
  */
 function nextFreeOrder(db: Db, zone: string): OrderRow | undefined {
-  const waves = stmt(
+  return stmt(
     db,
-    "SELECT id FROM waves WHERE status IN ('accepted','active') ORDER BY priority DESC, created_at, rowid",
-  ).all() as { id: string }[];
-  const first = stmt(
-    db,
-    `SELECT o.* FROM orders o
-       WHERE o.wave_id = ? AND o.status IN ('open','active') AND o.put_wall IS NULL
-         AND NOT EXISTS (SELECT 1 FROM zone_sessions s WHERE s.zone = ? AND s.order_id = o.id)
+    `SELECT o.* FROM sla_work q JOIN orders o ON o.id = q.order_id
+       WHERE q.zone = ? AND o.status IN ('open','active') AND o.put_wall IS NULL
+         AND NOT EXISTS (SELECT 1 FROM zone_sessions s WHERE s.zone = q.zone AND s.order_id = q.order_id)
          AND EXISTS (SELECT 1 FROM lines l JOIN locations loc ON loc.id = l.location
-                       WHERE l.order_id = o.id AND loc.zone = ? AND l.status = 'open')
-       ORDER BY o.idx LIMIT 1`,
-  );
-  for (const w of waves) {
-    const o = first.get(w.id, zone, zone) as OrderRow | undefined;
-    if (o) return o;
-  }
-  return undefined;
+                       WHERE l.order_id = q.order_id AND loc.zone = q.zone AND l.status = 'open')
+       ORDER BY q.risk_rank DESC, q.priority DESC, q.due_key, q.arrival LIMIT 1`,
+  ).get(zone) as OrderRow | undefined;
 }

@@ -19,6 +19,7 @@
  * the window; "per active hour" divides by the number of clock hours in which
  * there was at least one pick (for a picker or zone: one of theirs).
  */
+import { type ServiceLevelKpis, serviceLevelKpis } from '../service-levels/kpis.ts';
 import { type Db, stmt } from '../store/db.ts';
 
 export interface KpiWindow {
@@ -70,6 +71,8 @@ export interface Kpis {
   };
   zoneVisits: (Durations & { zone: string | null })[];
   devices: { bus: string; offline: number; modules: number; perHour: number }[];
+  /** on-time rate and exceptions by kind (CONTRACTS.md §7, service-levels/kpis.ts) */
+  serviceLevels: ServiceLevelKpis;
 }
 
 const HOURS = 'hour >= @fromHour AND hour < @toHour';
@@ -180,6 +183,7 @@ export function computeKpis(db: Db, asked: KpiWindow): Kpis {
     devices: (runKpi(db, 'devices', w) as { bus: string; offline: number; modules: number }[]).map(
       (d) => ({ ...d, perHour: ratio(d.offline, hours) }),
     ),
+    serviceLevels: serviceLevelKpis(db, w),
   };
 }
 
@@ -208,5 +212,7 @@ export function kpisToCsv(k: Kpis): string {
   add('order-cycle', '', k.orders.cycle);
   for (const v of k.zoneVisits) add('scan-to-zone-done', v.zone, v, ['zone']);
   for (const d of k.devices) add('device-errors', d.bus, d, ['bus']);
+  add('on-time', '', k.serviceLevels.onTime);
+  for (const x of k.serviceLevels.exceptions) add('exceptions', x.kind, x, ['kind']);
   return `${[CSV_HEAD, ...rows.map((r) => r.map(csvCell).join(','))].join('\r\n')}\r\n`;
 }

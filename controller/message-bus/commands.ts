@@ -1,6 +1,6 @@
 /**
  * Commands that came by message (docs/CONTRACTS.md §6 "Commands in" and "Ack
- * rules"), applied exactly as the REST API applies them: the same
+ * rules"; updates of due times and priorities §7), applied exactly as the REST API applies them: the same
  * validation, the same idempotency (an identical wave stored again is a
  * success with no new event), the same error codes. What this adds is the
  * answer a message needs: a business rejection (any 4xx the REST API would
@@ -18,7 +18,13 @@ import type { Store } from '../store/db.ts';
 import type { WaveService } from '../waves/service.ts';
 import type { CommandKind } from './topology.ts';
 
-export type CommandOutcome = 'accepted' | 'duplicate' | 'cancelled' | 'rejected';
+export type CommandOutcome = 'accepted' | 'duplicate' | 'cancelled' | 'updated' | 'rejected';
+
+/** The PATCH of due times and priorities (CONTRACTS.md §7), the same service as REST. */
+export interface WaveUpdates {
+  patchWave(waveId: string, body: unknown, meta: { messageId?: string | null }): void;
+  patchOrder(orderId: string, body: unknown, meta: { messageId?: string | null }): void;
+}
 
 const CancelBody = T.Object(
   { waveId: T.String({ minLength: 1, maxLength: 64 }) },
@@ -30,6 +36,7 @@ export interface WaveCommandDeps {
   waves: WaveService;
   store: Store;
   outbox: Outbox;
+  updates?: WaveUpdates;
 }
 
 export class WaveCommands {
@@ -74,12 +81,25 @@ export class WaveCommands {
         return before === 'cancelled' ? 'duplicate' : 'cancelled';
       }
       case 'wave.update':
-      case 'order.update':
-        // PATCH /waves and /orders (service levels, not in this release)
-        throw new PicklineError(
-          'UNSUPPORTED',
-          `${kind} is not supported by this controller yet (it needs PATCH of due times, the service-levels release)`,
-        );
+      case 'order.update': {
+        // the PATCH body plus the id (CONTRACTS.md §6 "Commands in", §7)
+        const updates = this.#d.updates;
+        if (!updates)
+          throw new PicklineError('UNSUPPORTED', `${kind} is not supported by this controller`);
+        const key = kind === 'wave.update' ? 'waveId' : 'orderId';
+        if (!body || typeof body !== 'object' || Array.isArray(body))
+          throw new PicklineError('INVALID_REQUEST', `${kind} body must be a JSON object`, [
+            { path: '/', message: 'must be an object' },
+          ]);
+        const { [key]: id, ...patch } = body as Record<string, unknown>;
+        if (typeof id !== 'string' || id.length < 1 || id.length > 64)
+          throw new PicklineError('INVALID_REQUEST', `${kind} body must name its ${key}`, [
+            { path: `/${key}`, message: 'must be a string of 1-64 characters' },
+          ]);
+        if (kind === 'wave.update') updates.patchWave(id, patch, { messageId });
+        else updates.patchOrder(id, patch, { messageId });
+        return 'updated';
+      }
     }
   }
 
@@ -89,13 +109,16 @@ export class WaveCommands {
     messageId: string | null,
     e: PicklineError,
   ): CommandOutcome {
-    const waveId =
-      body && typeof body === 'object' && typeof (body as { waveId?: unknown }).waveId === 'string'
-        ? (body as { waveId: string }).waveId.slice(0, 64)
+    const idOf = (k: 'waveId' | 'orderId') =>
+      body && typeof body === 'object' && typeof (body as Record<string, unknown>)[k] === 'string'
+        ? ((body as Record<string, unknown>)[k] as string).slice(0, 64)
         : undefined;
+    const waveId = idOf('waveId');
+    const orderId = kind === 'order.update' ? idOf('orderId') : undefined;
     this.#d.store.tx(() => {
       this.#d.outbox.append('wave.rejected', {
         ...(waveId === undefined ? {} : { waveId }),
+        ...(orderId === undefined ? {} : { orderId }),
         messageId,
         command: kind,
         code: e.code,

@@ -18,7 +18,7 @@ import { AMQP_DEFAULTS, type AmqpConfig, amqpUrls } from '../../config/amqp.ts';
 import type { Outbox } from '../events/outbox.ts';
 import type { Store } from '../store/db.ts';
 import type { WaveService } from '../waves/service.ts';
-import { WaveCommands } from './commands.ts';
+import { WaveCommands, type WaveUpdates } from './commands.ts';
 import { CommandConsumer, type ConsumerOutcome } from './consumer.ts';
 import { AmqpLink } from './link.ts';
 import { EventRelay } from './relay.ts';
@@ -30,6 +30,8 @@ export interface MessageBusOptions {
   store: Store;
   outbox: Outbox;
   waves: WaveService;
+  /** due-time and priority updates (CONTRACTS.md §7); absent: wave.update / order.update are UNSUPPORTED */
+  updates?: WaveUpdates;
   logger: Logger;
   /** resolves the config's ca/cert/key files (relative to the config file) */
   resolvePath?: (p: string) => string;
@@ -72,7 +74,12 @@ export class MessageBus {
       logger: this.#log,
       window: c.publishWindow ?? AMQP_DEFAULTS.publishWindow,
     });
-    this.#commands = new WaveCommands({ waves: o.waves, store: o.store, outbox: o.outbox });
+    this.#commands = new WaveCommands({
+      waves: o.waves,
+      store: o.store,
+      outbox: o.outbox,
+      updates: o.updates,
+    });
     this.#link = new AmqpLink({
       urls: amqpUrls(c),
       socketOptions: () => this.#tls(),

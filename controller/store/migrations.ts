@@ -12,8 +12,9 @@ import { M0004 } from './migrations/0004.ts';
 import { M0005 } from './migrations/0005.ts';
 import { M0006 } from './migrations/0006.ts';
 import { M0007 } from './migrations/0007.ts';
+import { M0008 } from './migrations/0008.ts';
 import type { Migration } from './migrations/migration.ts';
 
 export type { Migration };
 
-export const MIGRATIONS: Migration[] = [M0001, M0002, M0003, M0004, M0005, M0006, M0007];
+export const MIGRATIONS: Migration[] = [M0001, M0002, M0003, M0004, M0005, M0006, M0007, M0008];

@@ -1,6 +1,7 @@
 /**
  * SQL for waves, orders and lines. Callers run writes inside `store.tx()`.
  */
+import { normaliseDue } from '../service-levels/due.ts';
 import { type Db, stmt } from '../store/db.ts';
 import type {
   LineStatus,
@@ -36,11 +37,18 @@ interface OrderRow {
   put_wall: string | null;
   cubby: string | null;
   status: OrderStatus;
+  /** the order's own due time and priority (null: its wave's), CONTRACTS.md §7 */
+  due_at: string | null;
+  priority: number | null;
+  risk: 'on-track' | 'at-risk' | 'late';
+  on_time: number | null;
 }
 interface WaveRow {
   id: string;
   priority: number;
   status: WaveStatus;
+  due_at: string | null;
+  risk: 'on-track' | 'at-risk' | 'late';
   body_hash: string;
   created_at: string;
   updated_at: string;
@@ -61,8 +69,9 @@ const BATCH = 256;
 const LINE_SQL = `INSERT INTO lines (id, order_id, wave_id, idx, sku, location, quantity, description, status, updated_at) VALUES `;
 const LINE_ROW = "(?, ?, ?, ?, ?, ?, ?, ?, 'open', ?)";
 const ORDER_SQL =
-  'INSERT INTO orders (id, wave_id, idx, container, put_wall, cubby, status, updated_at) VALUES ';
-const ORDER_ROW = "(?, ?, ?, ?, ?, ?, 'open', ?)";
+  'INSERT INTO orders (id, wave_id, idx, container, put_wall, cubby, status, updated_at, due_at, priority) VALUES ';
+const ORDER_ROW = "(?, ?, ?, ?, ?, ?, 'open', ?, ?, ?)";
+const ORDER_ARGS = 9;
 const HIST_SQL = 'INSERT INTO line_history (line_id, status, at) VALUES ';
 const HIST_ROW = "(?, 'open', ?)";
 const rowsSql = (head: string, row: string, n: number) =>
@@ -71,8 +80,8 @@ const rowsSql = (head: string, row: string, n: number) =>
 export function insertWave(db: Db, w: WaveInput, hash: string, now: string): void {
   stmt(
     db,
-    'INSERT INTO waves (id, priority, status, body_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
-  ).run(w.waveId, w.priority ?? 0, 'accepted', hash, now, now);
+    'INSERT INTO waves (id, priority, status, body_hash, created_at, updated_at, due_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  ).run(w.waveId, w.priority ?? 0, 'accepted', hash, now, now, normaliseDue(w.dueAt));
   // orders BATCH at a time too (the last, shorter batch one row at a time)
   const orderArgs: unknown[] = [];
   const orderRows = (n: number) => stmt(db, rowsSql(ORDER_SQL, ORDER_ROW, n));
@@ -85,13 +94,16 @@ export function insertWave(db: Db, w: WaveInput, hash: string, now: string): voi
       o.putWall ?? null,
       o.cubby ?? null,
       now,
+      normaliseDue(o.dueAt),
+      o.priority ?? null,
     );
-    if (orderArgs.length === BATCH * 7) {
+    if (orderArgs.length === BATCH * ORDER_ARGS) {
       orderRows(BATCH).run(orderArgs);
       orderArgs.length = 0;
     }
   });
-  for (let k = 0; k < orderArgs.length; k += 7) orderRows(1).run(orderArgs.slice(k, k + 7));
+  for (let k = 0; k < orderArgs.length; k += ORDER_ARGS)
+    orderRows(1).run(orderArgs.slice(k, k + ORDER_ARGS));
   // lines in wave order, BATCH at a time, each batch followed by its history rows
   const lineArgs: unknown[] = [];
   const histArgs: unknown[] = [];
@@ -188,7 +200,10 @@ function lineView(r: LineRow): LineView {
   };
 }
 
-function orderView(o: OrderRow, lines: LineRow[]): OrderView {
+const isOpen = (status: string) => status === 'open' || status === 'active';
+
+/** `w`: the order's wave (its defaults). projectedAt is filled by the service levels (WaveService). */
+function orderView(o: OrderRow, w: WaveRow, lines: LineRow[]): OrderView {
   return {
     orderId: o.id,
     waveId: o.wave_id,
@@ -196,6 +211,11 @@ function orderView(o: OrderRow, lines: LineRow[]): OrderView {
     putWall: o.put_wall,
     cubby: o.cubby,
     status: o.status,
+    priority: o.priority ?? w.priority,
+    dueAt: o.due_at ?? w.due_at,
+    projectedAt: null,
+    risk: isOpen(o.status) ? o.risk : null,
+    onTime: o.on_time === null ? null : o.on_time === 1,
     lines: lines.map(lineView),
   };
 }
@@ -214,7 +234,8 @@ export function getWave(db: Db, waveId: string): WaveView | null {
     if (!byOrder.has(l.order_id)) byOrder.set(l.order_id, []);
     byOrder.get(l.order_id)!.push(l);
   }
-  return { ...summary, orders: orders.map((o) => orderView(o, byOrder.get(o.id) ?? [])) };
+  const w = stmt(db, 'SELECT * FROM waves WHERE id = ?').get(waveId) as WaveRow;
+  return { ...summary, orders: orders.map((o) => orderView(o, w, byOrder.get(o.id) ?? [])) };
 }
 
 export function waveSummary(db: Db, waveId: string): WaveSummary | null {
@@ -239,6 +260,9 @@ export function waveSummary(db: Db, waveId: string): WaveSummary | null {
     waveId: w.id,
     priority: w.priority,
     status: w.status,
+    dueAt: w.due_at,
+    projectedAt: null,
+    risk: w.status === 'accepted' || w.status === 'active' ? w.risk : null,
     createdAt: w.created_at,
     updatedAt: w.updated_at,
     counts,
@@ -252,7 +276,8 @@ export function getOrder(db: Db, orderId: string): OrderView | null {
   const lines = stmt(db, 'SELECT * FROM lines WHERE order_id = ? ORDER BY idx').all(
     orderId,
   ) as LineRow[];
-  return orderView(o, lines);
+  const w = stmt(db, 'SELECT * FROM waves WHERE id = ?').get(o.wave_id) as WaveRow;
+  return orderView(o, w, lines);
 }
 
 export function waveStatus(db: Db, waveId: string): WaveStatus | null {

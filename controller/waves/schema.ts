@@ -30,6 +30,20 @@ export const OrderInput = T.Object(
     container: T.Optional(Ref('Tote / carton label scanned at the zone to start the order')),
     putWall: T.Optional(Ref('Put-wall zone id: the order is sorted into a cubby there')),
     cubby: T.Optional(Ref('Cubby (location) of the put wall; assigned when omitted')),
+    dueAt: T.Optional(
+      T.String({
+        maxLength: 40,
+        description:
+          "When the order must be picked: ISO-8601 date-time with a UTC offset (CONTRACTS.md §7); default: the wave's",
+      }),
+    ),
+    priority: T.Optional(
+      T.Integer({
+        minimum: -1000,
+        maximum: 1000,
+        description: "Higher first (CONTRACTS.md §7); default: the wave's",
+      }),
+    ),
     lines: T.Array(LineInput, { minItems: 1, maxItems: 10000 }),
   },
   { additionalProperties: false },
@@ -39,6 +53,13 @@ export const WaveInput = T.Object(
   {
     waveId: Ref('Unique wave id; re-posting the same body is idempotent'),
     priority: T.Optional(T.Integer({ minimum: -1000, maximum: 1000, default: 0 })),
+    dueAt: T.Optional(
+      T.String({
+        maxLength: 40,
+        description:
+          'Default due time of its orders: ISO-8601 date-time with a UTC offset (CONTRACTS.md §7)',
+      }),
+    ),
     orders: T.Array(OrderInput, { minItems: 1, maxItems: 10000 }),
   },
   { additionalProperties: false },
@@ -74,6 +95,12 @@ export const LineView = T.Object({
   ]),
   updatedAt: Str,
 });
+/** Service levels of an order or wave (CONTRACTS.md §7); risk and projectedAt are null once closed. */
+const Due = T.Union([T.String({ description: 'ISO-8601 UTC' }), T.Null()]);
+const RiskOrNull = T.Union([
+  T.Union(['on-track', 'at-risk', 'late'].map((r) => T.Literal(r))),
+  T.Null(),
+]);
 export const OrderView = T.Object({
   orderId: Str,
   waveId: Str,
@@ -81,12 +108,23 @@ export const OrderView = T.Object({
   putWall: NStr,
   cubby: NStr,
   status: T.Union(ORDER_STATUSES.map((s) => T.Literal(s))),
+  priority: T.Integer({ description: "its own, else its wave's" }),
+  dueAt: Due,
+  projectedAt: Due,
+  risk: RiskOrNull,
+  onTime: T.Union([
+    T.Boolean({ description: 'completed by dueAt' }),
+    T.Null({ description: 'not completed, or no dueAt' }),
+  ]),
   lines: T.Array(LineView),
 });
 export const WaveView = T.Object({
   waveId: Str,
   priority: T.Integer(),
   status: T.Union(WAVE_STATUSES.map((s) => T.Literal(s))),
+  dueAt: Due,
+  projectedAt: Due,
+  risk: RiskOrNull,
   createdAt: Str,
   updatedAt: Str,
   counts: T.Object({
@@ -102,6 +140,9 @@ export const WaveSummary = T.Object({
   waveId: Str,
   priority: T.Integer(),
   status: T.Union(WAVE_STATUSES.map((s) => T.Literal(s))),
+  dueAt: Due,
+  projectedAt: Due,
+  risk: RiskOrNull,
   createdAt: Str,
   updatedAt: Str,
   counts: WaveView.properties.counts,

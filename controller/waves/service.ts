@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { PicklineError } from '../../kernel/errors.ts';
 import type { Outbox } from '../events/outbox.ts';
+import { addWaveWork } from '../service-levels/repo.ts';
 import type { Site } from '../site.ts';
 import type { Store } from '../store/db.ts';
 import {
@@ -29,6 +30,12 @@ export interface WaveServiceDeps {
   maxLines?: number;
   /** told about lines that were lit when their wave was cancelled (lights go off) */
   onCancelled?: (waveId: string, litLines: LineRow[]) => void;
+  /** projected finishes of open orders (the service levels, CONTRACTS.md §7); absent: null */
+  projection?: {
+    order(orderId: string): string | null;
+    /** orderId → projectedAt for the wave's open orders */
+    wave(waveId: string): Map<string, string>;
+  };
 }
 
 /** Where a command came from: `messageId` when it came by message (CONTRACTS.md §6). */
@@ -93,6 +100,7 @@ export class WaveService {
         // meet them as primary-key conflicts (the common case, no conflict,
         // costs nothing extra), and the transaction rolls back.
         insertWave(db, wave, hash, now);
+        addWaveWork(db, wave.waveId); // the zones' work queues (CONTRACTS.md §7)
         outbox.append('wave.accepted', {
           waveId: wave.waveId,
           priority: wave.priority ?? 0,
@@ -114,19 +122,37 @@ export class WaveService {
   summary(waveId: string): WaveSummary {
     const w = waveSummary(this.#d.store.db, waveId);
     if (!w) throw new PicklineError('WAVE_NOT_FOUND', `no wave ${waveId}`);
+    if (w.risk !== null)
+      w.projectedAt = this.#latest([...(this.#d.projection?.wave(waveId).values() ?? [])]);
     return w;
   }
 
   get(waveId: string): WaveView {
     const w = getWave(this.#d.store.db, waveId);
     if (!w) throw new PicklineError('WAVE_NOT_FOUND', `no wave ${waveId}`);
+    if (w.risk === null) return w;
+    const p = this.#d.projection?.wave(waveId);
+    for (const o of w.orders) if (o.risk !== null) o.projectedAt = p?.get(o.orderId) ?? null;
+    w.projectedAt = this.#latest(w.orders.map((o) => o.projectedAt));
     return w;
   }
 
   getOrder(orderId: string): OrderView {
     const o = getOrder(this.#d.store.db, orderId);
     if (!o) throw new PicklineError('ORDER_NOT_FOUND', `no order ${orderId}`);
+    return this.#project(o);
+  }
+
+  #project(o: OrderView): OrderView {
+    if (o.risk !== null) o.projectedAt = this.#d.projection?.order(o.orderId) ?? null;
     return o;
+  }
+
+  /** The latest of ISO UTC instants (same-length text sorts as time). */
+  #latest(times: (string | null)[]): string | null {
+    let out: string | null = null;
+    for (const t of times) if (t !== null && (out === null || t > out)) out = t;
+    return out;
   }
 
   /** Cancels the wave's open lines; idempotent for an already cancelled wave. */

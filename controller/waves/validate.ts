@@ -7,6 +7,7 @@
 
 import { makeAjv, validateAll } from '../../config/validate.ts';
 import type { ErrorDetail } from '../../kernel/errors.ts';
+import { DUE_MESSAGE, normaliseDue } from '../service-levels/due.ts';
 import type { Site } from '../site.ts';
 import { WaveInput } from './schema.ts';
 
@@ -36,8 +37,15 @@ export function checkWave(body: unknown, site: Site, maxLines = 50000): WaveChec
   const containers = new Map<string, number>();
   const lineIds = new Map<string, string>();
   let lineCount = 0;
+  // due times (CONTRACTS.md §7): a string the schema let through must be a real instant with an offset
+  const badDue = (v: unknown, path: string) => {
+    if (typeof v === 'string' && normaliseDue(v) === null)
+      details.push({ path, message: DUE_MESSAGE });
+  };
+  badDue(wave && typeof wave === 'object' ? wave.dueAt : undefined, '/dueAt');
   orders.forEach((o, i) => {
     if (!o || typeof o !== 'object') return;
+    badDue(o.dueAt, `/orders/${i}/dueAt`);
     if (typeof o.orderId === 'string') {
       if (orderIds.has(o.orderId)) {
         details.push({

@@ -266,6 +266,62 @@ describe.skipIf(!available)('message bus on a real RabbitMQ node', { timeout: 12
     await receive(() => ofType('wave.cancelled').length === 1, 'wave.cancelled');
   });
 
+  it('updates due times and priorities by message (wave.update, order.update; CONTRACTS.md §7)', async () => {
+    a.waves.submit(wave('MW-U', 'MO-U'));
+    await pika.publish(
+      rabbit.url,
+      'pickline.commands',
+      'wave.update.SITEA',
+      JSON.stringify({ waveId: 'MW-U', dueAt: '2030-01-01T12:00:00+02:00', priority: 3 }),
+      'update-1',
+    );
+    await until(() => events(a, 'wave.updated').length === 1, 'wave.updated', 15_000);
+    expect(events(a, 'wave.updated')[0].data).toMatchObject({
+      waveId: 'MW-U',
+      dueAt: '2030-01-01T10:00:00.000Z',
+      priority: 3,
+      messageId: 'update-1',
+    });
+    await pika.publish(
+      rabbit.url,
+      'pickline.commands',
+      'order.update.SITEA',
+      JSON.stringify({ orderId: 'MO-U', priority: 7 }),
+      'update-2',
+    );
+    await until(() => events(a, 'order.updated').length === 1, 'order.updated', 15_000);
+    expect(a.waves.getOrder('MO-U')).toMatchObject({
+      priority: 7,
+      dueAt: '2030-01-01T10:00:00.000Z',
+    });
+    // the same refusals as PATCH, as wave.rejected: a closed wave, a bad date
+    const rejected = events(a, 'wave.rejected').length;
+    await pika.publish(
+      rabbit.url,
+      'pickline.commands',
+      'wave.update.SITEA',
+      JSON.stringify({ waveId: 'MW-1', priority: 1 }),
+      'update-3',
+    );
+    await pika.publish(
+      rabbit.url,
+      'pickline.commands',
+      'order.update.SITEA',
+      JSON.stringify({ orderId: 'MO-U', dueAt: 'soon' }),
+      'update-4',
+    );
+    await until(() => events(a, 'wave.rejected').length === rejected + 2, 'rejections', 15_000);
+    expect(
+      events(a, 'wave.rejected')
+        .slice(rejected)
+        .map((e) => [e.data.messageId, e.data.command, e.data.code]),
+    ).toEqual([
+      ['update-3', 'wave.update', 'WAVE_CLOSED'],
+      ['update-4', 'order.update', 'INVALID_REQUEST'],
+    ]);
+    expect(a.waves.getOrder('MO-U').dueAt).toBe('2030-01-01T10:00:00.000Z');
+  });
+
   it('keeps every event through a broker restart while picks go on (no gap)', async () => {
     const orders = ['R1', 'R2', 'R3'].map((o, i) => ({
       orderId: `RO-${o}`,

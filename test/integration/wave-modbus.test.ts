@@ -89,7 +89,14 @@ describe('a wave through the simulated floor over Modbus TCP', () => {
     ]);
 
     const feed = (await api('GET', '/events?limit=1000', 'wms')).json.events as any[];
-    const types = feed.map((e) => e.type).filter((t) => !t.startsWith('device.'));
+    const types = feed
+      .map((e) => e.type)
+      .filter((t) => !t.startsWith('device.') && !t.startsWith('exception.'));
+    // each short opened an exception on the desk (CONTRACTS.md §7)
+    expect(feed.filter((e) => e.type === 'exception.opened').map((e) => e.data.kind)).toEqual([
+      'short',
+      'short',
+    ]);
     // three presses on three modules at once: the bus detects them in poll order
     expect(types[0]).toBe('wave.accepted');
     expect(types.slice(1, 4).sort()).toEqual(['line.picked', 'line.shorted', 'line.shorted']);
