@@ -27,8 +27,8 @@ import { Store } from '../controller/store/db.ts';
 import { syncLocations } from '../controller/store/locations.ts';
 import { WaveService } from '../controller/waves/service.ts';
 import { MODBUS_DEFAULTS } from '../device-drivers/index.ts';
-import { tempDir } from '../test/helpers/harness.ts';
-import { liveSite } from '../test/helpers/live.ts';
+import { tempDir } from '../test/kit/harness.ts';
+import { liveSite } from '../test/kit/live.ts';
 
 const { values } = parseArgs({
   options: {
