@@ -15,12 +15,7 @@ import { Id } from './id.ts';
 import { MqttConfig } from './mqtt.ts';
 import { BusConfig } from './transports/index.ts';
 
-export type {
-  ModbusRtuBusConfig,
-  ModbusTcpBusConfig,
-  MqttBusConfig,
-  Transport,
-} from './transports/index.ts';
+export type { Transport } from './transports/index.ts';
 export { BusConfig, COLORS, Color, MqttConfig };
 
 /**

@@ -28,8 +28,6 @@ export const BusConfig = busUnion(
 
 export type BusConfig = Static<typeof BusConfig>;
 export type Transport = BusConfig['transport'];
-export type { ModbusRtuBusConfig, ModbusTcpBusConfig } from './modbus.ts';
-export type { MqttBusConfig } from './mqtt.ts';
 export type { TransportSpec } from './spec.ts';
 
 const BY_NAME = new Map<string, TransportSpec>(TRANSPORTS.map((t) => [t.name, t]));

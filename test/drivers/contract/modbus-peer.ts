@@ -5,12 +5,8 @@
  * on a pty) and by an independent stack (pymodbus over TCP and RTU).
  */
 import { loadProfiles } from '../../../config/profiles.ts';
-import type {
-  BusConfig,
-  Color,
-  ModbusRtuBusConfig,
-  ModbusTcpBusConfig,
-} from '../../../config/schema.ts';
+import type { BusConfig, Color } from '../../../config/schema.ts';
+import type { ModbusRtuBusConfig, ModbusTcpBusConfig } from '../../../config/transports/modbus.ts';
 import { createBus } from '../../../device-drivers/index.ts';
 import type { ModbusTransport } from '../../../device-drivers/modbus/master/transport.ts';
 import type { LightMode } from '../../../device-drivers/types.ts';

@@ -4,7 +4,7 @@
  * password file and per-device ACLs. Module n is `ptl-<n>`.
  */
 import { randomBytes } from 'node:crypto';
-import type { MqttBusConfig } from '../../../config/schema.ts';
+import type { MqttBusConfig } from '../../../config/transports/mqtt.ts';
 import { silentLogger } from '../../../device-drivers/common/logger.ts';
 import { CONTROLLER_USER, EmbeddedBroker } from '../../../device-drivers/mqtt/broker.ts';
 import { createMqttBus } from '../../../device-drivers/mqtt/factory.ts';
