@@ -5,6 +5,10 @@
  * http://127.0.0.1:8080); the token is $PICKLINE_TOKEN or the first line of
  * --token-file (never an argument: the process list would show it).
  * `--json` prints the API's answer for scripts. Exit codes: EXIT below.
+ *
+ * Longer than 350 lines: one commander definition per technician command
+ * (devices, locations, events) with its help text and exit codes, each short;
+ * one file is the CLI's table of contents.
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';

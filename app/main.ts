@@ -3,6 +3,10 @@
  * the services and the API from a loaded config, and owns start()/stop().
  * Constructors assign; start() opens ports and files; stop() is idempotent
  * and releases everything.
+ *
+ * Longer than 350 lines: the composition root builds and orders every part's
+ * start and stop; the MQTT wiring and the transports' details already live in
+ * their own services.
  */
 
 import { readFileSync } from 'node:fs';

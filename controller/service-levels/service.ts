@@ -16,6 +16,10 @@
  * between zones; it writes only the orders whose risk changed. Alerts go out
  * at most once per order or wave, state and dueAt (`sla_alerts`), so a
  * restart re-sends nothing; a PATCH of dueAt allows them again.
+ *
+ * Longer than 350 lines: the evaluation cycle (projection per zone, risk
+ * changes, alerts once, the PATCH path that re-evaluates) shares one schedule
+ * and its state; split by step it would pass that state between files.
  */
 import type { Logger } from 'pino';
 import type { Outbox, PicklineEvent } from '../events/outbox.ts';

@@ -39,6 +39,10 @@
  * does not know, is counted stale and dropped. A press that arrives while a
  * new state for that tag is on its way (sent, bitmap not yet back) was made
  * on what the tag showed before, so it is judged against that state.
+ *
+ * Longer than 350 lines: the LightBus capabilities of one controller port
+ * (light, identify, health, stream of keys) share the exchange barrier and the
+ * tag records; the codec, lamp, link and exchange are separate files already.
  */
 import { ABLEPICK_TAG } from '../../config/transports/ablepick.ts';
 import { PicklineError } from '../../kernel/errors.ts';

@@ -26,6 +26,10 @@
  * light() resolves when the module answered the write; a newer state for the
  * same module queued before the older one was sent replaces it, and both
  * callers settle with the newer write.
+ *
+ * Longer than 350 lines: the LightBus capabilities (light, identify, readdress,
+ * identity, health) share the module records and the scheduler; the codec, poll
+ * planner, event monitor and master are separate files already.
  */
 
 import { displayMax, type Profile, profileCapabilities } from '../../config/profile-schema.ts';

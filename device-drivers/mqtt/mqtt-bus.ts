@@ -18,6 +18,11 @@
  * zone's colours (common/capabilities.ts); until then the query says null.
  * Topics of modules this bus does not hold are ignored (several controllers
  * share one broker).
+ *
+ * Longer than 350 lines: the LightBus capabilities share the pending-command
+ * table (ack, re-send, last writer wins) and the status handling; topics,
+ * retained lookup, the link and the announced capabilities are separate files
+ * already.
  */
 import type { Color } from '../../config/colors.ts';
 import { PicklineError } from '../../kernel/errors.ts';
