@@ -9,7 +9,7 @@
  * `ModuleCounters` shape of the API (`latencyMs` by bucket) is built only
  * when someone asks (`copyCounters`). The record it replaces had keys
  * "5" … "1000", array indices to V8: an elements store sized for index 1000,
- * ~6 KB a module (test/mqtt/fleet-memory.test.ts measures what a module costs).
+ * ~6 KB a module (test/drivers/mqtt/fleet-memory.test.ts measures what a module costs).
  */
 import type { PicklineError } from '../../kernel/errors.ts';
 import type { ModuleCounters } from '../types.ts';

@@ -9,10 +9,10 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedFloor } from '../../app/floor.ts';
 import { Controller } from '../../app/main.ts';
+import { MODULES, mqttSite, wave } from '../drivers/mqtt/site.ts';
 import { type Browser, chromiumAvailable, openBrowser, signIn } from '../helpers/browser.ts';
 import { auth, TOKENS, tempDir } from '../helpers/harness.ts';
 import { until } from '../kit/until.ts';
-import { MODULES, mqttSite, wave } from '../mqtt/site.ts';
 
 let tmp: ReturnType<typeof tempDir>;
 let c: Controller;

@@ -39,7 +39,7 @@ export async function liveSite(dir: string): Promise<LiveSite> {
   raw.log = { level: 'warn' };
   raw.webhooks = [{ url: `${url}/events`, secret: WEBHOOK_SECRET, maxBackoffMs: 500 }];
   for (const z of raw.zones) delete z.locationsCsv; // rows already merged into locations
-  // the Modbus floor only: the demo's MQTT zone has its own tests (test/mqtt/)
+  // the Modbus floor only: the demo's MQTT zone has its own tests (test/drivers/mqtt/)
   const mqttBuses = new Set(raw.buses.filter((b) => b.transport === 'mqtt').map((b) => b.id));
   raw.buses = raw.buses.filter((b) => !mqttBuses.has(b.id));
   raw.zones = raw.zones.filter((z) => !z.locations.some((l) => l.bus && mqttBuses.has(l.bus)));

@@ -2,7 +2,7 @@
  * `pickline devices list` prints, under its bus, each module whose announced
  * capabilities fall short of its zone's colours (the `capabilityProblem` of
  * GET /technician/buses/{id}/modules): here against a stand-in API, since
- * only MQTT modules announce capabilities (test/mqtt/capabilities.test.ts).
+ * only MQTT modules announce capabilities (test/drivers/mqtt/capabilities.test.ts).
  */
 import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:http';

@@ -6,7 +6,7 @@ import {
   ModuleBank,
 } from '../../../simulators/modbus/index.ts';
 import { openPtyPair } from '../../helpers/socat.ts';
-import { BankTransport } from '../bank-transport.ts';
+import { BankTransport } from '../modbus/bank-transport.ts';
 import { type ModbusHands, type ModbusPeer, modbusPeer, PROFILE } from './modbus-peer.ts';
 import type { PeerFactory } from './peer.ts';
 

@@ -10,13 +10,13 @@
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../device-drivers/common/logger.ts';
-import { CONTROLLER_USER } from '../../device-drivers/mqtt/broker.ts';
-import { createMqttBus } from '../../device-drivers/mqtt/factory.ts';
-import type { HealthChange, TechnicianBus } from '../../device-drivers/types.ts';
-import { MqttFleet } from '../../simulators/mqtt/index.ts';
-import { embeddedBroker, moduleId, secretOf } from '../drivers/contract/mqtt-peers.ts';
-import { until } from '../kit/until.ts';
+import { silentLogger } from '../../../device-drivers/common/logger.ts';
+import { CONTROLLER_USER } from '../../../device-drivers/mqtt/broker.ts';
+import { createMqttBus } from '../../../device-drivers/mqtt/factory.ts';
+import type { HealthChange, TechnicianBus } from '../../../device-drivers/types.ts';
+import { MqttFleet } from '../../../simulators/mqtt/index.ts';
+import { until } from '../../kit/until.ts';
+import { embeddedBroker, moduleId, secretOf } from '../contract/mqtt-peers.ts';
 
 let env: Awaited<ReturnType<typeof embeddedBroker>>;
 let fleet: MqttFleet;

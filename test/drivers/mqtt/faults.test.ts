@@ -5,10 +5,10 @@
  * and counted; malformed ack/status payloads change nothing.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { HealthChange, TechnicianBus } from '../../device-drivers/types.ts';
-import { type MqttFleet, MqttSimModule } from '../../simulators/mqtt/index.ts';
-import { embeddedPeer, type MqttPeer, moduleId } from '../drivers/contract/mqtt-peers.ts';
-import { until } from '../kit/until.ts';
+import type { HealthChange, TechnicianBus } from '../../../device-drivers/types.ts';
+import { type MqttFleet, MqttSimModule } from '../../../simulators/mqtt/index.ts';
+import { until } from '../../kit/until.ts';
+import { embeddedPeer, type MqttPeer, moduleId } from '../contract/mqtt-peers.ts';
 
 let peer: MqttPeer;
 let fleet: MqttFleet;

@@ -1,9 +1,9 @@
 /** An MQTT site for integration tests: one pick zone of MQTT modules, a scanner, the embedded broker or an external one. */
 import pino from 'pino';
-import { Controller } from '../../app/main.ts';
-import { checkConfig } from '../../config/load.ts';
-import type { SiteConfig } from '../../config/schema.ts';
-import { TOKENS } from '../helpers/harness.ts';
+import { Controller } from '../../../app/main.ts';
+import { checkConfig } from '../../../config/load.ts';
+import type { SiteConfig } from '../../../config/schema.ts';
+import { TOKENS } from '../../helpers/harness.ts';
 
 export const MODULES = ['ptl-1', 'ptl-2', 'ptl-3', 'ptl-4'];
 export const SCANNER = 'scan-1';

@@ -5,12 +5,12 @@
  * Counts are upper bounds over a fixed window: load only lowers them.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Profile } from '../../config/profile-schema.ts';
-import { loadProfiles } from '../../config/profiles.ts';
-import type { BusConfig } from '../../config/schema.ts';
-import { createBus } from '../../device-drivers/index.ts';
-import { MODBUS_DEFAULTS } from '../../device-drivers/modbus/factory.ts';
-import { ModuleBank } from '../../simulators/modbus/index.ts';
+import type { Profile } from '../../../config/profile-schema.ts';
+import { loadProfiles } from '../../../config/profiles.ts';
+import type { BusConfig } from '../../../config/schema.ts';
+import { createBus } from '../../../device-drivers/index.ts';
+import { MODBUS_DEFAULTS } from '../../../device-drivers/modbus/factory.ts';
+import { ModuleBank } from '../../../simulators/modbus/index.ts';
 import { BankTransport } from './bank-transport.ts';
 
 const PROFILES = loadProfiles();

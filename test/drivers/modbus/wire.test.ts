@@ -1,8 +1,8 @@
 /** PDUs, CRC and the two framings (device-drivers/modbus/master/pdu.ts, crc.ts, framing.ts). */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { crc16, crcOk, rtuFrame } from '../../device-drivers/modbus/master/crc.ts';
-import { MbapFraming, RtuFraming } from '../../device-drivers/modbus/master/framing.ts';
+import { crc16, crcOk, rtuFrame } from '../../../device-drivers/modbus/master/crc.ts';
+import { MbapFraming, RtuFraming } from '../../../device-drivers/modbus/master/framing.ts';
 import {
   decodeResponse,
   encodeRequest,
@@ -10,9 +10,9 @@ import {
   expectedResponsePduLength,
   type ModbusRequest,
   responsePduLength,
-} from '../../device-drivers/modbus/master/pdu.ts';
-import { lineTiming } from '../../device-drivers/modbus/master/transport.ts';
-import { isPicklineError } from '../../kernel/errors.ts';
+} from '../../../device-drivers/modbus/master/pdu.ts';
+import { lineTiming } from '../../../device-drivers/modbus/master/transport.ts';
+import { isPicklineError } from '../../../kernel/errors.ts';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s/g, ''), 'hex');
 

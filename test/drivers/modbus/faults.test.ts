@@ -4,15 +4,15 @@
  * Nothing here may crash the process; every failure is counted.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadProfiles } from '../../config/profiles.ts';
-import type { BusConfig } from '../../config/schema.ts';
-import { createBus } from '../../device-drivers/index.ts';
-import type { HealthChange, TechnicianBus } from '../../device-drivers/types.ts';
-import { isPicklineError } from '../../kernel/errors.ts';
-import { ModbusTcpSimulator } from '../../simulators/modbus/index.ts';
-import { socatAvailable } from '../helpers/socat.ts';
-import { until } from '../kit/until.ts';
-import { type SimPeer, simRtuPeer, simTcpPeer } from './contract/sim-peers.ts';
+import { loadProfiles } from '../../../config/profiles.ts';
+import type { BusConfig } from '../../../config/schema.ts';
+import { createBus } from '../../../device-drivers/index.ts';
+import type { HealthChange, TechnicianBus } from '../../../device-drivers/types.ts';
+import { isPicklineError } from '../../../kernel/errors.ts';
+import { ModbusTcpSimulator } from '../../../simulators/modbus/index.ts';
+import { socatAvailable } from '../../helpers/socat.ts';
+import { until } from '../../kit/until.ts';
+import { type SimPeer, simRtuPeer, simTcpPeer } from '../contract/sim-peers.ts';
 
 const PROFILES = loadProfiles();
 const ADDRESSES = [1, 2, 3, 4];

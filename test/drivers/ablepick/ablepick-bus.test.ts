@@ -5,14 +5,14 @@
  * offers, identify with the buzzer, a controller that hangs while connected.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { BusConfig } from '../../config/schema.ts';
-import { AblePickLightBus } from '../../device-drivers/ablepick/ablepick-bus.ts';
-import { createBus } from '../../device-drivers/index.ts';
-import type { KeyEvent, TechnicianBus } from '../../device-drivers/types.ts';
-import { isPicklineError } from '../../kernel/errors.ts';
-import { AblePickSimulator } from '../../simulators/ablepick/index.ts';
-import { until } from '../kit/until.ts';
-import { shownBy } from './contract/ablepick-peer.ts';
+import type { BusConfig } from '../../../config/schema.ts';
+import { AblePickLightBus } from '../../../device-drivers/ablepick/ablepick-bus.ts';
+import { createBus } from '../../../device-drivers/index.ts';
+import type { KeyEvent, TechnicianBus } from '../../../device-drivers/types.ts';
+import { isPicklineError } from '../../../kernel/errors.ts';
+import { AblePickSimulator } from '../../../simulators/ablepick/index.ts';
+import { until } from '../../kit/until.ts';
+import { shownBy } from '../contract/ablepick-peer.ts';
 
 let sim: AblePickSimulator;
 let bus: TechnicianBus;

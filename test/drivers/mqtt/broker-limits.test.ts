@@ -11,10 +11,10 @@
 import { connect as tcpConnect } from 'node:net';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../device-drivers/common/logger.ts';
-import { CONTROLLER_USER, EmbeddedBroker } from '../../device-drivers/mqtt/broker.ts';
-import { PacketGuard } from '../../device-drivers/mqtt/packet-guard.ts';
-import { until } from '../kit/until.ts';
+import { silentLogger } from '../../../device-drivers/common/logger.ts';
+import { CONTROLLER_USER, EmbeddedBroker } from '../../../device-drivers/mqtt/broker.ts';
+import { PacketGuard } from '../../../device-drivers/mqtt/packet-guard.ts';
+import { until } from '../../kit/until.ts';
 
 const MAX = 8192;
 let broker: EmbeddedBroker;

@@ -1,8 +1,8 @@
 /** Profile codec (device-drivers/modbus/codec.ts): pure, against the shipped profiles. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { loadProfiles } from '../../config/profiles.ts';
-import { COLORS } from '../../config/schema.ts';
+import { loadProfiles } from '../../../config/profiles.ts';
+import { COLORS } from '../../../config/schema.ts';
 import {
   decodeEvents,
   decodeIdentity,
@@ -13,9 +13,9 @@ import {
   healthRead,
   identityRead,
   setAddressWrite,
-} from '../../device-drivers/modbus/codec.ts';
-import type { LightState } from '../../device-drivers/types.ts';
-import { isPicklineError } from '../../kernel/errors.ts';
+} from '../../../device-drivers/modbus/codec.ts';
+import type { LightState } from '../../../device-drivers/types.ts';
+import { isPicklineError } from '../../../kernel/errors.ts';
 
 const profiles = loadProfiles();
 const ptl = profiles.get('pickline-ptl-v1')!;

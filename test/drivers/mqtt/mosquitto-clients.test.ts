@@ -8,12 +8,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../device-drivers/common/logger.ts';
-import { CONTROLLER_USER, EmbeddedBroker } from '../../device-drivers/mqtt/broker.ts';
-import { createMqttBus } from '../../device-drivers/mqtt/factory.ts';
-import type { KeyEvent, TechnicianBus } from '../../device-drivers/types.ts';
-import { mosquittoAvailable } from '../helpers/mosquitto.ts';
-import { until } from '../kit/until.ts';
+import { silentLogger } from '../../../device-drivers/common/logger.ts';
+import { CONTROLLER_USER, EmbeddedBroker } from '../../../device-drivers/mqtt/broker.ts';
+import { createMqttBus } from '../../../device-drivers/mqtt/factory.ts';
+import type { KeyEvent, TechnicianBus } from '../../../device-drivers/types.ts';
+import { mosquittoAvailable } from '../../helpers/mosquitto.ts';
+import { until } from '../../kit/until.ts';
 
 const ID = 'ptl-9';
 const SECRET = 'secret-of-ptl-9';

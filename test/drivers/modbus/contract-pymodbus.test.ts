@@ -1,9 +1,9 @@
 /** The driver contract suites against an independent Modbus stack (pymodbus), over TCP and RTU on a pty. */
-import { socatAvailable } from '../helpers/socat.ts';
-import { pymodbusAvailable } from '../peers/pymodbus.ts';
-import { modbusProfileContract } from './contract/modbus-profile.contract.ts';
-import { neutralContract } from './contract/neutral.contract.ts';
-import { pymodbusRtuPeer, pymodbusTcpPeer } from './contract/pymodbus-peers.ts';
+import { socatAvailable } from '../../helpers/socat.ts';
+import { pymodbusAvailable } from '../../peers/pymodbus.ts';
+import { modbusProfileContract } from '../contract/modbus-profile.contract.ts';
+import { neutralContract } from '../contract/neutral.contract.ts';
+import { pymodbusRtuPeer, pymodbusTcpPeer } from '../contract/pymodbus-peers.ts';
 
 const havePymodbus = pymodbusAvailable() !== null;
 const peers = [

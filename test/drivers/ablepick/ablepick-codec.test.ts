@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ABLEPICK_TAG } from '../../config/transports/ablepick.ts';
+import { ABLEPICK_TAG } from '../../../config/transports/ablepick.ts';
 import {
   cmd,
   decodeTagFrame,
@@ -17,8 +17,8 @@ import {
   SUB,
   type TagEvent,
   tagFrameOk,
-} from '../../device-drivers/ablepick/codec.ts';
-import { lampFrames, TAG_COLORS } from '../../device-drivers/ablepick/lamp.ts';
+} from '../../../device-drivers/ablepick/codec.ts';
+import { lampFrames, TAG_COLORS } from '../../../device-drivers/ablepick/lamp.ts';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex').match(/../g)!.join(' ');
 const enc = (f: Frame) => hex(encodeFrame(f));

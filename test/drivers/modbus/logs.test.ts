@@ -5,13 +5,13 @@
  * warning without a stack.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadProfiles } from '../../config/profiles.ts';
-import type { BusConfig } from '../../config/schema.ts';
-import { createBus } from '../../device-drivers/index.ts';
-import { ModuleBank } from '../../simulators/modbus/index.ts';
-import { until } from '../kit/until.ts';
+import { loadProfiles } from '../../../config/profiles.ts';
+import type { BusConfig } from '../../../config/schema.ts';
+import { createBus } from '../../../device-drivers/index.ts';
+import { ModuleBank } from '../../../simulators/modbus/index.ts';
+import { until } from '../../kit/until.ts';
+import { capture } from '../common/capture.ts';
 import { BankTransport } from './bank-transport.ts';
-import { capture } from './common/capture.ts';
 
 const stops: Array<() => Promise<void>> = [];
 afterEach(async () => {

@@ -7,13 +7,13 @@
  */
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../device-drivers/common/logger.ts';
-import { CONTROLLER_USER, EmbeddedBroker } from '../../device-drivers/mqtt/broker.ts';
+import { silentLogger } from '../../../device-drivers/common/logger.ts';
+import { CONTROLLER_USER, EmbeddedBroker } from '../../../device-drivers/mqtt/broker.ts';
 import {
   ExactRetained,
   type RetainedPacket,
   topicMatches,
-} from '../../device-drivers/mqtt/retained.ts';
+} from '../../../device-drivers/mqtt/retained.ts';
 
 const status = (id: string, online = true): RetainedPacket => ({
   cmd: 'publish',

@@ -4,12 +4,12 @@
  * module's current lit job it is delivered once; anything else is stale.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadProfiles } from '../../config/profiles.ts';
-import type { BusConfig } from '../../config/schema.ts';
-import { createBus } from '../../device-drivers/index.ts';
-import type { KeyEvent } from '../../device-drivers/types.ts';
-import { ModuleBank } from '../../simulators/modbus/index.ts';
-import { until } from '../kit/until.ts';
+import { loadProfiles } from '../../../config/profiles.ts';
+import type { BusConfig } from '../../../config/schema.ts';
+import { createBus } from '../../../device-drivers/index.ts';
+import type { KeyEvent } from '../../../device-drivers/types.ts';
+import { ModuleBank } from '../../../simulators/modbus/index.ts';
+import { until } from '../../kit/until.ts';
 import { BankTransport } from './bank-transport.ts';
 
 const stops: Array<() => Promise<void>> = [];

@@ -5,14 +5,14 @@
  * to technicians, never a crash, and a malformed announcement is dropped.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Color } from '../../config/colors.ts';
-import type { EmbeddedBroker } from '../../device-drivers/mqtt/broker.ts';
-import { createMqttBus } from '../../device-drivers/mqtt/factory.ts';
-import type { TechnicianBus } from '../../device-drivers/types.ts';
-import { MqttFleet } from '../../simulators/mqtt/index.ts';
-import { capture } from '../drivers/common/capture.ts';
-import { embeddedBroker, moduleId, secretOf } from '../drivers/contract/mqtt-peers.ts';
-import { until } from '../kit/until.ts';
+import type { Color } from '../../../config/colors.ts';
+import type { EmbeddedBroker } from '../../../device-drivers/mqtt/broker.ts';
+import { createMqttBus } from '../../../device-drivers/mqtt/factory.ts';
+import type { TechnicianBus } from '../../../device-drivers/types.ts';
+import { MqttFleet } from '../../../simulators/mqtt/index.ts';
+import { until } from '../../kit/until.ts';
+import { capture } from '../common/capture.ts';
+import { embeddedBroker, moduleId, secretOf } from '../contract/mqtt-peers.ts';
 
 const ADDRESSES = [1, 2, 3, 4];
 const ZONE: Color[] = ['green', 'blue', 'white'];

@@ -4,9 +4,9 @@
  * The fake of the contract suite (STYLE.md §8).
  */
 
-import type { ModbusTransport } from '../../device-drivers/modbus/master/transport.ts';
-import { PicklineError } from '../../kernel/errors.ts';
-import type { ModuleBank } from '../../simulators/modbus/index.ts';
+import type { ModbusTransport } from '../../../device-drivers/modbus/master/transport.ts';
+import { PicklineError } from '../../../kernel/errors.ts';
+import type { ModuleBank } from '../../../simulators/modbus/index.ts';
 
 export class BankTransport implements ModbusTransport {
   readonly description = 'in-memory module bank';

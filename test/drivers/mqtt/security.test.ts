@@ -6,10 +6,10 @@
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { hashSecret } from '../../config/secret.ts';
-import { silentLogger } from '../../device-drivers/common/logger.ts';
-import { CONTROLLER_USER, EmbeddedBroker } from '../../device-drivers/mqtt/broker.ts';
-import { until } from '../kit/until.ts';
+import { hashSecret } from '../../../config/secret.ts';
+import { silentLogger } from '../../../device-drivers/common/logger.ts';
+import { CONTROLLER_USER, EmbeddedBroker } from '../../../device-drivers/mqtt/broker.ts';
+import { until } from '../../kit/until.ts';
 
 let broker: EmbeddedBroker;
 let controller: MqttClient;

@@ -8,10 +8,10 @@
  * the new state at once. No module goes offline.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Controller } from '../../app/main.ts';
-import { MqttFleet } from '../../simulators/mqtt/index.ts';
-import { tempDir } from '../helpers/harness.ts';
-import { until } from '../kit/until.ts';
+import type { Controller } from '../../../app/main.ts';
+import { MqttFleet } from '../../../simulators/mqtt/index.ts';
+import { tempDir } from '../../helpers/harness.ts';
+import { until } from '../../kit/until.ts';
 import { controller, MODULES, mqttSite, SCANNER, secretOf, wave } from './site.ts';
 
 let tmp: ReturnType<typeof tempDir>;

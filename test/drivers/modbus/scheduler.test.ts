@@ -1,10 +1,14 @@
 /** Bus scheduler and poll planner with an in-memory scripted transport. */
 import { describe, expect, it } from 'vitest';
-import { encodeRequest } from '../../device-drivers/modbus/master/pdu.ts';
-import { BusScheduler, PRIORITY, type Txn } from '../../device-drivers/modbus/master/scheduler.ts';
-import type { ModbusTransport } from '../../device-drivers/modbus/master/transport.ts';
-import { type PlannedModule, PollPlanner } from '../../device-drivers/modbus/planner.ts';
-import { isPicklineError, PicklineError } from '../../kernel/errors.ts';
+import { encodeRequest } from '../../../device-drivers/modbus/master/pdu.ts';
+import {
+  BusScheduler,
+  PRIORITY,
+  type Txn,
+} from '../../../device-drivers/modbus/master/scheduler.ts';
+import type { ModbusTransport } from '../../../device-drivers/modbus/master/transport.ts';
+import { type PlannedModule, PollPlanner } from '../../../device-drivers/modbus/planner.ts';
+import { isPicklineError, PicklineError } from '../../../kernel/errors.ts';
 
 type Answer = Buffer | PicklineError;
 

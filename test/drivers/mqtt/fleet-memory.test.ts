@@ -24,11 +24,11 @@ import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../device-drivers/common/logger.ts';
-import { CONTROLLER_USER, EmbeddedBroker } from '../../device-drivers/mqtt/broker.ts';
-import { createMqttBus } from '../../device-drivers/mqtt/factory.ts';
-import type { MqttLightBus } from '../../device-drivers/mqtt/mqtt-bus.ts';
-import { until } from '../kit/until.ts';
+import { silentLogger } from '../../../device-drivers/common/logger.ts';
+import { CONTROLLER_USER, EmbeddedBroker } from '../../../device-drivers/mqtt/broker.ts';
+import { createMqttBus } from '../../../device-drivers/mqtt/factory.ts';
+import type { MqttLightBus } from '../../../device-drivers/mqtt/mqtt-bus.ts';
+import { until } from '../../kit/until.ts';
 
 const FLEET = 400;
 /** see the header: measured 12.5 KB a module */

@@ -8,11 +8,11 @@
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Controller } from '../../app/main.ts';
-import { MqttFleet } from '../../simulators/mqtt/index.ts';
-import { tempDir } from '../helpers/harness.ts';
-import { type Mosquitto, mosquittoAvailable, startMosquitto } from '../helpers/mosquitto.ts';
-import { until } from '../kit/until.ts';
+import type { Controller } from '../../../app/main.ts';
+import { MqttFleet } from '../../../simulators/mqtt/index.ts';
+import { tempDir } from '../../helpers/harness.ts';
+import { type Mosquitto, mosquittoAvailable, startMosquitto } from '../../helpers/mosquitto.ts';
+import { until } from '../../kit/until.ts';
 import { controller, mqttSite, secretOf, wave } from './site.ts';
 
 const PW = 'controller-password';

@@ -1,8 +1,8 @@
 /** The driver contract suites against the simulator: in memory, Modbus TCP, RTU on a socat pty. */
-import { socatAvailable } from '../helpers/socat.ts';
-import { modbusProfileContract } from './contract/modbus-profile.contract.ts';
-import { neutralContract } from './contract/neutral.contract.ts';
-import { memoryPeer, simRtuPeer, simTcpPeer } from './contract/sim-peers.ts';
+import { socatAvailable } from '../../helpers/socat.ts';
+import { modbusProfileContract } from '../contract/modbus-profile.contract.ts';
+import { neutralContract } from '../contract/neutral.contract.ts';
+import { memoryPeer, simRtuPeer, simTcpPeer } from '../contract/sim-peers.ts';
 
 const peers = [
   ['simulator in memory', memoryPeer, false],
