@@ -158,6 +158,7 @@ describe('controller metrics', () => {
     const types = new Map([...t.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((x) => [x[1], x[2]]));
     const totals = [...types.keys()].filter((n) => n.endsWith('_total'));
     expect(totals.sort()).toEqual([
+      'pickline_bus_capability_mismatches_total',
       'pickline_bus_errors_total',
       'pickline_bus_timeouts_total',
       'pickline_bus_transactions_total',
