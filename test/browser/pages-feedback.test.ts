@@ -142,7 +142,12 @@ describe.skipIf(!chromiumAvailable())('pages give feedback and no false offers',
     const { page } = b;
     await signIn(page, TOKENS.technician, '/console');
     await page.waitForSelector('body[data-loaded="true"]');
-    expect(await page.locator('header a').allTextContents()).toEqual(['Floor', 'Console', 'KPIs', 'Supervisor']);
+    expect(await page.locator('header a').allTextContents()).toEqual([
+      'Floor',
+      'Console',
+      'KPIs',
+      'Supervisor',
+    ]);
     const button = page.locator('tr:has(td:text-is("B-02-03")) button:has-text("Identify")');
     await button.click();
     // at once, not after the 3 s blink
