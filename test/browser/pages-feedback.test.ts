@@ -123,7 +123,7 @@ describe.skipIf(!chromiumAvailable())('pages give feedback and no false offers',
     expect(await page.textContent('#hint')).toBe('');
     expect(await page.locator('.bin.pressable').count()).toBe(0);
     const links = await page.locator('header a').allTextContents();
-    expect(links).toEqual(['Floor', 'KPIs']);
+    expect(links).toEqual(['Floor', 'KPIs', 'Supervisor']);
     await page.click('.bin[data-location="A-01-01"]');
     await page.waitForTimeout(300);
     expect(await page.textContent('#message')).toBe('');
@@ -142,7 +142,12 @@ describe.skipIf(!chromiumAvailable())('pages give feedback and no false offers',
     const { page } = b;
     await signIn(page, TOKENS.technician, '/console');
     await page.waitForSelector('body[data-loaded="true"]');
-    expect(await page.locator('header a').allTextContents()).toEqual(['Floor', 'Console', 'KPIs']);
+    expect(await page.locator('header a').allTextContents()).toEqual([
+      'Floor',
+      'Console',
+      'KPIs',
+      'Supervisor',
+    ]);
     const button = page.locator('tr:has(td:text-is("B-02-03")) button:has-text("Identify")');
     await button.click();
     // at once, not after the 3 s blink
