@@ -18,7 +18,7 @@
  * Targets (check digits and quantities): ≥ 95 % clean, ≥ 97 % at 20 dB, no
  * voice under 90 %.
  *   node bin/run-ts.js bench/speech.ts [--sample N --seed S] [--recognisers 2]
- *     [--first-try 48] [--rounds 40] [--timeout 30000] [--decoder "-lw 7"] [--dump f.jsonl]
+ *     [--first-try 48] [--rounds 40] [--timeout 30000] [--decoder="-lw 7"] [--dump f.jsonl]
  * --sample N: N (phrase, voice) pairs per grammar drawn at random (seeded)
  * instead of every one; every SNR of each is decoded.
  */
@@ -60,10 +60,13 @@ const { values } = parseArgs({
     snrs: { type: 'string', default: 'clean,20,10' },
     dump: { type: 'string' },
     oog: { type: 'string', default: '8' },
+    'oog-unseen': { type: 'string', default: '8' },
     garbage: { type: 'string' },
     trim: { type: 'string' },
     noise: { type: 'string' },
     shape: { type: 'string' },
+    phones: { type: 'string' },
+    'noise-snr': { type: 'string' },
   },
 });
 const SAMPLE = Number(values.sample);
@@ -83,6 +86,21 @@ const OUT_OF_GRAMMAR = [
   'this box is heavy',
   'can you help me',
   'the truck is late',
+];
+/**
+ * Out-of-grammar phrases with (almost) none of the garbage branch's words: OUT_OF_GRAMMAR is
+ * where those words came from, so its false-accept figure flatters the garbage branch; these
+ * show what speech it was not built from does.
+ */
+const UNSEEN = [
+  'my scanner is broken',
+  'good morning everyone',
+  'it is raining outside',
+  'show me a list',
+  'nobody told me',
+  'I am going home',
+  'send a forklift',
+  'does anybody know',
 ];
 const ALL_GRAMMARS: Record<string, GrammarContext> = {
   'check-digits': { expect: 'check-digits', checkDigits: '17' },
@@ -151,6 +169,8 @@ interface Item {
   voice: Voice;
   snr: number | null;
   inGrammar: boolean;
+  /** out of grammar, from UNSEEN */
+  unseen?: boolean;
 }
 const items: Item[] = [];
 for (const [name, ctx] of Object.entries(GRAMMARS)) {
@@ -162,6 +182,10 @@ for (const [name, ctx] of Object.entries(GRAMMARS)) {
   for (const phrase of OUT_OF_GRAMMAR.slice(0, Number(values.oog)))
     for (const voice of VOICES)
       for (const snr of SNRS) items.push({ grammar: name, phrase, voice, snr, inGrammar: false });
+  for (const phrase of UNSEEN.slice(0, Number(values['oog-unseen'])))
+    for (const voice of VOICES)
+      for (const snr of SNRS)
+        items.push({ grammar: name, phrase, voice, snr, inGrammar: false, unseen: true });
 }
 const tc = performance.now();
 // synthesis blocks the event loop (spawnSync): all of it before decoding, so that
@@ -175,6 +199,8 @@ const front = {
   decoderArgs: DECODER,
   garbageWeight: values.garbage === undefined ? undefined : Number(values.garbage),
   fsgShape: values.shape as FsgShape | undefined,
+  noiseSnr: values['noise-snr'] === undefined ? undefined : Number(values['noise-snr']),
+  phoneLoop: values.phones === undefined ? undefined : Number(values.phones),
   noiseLevel: values.noise === undefined ? undefined : Number(values.noise),
 };
 const pool = new RecogniserPool({
@@ -197,8 +223,12 @@ const acc: Record<string, Record<string, Tally>> = {};
 const byVoice: Record<string, Record<string, Tally>> = {};
 const bySynth: Record<string, Record<string, Tally>> = {};
 const digitsAndQty: Record<string, Tally> = {};
+/** check digits and quantities missed: refused ("Say again?") or taken as another answer */
+const missKinds: Record<string, { refused: number; wrong: number }> = {};
+const confusions = new Map<string, number>();
 const fa: Record<string, Tally> = {};
 const faByGrammar: Record<string, Tally> = {};
+const faUnseen: Tally = { n: 0, ok: 0 };
 let timeouts = 0;
 const failed: string[] = [];
 const decodeMs: number[] = [];
@@ -232,6 +262,10 @@ function record(it: Item, got: string | null, raw: string): void {
   if (!it.inGrammar) {
     bump(fa, k, got !== null);
     bump(faByGrammar, it.grammar, got !== null);
+    if (it.unseen) {
+      faUnseen.n++;
+      if (got !== null) faUnseen.ok++;
+    }
     return;
   }
   const ok = got === it.phrase;
@@ -241,6 +275,12 @@ function record(it: Item, got: string | null, raw: string): void {
   bump(bySynth[it.voice.synth], k, ok);
   if (it.grammar === 'check-digits' || it.grammar === 'quantity') {
     bump(digitsAndQty, k, ok);
+    if (!ok) {
+      missKinds[k] ??= { refused: 0, wrong: 0 };
+      missKinds[k][got === null ? 'refused' : 'wrong']++;
+      const c = `${it.phrase} → ${raw || '(nothing)'}`;
+      confusions.set(c, (confusions.get(c) ?? 0) + 1);
+    }
     byVoice[voiceName(it.voice)] ??= {};
     bump(byVoice[voiceName(it.voice)], k, ok);
   }
@@ -345,10 +385,16 @@ const result = {
   checkDigitsAndQuantityPct: Object.fromEntries(
     Object.entries(digitsAndQty).map(([k, t]) => [k, pctCi(t)]),
   ),
+  checkDigitsAndQuantityMisses: missKinds,
+  commonestMisses: [...confusions]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 12)
+    .map(([c, n]) => `${n}× ${c}`),
   accuracyByVoicePct: table(byVoice),
   accuracyBySynthPct: table(bySynth),
   falseAcceptPct: {
     all: pctCi(faAll),
+    unseenPhrases: pctCi(faUnseen),
     ...Object.fromEntries(Object.entries(fa).map(([k, t]) => [k, pctCi(t)])),
   },
   falseAcceptByGrammarPct: Object.fromEntries(
@@ -387,7 +433,7 @@ console.log(
     .map(([g, a]) => `${g} ${fmt(a)}`)
     .join(
       ', ',
-    )}; worst voice ${voiceMin('clean')}/${voiceMin('20dB')}; false accepts ${faAll.ok}/${faAll.n}; ${ft}timeouts ${timeouts}; audio-end → prompt p50/p99 ${result.latency1.p50Ms}/${result.latency1.p99Ms} ms (1 terminal), ${result.latency10.p50Ms}/${result.latency10.p99Ms} ms (10 at once), load ${load(load1).join(' ')}: ${
+    )}; worst voice ${voiceMin('clean')}/${voiceMin('20dB')}; false accepts ${faAll.ok}/${faAll.n} (phrases unseen by the garbage branch ${faUnseen.ok}/${faUnseen.n}); ${ft}timeouts ${timeouts}; audio-end → prompt p50/p99 ${result.latency1.p50Ms}/${result.latency1.p99Ms} ms (1 terminal), ${result.latency10.p50Ms}/${result.latency10.p99Ms} ms (10 at once), load ${load(load1).join(' ')}: ${
     Object.values(result.pass).every(Boolean)
       ? 'PASS'
       : `FAIL (${Object.entries(result.pass)

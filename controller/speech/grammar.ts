@@ -47,7 +47,10 @@ export const AT_SLOT = ['skip slot', 'short product'] as const;
  * utterance decoded to any of them is out of grammar. No one-syllable
  * vowel-like words ("a", "i", "you", "see"): they soak up digits such as
  * "eight" and "five" (measured with bench/speech.ts); nor "late", which took
- * "eight eight" as "late break".
+ * "eight eight" as "late break". The first ones come from the bench's own
+ * out-of-grammar phrases; the common words after them from none of its
+ * phrases, for speech it has not seen (bench/speech.ts UNSEEN; "floor" and
+ * "light" were dropped: they took "four" and "nine").
  */
 export const GARBAGE = [
   'the',
@@ -84,7 +87,101 @@ export const GARBAGE = [
   'bring',
   'call',
   'today',
+  // common words from no phrase the bench tries, none rhyming with a digit ("floor", "light")
+  'water',
+  'people',
+  'about',
+  'after',
+  'because',
+  'little',
+  'maybe',
+  'thing',
+  'work',
+  'house',
+  'place',
+  'really',
+  'money',
+  'around',
+  'under',
+  'never',
+  'family',
+  'problem',
+  'question',
+  'company',
+  'system',
+  'between',
+  'another',
+  'small',
+  'world',
+  'school',
+  'talk',
+  'watch',
+  'open',
+  'close',
+  'finish',
+  'paper',
+  'table',
+  'window',
+  'yellow',
+  'order',
+  'carton',
+  'label',
+  'shelf',
 ] as const;
+
+/**
+ * The US English model's phones (CMU set, without stress). For the phone
+ * loop of the out-of-grammar branch (see toFsg), each is a one-phone
+ * "word" `PHONE_PREFIX + phone` in the recogniser's dictionary
+ * (phoneDictionary).
+ */
+export const PHONES = [
+  'AA',
+  'AE',
+  'AH',
+  'AO',
+  'AW',
+  'AY',
+  'B',
+  'CH',
+  'D',
+  'DH',
+  'EH',
+  'ER',
+  'EY',
+  'F',
+  'G',
+  'HH',
+  'IH',
+  'IY',
+  'JH',
+  'K',
+  'L',
+  'M',
+  'N',
+  'NG',
+  'OW',
+  'OY',
+  'P',
+  'R',
+  'S',
+  'SH',
+  'T',
+  'TH',
+  'UH',
+  'UW',
+  'V',
+  'W',
+  'Y',
+  'Z',
+  'ZH',
+] as const;
+export const PHONE_PREFIX = 'ph_';
+
+/** Dictionary lines of the phone loop's one-phone words ("ph_aa AA"), to append to the model's. */
+export function phoneDictionary(): string {
+  return PHONES.map((p) => `${PHONE_PREFIX}${p.toLowerCase()} ${p}\n`).join('');
+}
 
 /** Largest quantity spelled as words; larger ones are said digit by digit. */
 const WORDS_UP_TO = 99;
@@ -197,13 +294,27 @@ export type FsgShape = 'chains' | 'tree';
  * their first words share states ("two one" … "two nine" leave the start
  * on one "two"; a two-digit grammar is one digit per position): the same
  * phrases with the same probabilities, and far fewer states to search.
+ * `phoneLoop` > 0: a third branch beside them, a loop of one-phone words
+ * (PHONES), each phone with that probability. Any speech can be spelled by
+ * it, so speech unlike every phrase is taken by the loop instead of by the
+ * nearest phrase; the garbage words only cover speech like the phrases they
+ * were picked from ("send a forklift" was decoded as "seven four", "show me
+ * a list" as "short product"). The probability sets how unlike: lower
+ * lets more out-of-grammar speech through as an answer, higher refuses
+ * more answers (docs/HARDWARE.md "Speech on this machine").
  */
-export function toFsg(g: Grammar, garbageWeight = 0.2, shape: FsgShape = 'tree'): string {
+export function toFsg(
+  g: Grammar,
+  garbageWeight = 0.2,
+  shape: FsgShape = 'tree',
+  phoneLoop = 0,
+): string {
   const lines: string[] = [];
   const START = 0;
   const FINAL = 1;
   const GARB = 2;
-  let next = 3;
+  const PHONE = 3;
+  let next = phoneLoop > 0 ? 4 : 3;
   const pPhrase = (1 - garbageWeight) / g.phrases.length;
   if (shape === 'chains')
     for (const phrase of g.phrases) {
@@ -251,6 +362,14 @@ export function toFsg(g: Grammar, garbageWeight = 0.2, shape: FsgShape = 'tree')
   for (const w of GARBAGE) lines.push(`TRANSITION ${START} ${GARB} ${pg} ${w}`);
   for (const w of GARBAGE) lines.push(`TRANSITION ${GARB} ${GARB} ${0.5 / GARBAGE.length} ${w}`);
   lines.push(`TRANSITION ${GARB} ${FINAL} 0.5`);
+  if (phoneLoop > 0) {
+    for (const p of PHONES) {
+      const w = `${PHONE_PREFIX}${p.toLowerCase()}`;
+      lines.push(`TRANSITION ${START} ${PHONE} ${phoneLoop} ${w}`);
+      lines.push(`TRANSITION ${PHONE} ${PHONE} ${phoneLoop} ${w}`);
+    }
+    lines.push(`TRANSITION ${PHONE} ${FINAL} 1`);
+  }
   return [
     `FSG_BEGIN ${g.name.replace(/[^A-Za-z0-9]/g, '_')}`,
     `NUM_STATES ${next}`,

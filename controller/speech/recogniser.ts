@@ -16,6 +16,7 @@ import {
   existsSync,
   mkdtempSync,
   openSync,
+  readFileSync,
   rmSync,
   unlinkSync,
   writeFileSync,
@@ -24,8 +25,8 @@ import { Socket } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { PicklineError } from '../../kernel/errors.ts';
-import { type FsgShape, type Grammar, grammarFor, toFsg } from './grammar.ts';
-import { noiseFloor } from './trim.ts';
+import { type FsgShape, type Grammar, grammarFor, phoneDictionary, toFsg } from './grammar.ts';
+import { brownNoise, noiseFloor } from './trim.ts';
 
 export const MODEL_DIR = '/usr/share/pocketsphinx/model/en-us';
 export const BATCH_PROGRAM = 'pocketsphinx_batch';
@@ -47,6 +48,10 @@ export interface RecogniserOptions {
   noiseLevel?: number;
   /** the FSG's shape (see toFsg) */
   fsgShape?: FsgShape;
+  /** brown noise mixed in this many dB under the utterance's power (see brownNoise; default 20, 0: none) */
+  noiseSnr?: number;
+  /** each phone's probability in the out-of-grammar phone loop (see toFsg; 0: no loop) */
+  phoneLoop?: number;
 }
 
 export interface Recognition {
@@ -98,6 +103,8 @@ export class RecogniserPool {
   readonly #garbageWeight: number | undefined;
   readonly #shape: FsgShape | undefined;
   readonly #noise: number;
+  readonly #phoneLoop: number;
+  readonly #noiseSnr: number;
   readonly #queue: Job[] = [];
   readonly #workers: Worker[] = [];
   readonly #grammars = new Set<string>();
@@ -116,6 +123,8 @@ export class RecogniserPool {
     this.#garbageWeight = o.garbageWeight;
     this.#shape = o.fsgShape;
     this.#noise = o.noiseLevel ?? 50;
+    this.#phoneLoop = o.phoneLoop ?? 0;
+    this.#noiseSnr = o.noiseSnr ?? 20;
   }
 
   /**
@@ -136,6 +145,11 @@ export class RecogniserPool {
         `no acoustic model in ${this.#model}: install Debian package pocketsphinx-en-us`,
       );
     this.#dir = mkdtempSync(join(tmpdir(), 'pickline-speech-'));
+    // the model's dictionary and the phone loop's one-phone words
+    writeFileSync(
+      join(this.#dir, 'words.dict'),
+      readFileSync(join(this.#model, 'cmudict-en-us.dict'), 'utf8') + phoneDictionary(),
+    );
     // a grammar at start keeps the program from loading its large default language model
     this.#grammarFile(grammarFor({ expect: 'yes-no' }));
     for (let i = 0; i < this.size; i++) {
@@ -190,7 +204,7 @@ export class RecogniserPool {
       );
     return new Promise((resolve, reject) => {
       this.#queue.push({
-        pcm: noiseFloor(pcm, this.#noise),
+        pcm: noiseFloor(this.#noiseSnr > 0 ? brownNoise(pcm, this.#noiseSnr) : pcm, this.#noise),
         grammar,
         queuedAt: performance.now(),
         resolve,
@@ -208,7 +222,7 @@ export class RecogniserPool {
     const hyp = join(dir, `${id}.hyp`);
     execFileSync('mkfifo', [ctl, fsgCtl, hyp]);
     const args = [
-      ...['-hmm', join(this.#model, 'en-us'), '-dict', join(this.#model, 'cmudict-en-us.dict')],
+      ...['-hmm', join(this.#model, 'en-us'), '-dict', join(dir, 'words.dict')],
       ...['-adcin', 'yes', '-cepdir', dir, '-cepext', '.raw'],
       ...['-ctl', ctl, '-fsgctl', fsgCtl, '-fsgdir', dir, '-fsgext', '.fsg'],
       ...['-fsg', join(dir, 'g-yes-no.fsg')],
@@ -270,7 +284,7 @@ export class RecogniserPool {
     if (!this.#grammars.has(gname)) {
       writeFileSync(
         join(this.#dir as string, `${gname}.fsg`),
-        toFsg(g, this.#garbageWeight, this.#shape),
+        toFsg(g, this.#garbageWeight, this.#shape, this.#phoneLoop),
       );
       this.#grammars.add(gname);
     }

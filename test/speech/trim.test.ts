@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { noiseFloor, trimSilence } from '../../controller/speech/trim.ts';
+import { brownNoise, noiseFloor, trimSilence } from '../../controller/speech/trim.ts';
 
 const tone = (ms: number, amp: number) => {
   const b = Buffer.alloc((ms / 1000) * 32_000);
@@ -44,5 +44,30 @@ describe('the noise floor mixed into an utterance', () => {
     expect(out.length).toBe(words.length);
     expect(rms(out)).toBeCloseTo(rms(words), -1);
     expect(noiseFloor(tone(20, 32767), 50).readInt16LE(8)).toBeLessThanOrEqual(32767);
+  });
+});
+
+describe('brown noise mixed in under an utterance', () => {
+  const power = (b: Buffer) => {
+    let s = 0;
+    for (let i = 0; i < b.length; i += 2) s += b.readInt16LE(i) ** 2;
+    return s / (b.length / 2);
+  };
+  it('at the given SNR below the utterance, mostly low frequencies, the same every time', () => {
+    const words = tone(500, 4000);
+    const out = brownNoise(words, 20);
+    const noise = Buffer.alloc(out.length);
+    for (let i = 0; i < out.length; i += 2)
+      noise.writeInt16LE(out.readInt16LE(i) - words.readInt16LE(i), i);
+    const snr = 10 * Math.log10(power(words) / power(noise));
+    expect(snr).toBeGreaterThan(19.5);
+    expect(snr).toBeLessThan(20.5);
+    // brown: a sample differs little from the one before (white noise: by about √2 × RMS)
+    let step = 0;
+    for (let i = 2; i < noise.length; i += 2)
+      step += (noise.readInt16LE(i) - noise.readInt16LE(i - 2)) ** 2;
+    expect(Math.sqrt(step / (noise.length / 2 - 1))).toBeLessThan(0.5 * Math.sqrt(power(noise)));
+    expect(brownNoise(words, 20).equals(out)).toBe(true);
+    expect(brownNoise(silence(100), 20).equals(silence(100))).toBe(true); // nothing to be under
   });
 });

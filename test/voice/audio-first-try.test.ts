@@ -54,8 +54,14 @@ const TRIALS: PickTrial[] = LINES.map(([checkDigits, quantity, quantityWords], i
   quantityWords,
   voice: VOICES[i % VOICES.length],
 }));
-/** first-try rate each of check digits and quantities must reach (the bench's target is 95 %) */
-const AT_LEAST = 0.9;
+/**
+ * First-try rate each of check digits and quantities must reach: at most one miss in 24
+ * (the bench's target is 95 %). Decoding is deterministic (a fixed noise floor, no dither),
+ * so the figure is too: before the brown noise under every utterance (controller/speech/trim.ts)
+ * check digits were 22 of 24 here ("two seven" by flite kal 1.2× asked again, "six five" by
+ * espeak-ng 190 wpm taken as other digits), after it 23 of 24; quantities 24 of 24 both.
+ */
+const AT_LEAST = 0.95;
 
 let tmp: ReturnType<typeof tempDir>;
 let speech: Speech;
