@@ -20,13 +20,16 @@ interface SoakResult {
 }
 
 function soak(args: string[]): Promise<{ code: number | null; out: string }> {
+  // its own process group: when the bench has to be killed, its controller child
+  // (bench/soak-child.ts) goes with it instead of running on as an orphan
   const c = spawn(process.execPath, ['bin/run-ts.js', 'bench/soak.ts', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   let out = '';
   c.stdout.on('data', (d) => (out += d));
   c.stderr.on('data', (d) => (out += d));
-  const kill = setTimeout(() => c.kill('SIGKILL'), 400_000);
+  const kill = setTimeout(() => process.kill(-c.pid!, 'SIGKILL'), 400_000);
   return new Promise((resolve) =>
     c.once('exit', (code) => {
       clearTimeout(kill);
