@@ -99,12 +99,18 @@ describe('MQTT fleet memory', () => {
     const before = liveHeap();
     broker = await startBroker(ids);
     bus = await startBus(broker, ids);
-    child = fork(join(import.meta.dirname, '../../bin/run-ts.js'), ['bench/mqtt-fleet-child.ts'], {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    const ready = new Promise<void>((resolve) =>
-      child!.on('message', (m: { cmd: string }) => m.cmd === 'ready' && resolve()),
+    child = fork(
+      join(import.meta.dirname, '../../../bin/run-ts.js'),
+      ['bench/mqtt-fleet-child.ts'],
+      {
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      },
     );
+    // a child that cannot start fails the test at once instead of at its timeout
+    const ready = new Promise<void>((resolve, reject) => {
+      child!.on('message', (m: { cmd: string }) => m.cmd === 'ready' && resolve());
+      child!.once('exit', (code) => reject(new Error(`fleet child exited ${code} before ready`)));
+    });
     child.send({ cmd: 'start', url: broker.url, ids });
     await ready;
     await until(() => bus!.info().online === FLEET, 'every module online', 240_000);
