@@ -7,6 +7,10 @@
  * outside the pick vocabulary (`GARBAGE`) are a parallel branch: speech that
  * matches them better than any phrase is recognised as garbage and the
  * worker is asked to say it again; it is never mapped to an answer.
+ *
+ * Longer than 350 lines: most of it is word lists (digits, the garbage
+ * branch's ~80 words, one per line as the formatter lays them out); the
+ * grammar code itself is the JSGF and FSG renderers and the prefix tree.
  */
 import type { Expect } from '../voice/dialog.ts';
 import { REASONS } from '../voice/words.ts';
