@@ -29,7 +29,7 @@ function soak(args: string[]): Promise<{ code: number | null; out: string }> {
   let out = '';
   c.stdout.on('data', (d) => (out += d));
   c.stderr.on('data', (d) => (out += d));
-  const kill = setTimeout(() => process.kill(-c.pid!, 'SIGKILL'), 400_000);
+  const kill = setTimeout(() => process.kill(-c.pid!, 'SIGKILL'), 600_000);
   return new Promise((resolve) =>
     c.once('exit', (code) => {
       clearTimeout(kill);
@@ -54,5 +54,5 @@ describe('bench/soak.ts, one minute', () => {
       ([k]) => k !== 'PipeWrap' && k !== 'TTYWrap',
     );
     expect(left).toEqual([]);
-  }, 420_000);
+  }, 620_000);
 });
